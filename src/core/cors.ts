@@ -1,0 +1,84 @@
+/**
+ * @module core/cors — HTTP API CORS (`cors` / `corsConfiguration`), compiled once. [pure]
+ *
+ * AWS (http-api-cors): with CORS configured the gateway answers preflights itself, before route
+ * matching, authorizers and integrations; on every other response of the API it sets the CORS
+ * headers and ignores the backend's. Wire details AWS leaves open are our documented choices [INF]:
+ * preflight status 204 (configurable), the request's origin echoed (or `*` when `*` is allowed
+ * and credentials are off), `Vary: Origin` when echoing, a disallowed origin gets no CORS headers,
+ * and `*` in allowMethods / allowHeaders answers with the requested method / headers.
+ */
+import type { CorsConfig } from './config.ts';
+
+export interface CompiledCors {
+  /** Preflight answer headers, or `null` when the origin is not allowed. */
+  preflightHeaders(origin: string, requestMethod: string, requestHeaders: string | undefined): Array<[string, string]> | null;
+  /** Headers for an actual (non-preflight) response, or `[]` when the origin is not allowed. */
+  responseHeaders(origin: string): Array<[string, string]>;
+  readonly preflightStatus: number;
+}
+
+export function compileCors(cfg: Readonly<CorsConfig>): CompiledCors {
+  const matchers = cfg.allowOrigins.map(originMatcher);
+  const anyOrigin = cfg.allowOrigins.includes('*');
+  const methods = cfg.allowMethods.map((m) => m.toUpperCase());
+  const anyMethod = methods.includes('*');
+  const headers = cfg.allowHeaders.map((h) => h.toLowerCase());
+  const anyHeader = headers.includes('*');
+  const methodsValue = methods.join(',');
+  const headersValue = headers.join(',');
+  const exposeValue = cfg.exposeHeaders.join(',');
+  const isAllowed = (origin: string) => matchers.some((m) => m(origin));
+  const originHeaders = (origin: string): Array<[string, string]> => {
+    const echo = !(anyOrigin && !cfg.allowCredentials);
+    const out: Array<[string, string]> = [['access-control-allow-origin', echo ? origin : '*']];
+    if (cfg.allowCredentials) out.push(['access-control-allow-credentials', 'true']);
+    if (echo) out.push(['vary', 'Origin']);
+    return out;
+  };
+  return {
+    preflightStatus: cfg.preflightStatusCode,
+    preflightHeaders(origin, requestMethod, requestHeaders) {
+      if (!isAllowed(origin)) return null;
+      const out = originHeaders(origin);
+      if (methods.length) out.push(['access-control-allow-methods', anyMethod ? requestMethod.toUpperCase() : methodsValue]);
+      if (headers.length) {
+        const value = anyHeader ? (requestHeaders ?? '*') : headersValue;
+        if (value) out.push(['access-control-allow-headers', value]);
+      }
+      if (exposeValue) out.push(['access-control-expose-headers', exposeValue]);
+      if (cfg.maxAge !== undefined) out.push(['access-control-max-age', String(cfg.maxAge)]);
+      return out;
+    },
+    responseHeaders(origin) {
+      if (!isAllowed(origin)) return [];
+      const out = originHeaders(origin);
+      if (exposeValue) out.push(['access-control-expose-headers', exposeValue]);
+      return out;
+    },
+  };
+}
+
+/** `*` (any origin), `https://*` style wildcards, or an exact origin (case-insensitive). */
+function originMatcher(pattern: string): (origin: string) => boolean {
+  if (pattern === '*') return () => true;
+  const lower = pattern.toLowerCase().replace(/\/$/, '');
+  if (!lower.includes('*')) return (o) => o.toLowerCase() === lower;
+  const parts = lower.split('*');
+  return (o) => {
+    const s = o.toLowerCase();
+    if (!s.startsWith(parts[0]!) || !s.endsWith(parts.at(-1)!)) return false;
+    let pos = parts[0]!.length;
+    for (let i = 1; i < parts.length - 1; i++) {
+      const at = s.indexOf(parts[i]!, pos);
+      if (at < 0) return false;
+      pos = at + parts[i]!.length;
+    }
+    return pos <= s.length - parts.at(-1)!.length;
+  };
+}
+
+/** True for a CORS preflight: OPTIONS with both `Origin` and `Access-Control-Request-Method`. */
+export function isPreflight(method: string, headers: Readonly<Record<string, string>>): boolean {
+  return method === 'OPTIONS' && headers['origin'] !== undefined && headers['access-control-request-method'] !== undefined;
+}

@@ -1,0 +1,368 @@
+/**
+ * @module core/lambda-events — Lambda proxy events in, Lambda results out. [pure]
+ *
+ * Builds the payload-format 2.0 (HTTP APIs) and 1.0 (REST, and HTTP APIs that ask) events exactly
+ * as API Gateway sends them (spec §8.1, §8.3, §8.4), and reads a function's result the way API
+ * Gateway reads it (§8.2 inference for 2.0, §8.5 validation matrix for 1.0). The Lambda authorizer
+ * event builders reuse `eventParts()`.
+ */
+import type { GatewayRequest, GatewayResponse, RequestContext } from './model.ts';
+
+/** Request pieces both payload versions (and authorizer events) are made of. */
+export interface EventParts {
+  /** Lower-cased names, duplicates comma-joined (2.0 rule), without `cookie`. */
+  headersV2: Record<string, string>;
+  /** Original casing, last value wins (1.0 `headers`). */
+  headersV1: Record<string, string>;
+  multiValueHeaders: Record<string, string[]>;
+  cookies: string[];
+  /** Decoded; repeated names comma-joined (2.0). */
+  queryV2: Record<string, string>;
+  /** Decoded; last value wins (1.0). */
+  queryV1: Record<string, string>;
+  multiValueQuery: Record<string, string[]>;
+}
+
+/**
+ * Headers API Gateway adds before the integration sees the request. [INF: values are ours:
+ * the client's address, scheme and the listener port.]
+ */
+export function forwardedHeaders(request: GatewayRequest): Array<[string, string]> {
+  const prior = request.headers['x-forwarded-for'];
+  const host = request.headers['host'] ?? '';
+  const port = /:(\d+)$/.exec(host)?.[1] ?? (request.scheme === 'https' ? '443' : '80');
+  return [
+    ['X-Forwarded-For', prior ? `${prior}, ${request.sourceIp}` : request.sourceIp],
+    ['X-Forwarded-Port', port],
+    ['X-Forwarded-Proto', request.scheme],
+  ];
+}
+
+export function eventParts(request: GatewayRequest): EventParts {
+  const headersV2: Record<string, string> = {};
+  const headersV1: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  const cookies: string[] = [];
+  const raw = request.rawHeaders;
+  const casing = new Map<string, string>();
+  const add = (name: string, value: string) => {
+    const lower = name.toLowerCase();
+    if (lower === 'cookie') {
+      for (const c of value.split(';')) {
+        const t = c.trim();
+        if (t) cookies.push(t);
+      }
+    }
+    // 1.0 keeps the first casing seen for a name, collecting every value.
+    const key = casing.get(lower) ?? name;
+    casing.set(lower, key);
+    (multiValueHeaders[key] ??= []).push(value);
+    headersV1[key] = value;
+    if (lower !== 'cookie') headersV2[lower] = lower in headersV2 ? `${headersV2[lower]},${value}` : value;
+  };
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (lower === 'x-forwarded-for' || lower === 'x-forwarded-port' || lower === 'x-forwarded-proto') continue;
+    add(raw[i]!, raw[i + 1]!);
+  }
+  for (const [name, value] of forwardedHeaders(request)) {
+    const lower = name.toLowerCase();
+    headersV2[lower] = value;
+    headersV1[name] = value;
+    multiValueHeaders[name] = [value];
+  }
+  const queryV2: Record<string, string> = {};
+  const queryV1: Record<string, string> = {};
+  const multiValueQuery: Record<string, string[]> = {};
+  if (request.rawQueryString) {
+    for (const pair of request.rawQueryString.split('&')) {
+      if (!pair) continue;
+      const eq = pair.indexOf('=');
+      const name = decodeQueryComponent(eq < 0 ? pair : pair.slice(0, eq));
+      const value = eq < 0 ? '' : decodeQueryComponent(pair.slice(eq + 1));
+      queryV2[name] = name in queryV2 ? `${queryV2[name]},${value}` : value;
+      queryV1[name] = value;
+      (multiValueQuery[name] ??= []).push(value);
+    }
+  }
+  return { headersV2, headersV1, multiValueHeaders, cookies, queryV2, queryV1, multiValueQuery };
+}
+
+/** `+` is a space in query strings; malformed escapes stay as received. */
+export function decodeQueryComponent(s: string): string {
+  const plus = s.includes('+') ? s.replace(/\+/g, ' ') : s;
+  if (!plus.includes('%')) return plus;
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus;
+  }
+}
+
+const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql|x-ndjson)|[^;]*\+(json|xml))/i;
+
+/** Body as the event carries it: text when textual, else base64 (`isBase64Encoded: true`). */
+export function encodeEventBody(body: Buffer, contentType: string | undefined): { body: string; isBase64Encoded: boolean } {
+  const isText = contentType ? TEXT_TYPES.test(contentType.trim()) : isValidUtf8(body);
+  return isText ? { body: body.toString('utf8'), isBase64Encoded: false } : { body: body.toString('base64'), isBase64Encoded: true };
+}
+
+function isValidUtf8(buf: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Authorizer data as a 2.0 integration event carries it. */
+export function authorizerForV2(ctx: RequestContext): unknown {
+  const a = ctx.authorizer;
+  if (!a) return undefined;
+  if (a.kind === 'jwt') return { jwt: { claims: a.claims ?? {}, scopes: a.scopes ?? null } };
+  return { lambda: a.context ?? null };
+}
+
+/** Authorizer data as a 1.0 integration event carries it (REST semantics: flat, stringified). */
+export function authorizerForV1(ctx: RequestContext): unknown {
+  const a = ctx.authorizer;
+  if (!a) return undefined;
+  if (a.kind === 'jwt') return { claims: a.claims ?? {}, scopes: a.scopes ?? null };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(a.context ?? {})) out[k] = v === null ? null : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  out.principalId = a.principalId ?? '';
+  out.integrationLatency = a.integrationLatencyMs ?? 0;
+  return out;
+}
+
+export interface EventInput {
+  request: GatewayRequest;
+  ctx: RequestContext;
+  parts: EventParts;
+  body: Buffer | null;
+}
+
+/** HTTP API payload format 2.0 integration event (spec §8.1). */
+export function buildEventV2({ request, ctx, parts, body }: EventInput): Record<string, unknown> {
+  const event: Record<string, unknown> = {
+    version: '2.0',
+    routeKey: ctx.routeKey,
+    rawPath: request.rawPath,
+    rawQueryString: request.rawQueryString,
+  };
+  if (parts.cookies.length) event.cookies = parts.cookies;
+  event.headers = parts.headersV2;
+  if (Object.keys(parts.queryV2).length) event.queryStringParameters = parts.queryV2;
+  if (Object.keys(ctx.pathParameters).length) event.pathParameters = ctx.pathParameters;
+  if (Object.keys(ctx.stageVariables).length) event.stageVariables = ctx.stageVariables;
+  const requestContext: Record<string, unknown> = {
+    accountId: ctx.accountId,
+    apiId: ctx.apiId,
+  };
+  const authorizer = authorizerForV2(ctx);
+  if (authorizer !== undefined) requestContext.authorizer = authorizer;
+  Object.assign(requestContext, {
+    domainName: ctx.domainName,
+    domainPrefix: ctx.domainPrefix,
+    http: {
+      method: request.method,
+      path: request.rawPath,
+      protocol: ctx.protocol,
+      sourceIp: ctx.sourceIp,
+      userAgent: ctx.userAgent,
+    },
+    requestId: ctx.requestId,
+    routeKey: ctx.routeKey,
+    stage: ctx.stage,
+    time: ctx.requestTime,
+    timeEpoch: ctx.requestTimeEpoch,
+  });
+  event.requestContext = requestContext;
+  if (body && body.length) {
+    const encoded = encodeEventBody(body, request.headers['content-type']);
+    event.body = encoded.body;
+    event.isBase64Encoded = encoded.isBase64Encoded;
+  } else {
+    event.isBase64Encoded = false;
+  }
+  return event;
+}
+
+const NULL_IDENTITY = {
+  cognitoIdentityPoolId: null,
+  accountId: null,
+  cognitoIdentityId: null,
+  caller: null,
+  principalOrgId: null,
+  accessKey: null,
+  cognitoAuthenticationType: null,
+  cognitoAuthenticationProvider: null,
+  userArn: null,
+  user: null,
+};
+
+export function identityV1(ctx: RequestContext): Record<string, unknown> {
+  return { ...NULL_IDENTITY, sourceIp: ctx.sourceIp, userAgent: ctx.userAgent };
+}
+
+/**
+ * REST Lambda proxy event (spec §8.4), and HTTP API payload 1.0 (§8.3: the same shape plus
+ * `version: "1.0"`). Empty maps are `null`; `body` is `null` when there is none.
+ */
+export function buildEventV1({ request, ctx, parts, body }: EventInput, flavour: 'rest' | 'http'): Record<string, unknown> {
+  const nonEmpty = <T extends object>(o: T): T | null => (Object.keys(o).length ? o : null);
+  const stagePath = request.rawPath;
+  const event: Record<string, unknown> = {};
+  if (flavour === 'http') event.version = '1.0';
+  Object.assign(event, {
+    resource: ctx.resourcePath,
+    // REST: the path without the stage; HTTP 1.0: the path as received. [INF for HTTP 1.0]
+    path: flavour === 'rest' ? ctx.path : stagePath,
+    httpMethod: request.method,
+    headers: parts.headersV1,
+    multiValueHeaders: parts.multiValueHeaders,
+    queryStringParameters: nonEmpty(parts.queryV1),
+    multiValueQueryStringParameters: nonEmpty(parts.multiValueQuery),
+    pathParameters: nonEmpty(ctx.pathParameters),
+    stageVariables: nonEmpty(ctx.stageVariables),
+  });
+  const requestContext: Record<string, unknown> = {
+    resourceId: resourceIdFor(ctx.resourcePath),
+    resourcePath: ctx.resourcePath,
+    httpMethod: request.method,
+    extendedRequestId: ctx.extendedRequestId,
+    requestTime: ctx.requestTime,
+    path: stagePath,
+    accountId: ctx.accountId,
+    protocol: ctx.protocol,
+    stage: ctx.stage,
+    domainPrefix: ctx.domainPrefix,
+    requestTimeEpoch: ctx.requestTimeEpoch,
+    requestId: ctx.requestId,
+    identity: identityV1(ctx),
+    domainName: ctx.domainName,
+    deploymentId: 'portcullis',
+    apiId: ctx.apiId,
+  };
+  const authorizer = authorizerForV1(ctx);
+  if (authorizer !== undefined) requestContext.authorizer = authorizer;
+  event.requestContext = requestContext;
+  if (body && body.length) {
+    const encoded = encodeEventBody(body, request.headers['content-type']);
+    event.body = encoded.body;
+    event.isBase64Encoded = encoded.isBase64Encoded;
+  } else {
+    event.body = null;
+    event.isBase64Encoded = false;
+  }
+  return event;
+}
+
+/** A stable 6-character resource id per resource path (AWS ids look like `3nq1cq`). */
+export function resourceIdFor(resourcePath: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < resourcePath.length; i++) h = Math.imul(h ^ resourcePath.charCodeAt(i), 16777619) >>> 0;
+  return h.toString(36).padStart(6, '0').slice(-6);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+export type ParsedResult = { ok: true; response: GatewayResponse } | { ok: false; reason: string };
+
+/** Reads a payload-2.0 result (spec §8.2), including the inference for bare values. */
+export function parseResultV2(payload: unknown): ParsedResult {
+  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload) && 'statusCode' in payload) {
+    const r = payload as Record<string, unknown>;
+    const status = toStatus(r.statusCode);
+    if (status === null) return { ok: false, reason: `statusCode must be an integer from 100 to 599, got ${JSON.stringify(r.statusCode)}` };
+    const headers: Array<[string, string]> = [];
+    if (r.headers !== undefined && r.headers !== null) {
+      if (typeof r.headers !== 'object' || Array.isArray(r.headers)) return { ok: false, reason: 'headers must be an object' };
+      for (const [k, v] of Object.entries(r.headers)) if (v !== null && v !== undefined) headers.push([k, String(v)]);
+    }
+    if (r.cookies !== undefined && r.cookies !== null) {
+      if (!Array.isArray(r.cookies)) return { ok: false, reason: 'cookies must be an array of strings' };
+      for (const c of r.cookies) headers.push(['set-cookie', String(c)]);
+    }
+    let body: Buffer | string | null = null;
+    if (r.body !== undefined && r.body !== null) {
+      const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+      body = r.isBase64Encoded === true ? Buffer.from(text, 'base64') : text;
+    }
+    return { ok: true, response: { status, headers, body } };
+  }
+  // Inference: any other valid JSON is the body of a 200 application/json response.
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return { ok: true, response: { status: 200, headers: [['content-type', 'application/json']], body } };
+}
+
+const V1_KEYS = new Set(['statusCode', 'body', 'headers', 'multiValueHeaders', 'isBase64Encoded']);
+
+/**
+ * Reads a payload-1.0 result with API Gateway's validation (spec §8.5): unknown keys, `{}`,
+ * non-objects, bad status codes or non-list multi-values are malformed (REST: 502).
+ * `flavour: 'http'` (payload 1.0 on HTTP APIs) also accepts `cookies` and decodes base64 bodies.
+ */
+export function parseResultV1(payload: unknown, flavour: 'rest' | 'http'): ParsedResult {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    return { ok: false, reason: `the result must be an object with a statusCode, got ${payload === null ? 'null' : Array.isArray(payload) ? 'an array' : typeof payload}` };
+  }
+  const r = payload as Record<string, unknown>;
+  const keys = Object.keys(r);
+  if (keys.length === 0) return { ok: false, reason: 'the result is an empty object' };
+  for (const k of keys) {
+    if (!V1_KEYS.has(k) && !(flavour === 'http' && k === 'cookies')) return { ok: false, reason: `unexpected key "${k}" in the result` };
+  }
+  let status = 200;
+  if (r.statusCode !== undefined) {
+    const s = toStatus(r.statusCode);
+    if (s === null) return { ok: false, reason: `statusCode must be an integer from 100 to 599, got ${JSON.stringify(r.statusCode)}` };
+    status = s;
+  } else if (flavour === 'http') {
+    return { ok: false, reason: 'payload 1.0 results on HTTP APIs need a statusCode' };
+  }
+  const headers: Array<[string, string]> = [];
+  const solo = r.headers;
+  const multi = r.multiValueHeaders;
+  if (multi !== undefined && multi !== null) {
+    if (typeof multi !== 'object' || Array.isArray(multi)) return { ok: false, reason: 'multiValueHeaders must be an object of lists' };
+    for (const [k, v] of Object.entries(multi)) {
+      if (!Array.isArray(v)) return { ok: false, reason: `multiValueHeaders["${k}"] must be a list` };
+    }
+  }
+  if (solo !== undefined && solo !== null && (typeof solo !== 'object' || Array.isArray(solo))) return { ok: false, reason: 'headers must be an object' };
+  const soloMap = (solo ?? {}) as Record<string, unknown>;
+  const multiMap = (multi ?? {}) as Record<string, unknown[]>;
+  const soloByLower = new Map(Object.keys(soloMap).map((k) => [k.toLowerCase(), k]));
+  const used = new Set<string>();
+  for (const [name, values] of Object.entries(multiMap)) {
+    const all = values.map((v) => String(v));
+    const soloName = soloByLower.get(name.toLowerCase());
+    if (soloName !== undefined && soloMap[soloName] !== null && soloMap[soloName] !== undefined) {
+      all.push(String(soloMap[soloName]));
+      used.add(soloName);
+    }
+    // AWS joins multiple values of one header with ", " (set-cookie excepted: one line each).
+    if (name.toLowerCase() === 'set-cookie') for (const v of all) headers.push([name, v]);
+    else headers.push([name, all.join(', ')]);
+  }
+  for (const [name, v] of Object.entries(soloMap)) {
+    if (used.has(name) || v === null || v === undefined) continue;
+    headers.push([name, String(v)]);
+  }
+  if (flavour === 'http' && Array.isArray(r.cookies)) for (const c of r.cookies) headers.push(['set-cookie', String(c)]);
+  let body: Buffer | string | null = null;
+  if (r.body !== undefined && r.body !== null) {
+    if (typeof r.body !== 'string') return { ok: false, reason: 'body must be a string' };
+    // REST without binary media types returns base64 text unchanged (spec §8.5).
+    body = flavour === 'http' && r.isBase64Encoded === true ? Buffer.from(r.body, 'base64') : r.body;
+  }
+  return { ok: true, response: { status, headers, body } };
+}
+
+function toStatus(v: unknown): number | null {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{3}$/.test(v) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= 100 && n <= 599 ? n : null;
+}

@@ -1,0 +1,213 @@
+/**
+ * @module integrations/http — `type: http`: an HTTP proxy integration over undici. [io]
+ *
+ * Forwards method, path (with `{param}` / `{proxy}` substituted), query, headers and body to the
+ * upstream; bodies stream both ways. Hop-by-hop headers are dropped; `X-Forwarded-For`,
+ * `-Proto`, `-Host` are set. HTTP API `requestParameters` / REST `integration.request.*`
+ * mappings apply. Connection refused / reset and the timeout (default 30 s) become gateway
+ * errors, never a hang.
+ */
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { ApiConfig, HttpIntegrationConfig } from '../core/config.ts';
+import { IntegrationFailureError, IntegrationTimeoutError, RequestTooLargeError } from '../core/errors.ts';
+import { eventParts } from '../core/lambda-events.ts';
+import {
+  applyHttpRequestMapping,
+  compileHttpRequestMapping,
+  compileHttpResponseMappings,
+  compileRestRequestMapping,
+  type MappingSource,
+} from '../core/mapping.ts';
+import type { GatewayRequest, RequestContext } from '../core/model.ts';
+import { applyHttpResponseMapping } from './response-mapping.ts';
+import { INTEGRATION_ERRORS, type Integration } from './integration.ts';
+
+/** RFC 9110 §7.6.1 hop-by-hop headers, plus `host` (set from the upstream URL). */
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
+  'trailers', 'transfer-encoding', 'upgrade', 'host',
+]);
+
+export interface HttpIntegrationDeps {
+  /** Shared keep-alive connection pools. */
+  dispatcher: Dispatcher;
+}
+
+/** One shared agent for all upstreams: keep-alive pools per origin. */
+export function createUpstreamAgent(): Agent {
+  return new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 128, pipelining: 1 });
+}
+
+export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api: Readonly<ApiConfig>, deps: HttpIntegrationDeps): Integration {
+  const base = new URL(cfg.uri.replace(/\{[^}]+\}/g, (m) => `__PARAM_${Buffer.from(m).toString('hex')}__`));
+  const origin = base.origin;
+  const pathTemplate = decodeParamMarkers(base.pathname);
+  const baseQuery = base.search.slice(1);
+  const flavour = api.protocol;
+  const httpMapping = flavour === 'http' && cfg.requestParameters ? compileHttpRequestMapping(cfg.requestParameters) : null;
+  if (httpMapping && !httpMapping.ok) throw new Error(httpMapping.error);
+  const restMapping = flavour === 'rest' && cfg.requestParameters ? compileRestRequestMapping(cfg.requestParameters) : null;
+  if (restMapping && !restMapping.ok) throw new Error(restMapping.error);
+  const responseMappings = cfg.responseParameters ? compileHttpResponseMappings(cfg.responseParameters) : null;
+  if (responseMappings && !responseMappings.ok) throw new Error(responseMappings.error);
+  const needsParts = Boolean(restMapping || httpMapping);
+
+  return {
+    type: 'http',
+    async invoke({ request, ctx }) {
+      const method = cfg.httpMethod === 'ANY' ? request.method : cfg.httpMethod;
+      let headers = forwardHeaders(request);
+      let query: Array<[string, string]> | null = null;
+      const pathParams: Record<string, string> = { ...ctx.pathParameters };
+      let pathOverride: string | null = null;
+      if (needsParts) {
+        const parts = eventParts(request);
+        const src: MappingSource = {
+          ctx,
+          headers: request.headers,
+          query: parts.queryV2,
+          multiQuery: parts.multiValueQuery,
+          multiHeaders: lowerMulti(parts.multiValueHeaders),
+        };
+        if (httpMapping?.ok) {
+          const mapped = applyHttpRequestMapping(httpMapping.value, src, headers, rawQueryPairs(request.rawQueryString));
+          headers = mapped.headers;
+          query = mapped.query;
+          pathOverride = mapped.path;
+        }
+        if (restMapping?.ok) {
+          for (const [name, get] of restMapping.value.headers) {
+            const v = get(src);
+            if (v !== undefined) headers[name.toLowerCase()] = v;
+          }
+          if (restMapping.value.query.length) {
+            query = rawQueryPairs(request.rawQueryString);
+            for (const [name, get] of restMapping.value.query) {
+              const v = get(src);
+              if (v !== undefined) query = [...query.filter(([k]) => k !== name), [name, v]];
+            }
+          }
+          for (const [name, get] of restMapping.value.path) {
+            const v = get(src);
+            if (v !== undefined) pathParams[name] = v;
+          }
+        }
+      }
+      const path = (pathOverride ?? substitutePath(pathTemplate, pathParams)) + buildQuery(baseQuery, query, request.rawQueryString);
+      headers['host'] = base.host;
+      const hasBody = !request.body.isEmpty && method !== 'GET' && method !== 'HEAD';
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, cfg.timeoutInMillis);
+      const started = Date.now();
+      try {
+        const res = await deps.dispatcher.request({
+          origin,
+          path,
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body: hasBody ? request.body.stream(api.maxBodyBytes) : null,
+          signal: controller.signal,
+          headersTimeout: cfg.timeoutInMillis,
+          bodyTimeout: cfg.timeoutInMillis,
+        });
+        ctx.integrationLatencyMs = Date.now() - started;
+        ctx.integrationStatus = res.statusCode;
+        // The body streams to the client; the timeout no longer applies once headers arrived,
+        // but a stalled upstream body is cut by undici's bodyTimeout.
+        clearTimeout(timer);
+        const out: Array<[string, string]> = [];
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (v === undefined || HOP_BY_HOP.has(k) || k === 'content-length') continue;
+          if (Array.isArray(v)) for (const one of v) out.push([k, one]);
+          else out.push([k, v]);
+        }
+        const body = method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304 ? (res.body.resume(), null) : res.body;
+        const response = { status: res.statusCode, headers: out, body };
+        return responseMappings?.ok ? applyHttpResponseMapping(responseMappings.value, response, ctx, request) : response;
+      } catch (err) {
+        clearTimeout(timer);
+        ctx.integrationLatencyMs = Date.now() - started;
+        if (err instanceof RequestTooLargeError) throw err;
+        if ((err as { cause?: unknown }).cause instanceof RequestTooLargeError) throw (err as { cause: RequestTooLargeError }).cause;
+        const isTimeout = timedOut || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
+        ctx.integrationErrorMessage = isTimeout ? `upstream ${origin} did not answer within ${cfg.timeoutInMillis} ms` : `upstream ${origin}: ${describeNetworkError(err)}`;
+        if (isTimeout) {
+          const e = flavour === 'rest' ? INTEGRATION_ERRORS.rest.timeout : INTEGRATION_ERRORS.http.timeout;
+          throw new IntegrationTimeoutError(e.status, e.message, { detail: ctx.integrationErrorMessage, cause: err });
+        }
+        const e = flavour === 'rest' ? INTEGRATION_ERRORS.rest.httpFailure : INTEGRATION_ERRORS.http.failure;
+        throw new IntegrationFailureError(e.status, e.message, { detail: ctx.integrationErrorMessage, cause: err });
+      }
+    },
+  };
+}
+
+function decodeParamMarkers(path: string): string {
+  return path.replace(/__PARAM_([0-9a-f]+)__/g, (_, hex: string) => Buffer.from(hex, 'hex').toString());
+}
+
+/** `{id}` → the encoded value; `{proxy+}`/`{proxy}` of a greedy value keeps its slashes. */
+function substitutePath(template: string, params: Readonly<Record<string, string>>): string {
+  return template.replace(/\{([^}+]+)\+?\}/g, (_, name: string) => {
+    const v = params[name] ?? '';
+    return v.split('/').map(encodeURIComponent).join('/');
+  });
+}
+
+function rawQueryPairs(raw: string): Array<[string, string]> {
+  if (!raw) return [];
+  return raw.split('&').filter(Boolean).map((pair) => {
+    const eq = pair.indexOf('=');
+    return eq < 0 ? [decodeURIComponentSafe(pair), ''] : [decodeURIComponentSafe(pair.slice(0, eq)), decodeURIComponentSafe(pair.slice(eq + 1))];
+  });
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+function buildQuery(baseQuery: string, mapped: Array<[string, string]> | null, raw: string): string {
+  const tail = mapped ? mapped.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&') : raw;
+  const q = [baseQuery, tail].filter(Boolean).join('&');
+  return q ? `?${q}` : '';
+}
+
+/** Request headers as the upstream should see them (lower-cased names). */
+function forwardHeaders(request: GatewayRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  const connectionListed = new Set((request.headers['connection'] ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (HOP_BY_HOP.has(name) || connectionListed.has(name)) continue;
+    out[name] = value;
+  }
+  const prior = request.headers['x-forwarded-for'];
+  out['x-forwarded-for'] = prior ? `${prior}, ${request.sourceIp}` : request.sourceIp;
+  out['x-forwarded-proto'] = request.scheme;
+  if (request.headers['host']) out['x-forwarded-host'] = request.headers['host'];
+  return out;
+}
+
+function lowerMulti(multi: Record<string, string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(multi)) (out[k.toLowerCase()] ??= []).push(...v);
+  return out;
+}
+
+function describeNetworkError(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  return e.message ?? String(err);
+}
+
+export type { RequestContext };

@@ -1,0 +1,89 @@
+/**
+ * @module integrations/lambda — `type: lambda`: a handler module invoked with a proxy event. [glue]
+ *
+ * Payload 2.0 for HTTP APIs (default) or 1.0 (REST always; HTTP APIs that ask). The function runs
+ * in the worker-thread runtime (`io/lambda-runtime.ts`); its result is read as API Gateway reads
+ * it (`core/lambda-events.ts`). Failures: HTTP APIs answer 500 `Internal Server Error` (503
+ * `Service Unavailable` on timeout); REST answers 502 `Internal server error` (504 `Endpoint
+ * request timed out`).
+ */
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { ApiConfig, LambdaIntegrationConfig } from '../core/config.ts';
+import { IntegrationFailureError, IntegrationTimeoutError } from '../core/errors.ts';
+import { buildEventV1, buildEventV2, eventParts, parseResultV1, parseResultV2 } from '../core/lambda-events.ts';
+import { applyHttpRequestMapping, compileHttpRequestMapping, compileHttpResponseMappings } from '../core/mapping.ts';
+import type { LambdaRuntime } from '../io/lambda-runtime.ts';
+import { applyHttpResponseMapping } from './response-mapping.ts';
+import { INTEGRATION_ERRORS, type Integration } from './integration.ts';
+
+export interface LambdaIntegrationDeps {
+  lambdaRuntime: LambdaRuntime;
+  baseDir: string;
+}
+
+/** AWS's API Gateway integration limit (29 s) is the default handler timeout. */
+export const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
+
+export function createLambdaIntegration(cfg: Readonly<LambdaIntegrationConfig>, api: Readonly<ApiConfig>, deps: LambdaIntegrationDeps): Integration {
+  const fn = deps.lambdaRuntime.getFunction({
+    handlerPath: resolve(deps.baseDir, cfg.handler),
+    exportName: cfg.exportName,
+    functionName: cfg.functionName,
+    timeoutMs: cfg.timeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS,
+    environment: cfg.environment,
+    reservedConcurrency: cfg.reservedConcurrency,
+    memorySize: cfg.memorySize,
+  });
+  const flavour = api.protocol;
+  const version = flavour === 'rest' ? '1.0' : (cfg.payloadFormatVersion ?? '2.0');
+  const requestMapping = cfg.requestParameters && flavour === 'http' ? compileHttpRequestMapping(cfg.requestParameters) : null;
+  if (requestMapping && !requestMapping.ok) throw new Error(requestMapping.error);
+  const responseMappings = cfg.responseParameters ? compileHttpResponseMappings(cfg.responseParameters) : null;
+  if (responseMappings && !responseMappings.ok) throw new Error(responseMappings.error);
+
+  return {
+    type: 'lambda',
+    async invoke({ request, ctx }) {
+      const body = request.body.isEmpty ? null : await request.body.read(api.maxBodyBytes);
+      const parts = eventParts(request);
+      if (requestMapping?.ok) {
+        const src = { ctx, headers: parts.headersV2, query: parts.queryV2, rawBody: body?.toString('utf8'), body: requestMapping.value.needsBody ? safeJson(body) : undefined };
+        const mapped = applyHttpRequestMapping(requestMapping.value, src, parts.headersV2, Object.entries(parts.queryV2));
+        parts.headersV2 = mapped.headers;
+        parts.queryV2 = Object.fromEntries(mapped.query);
+      }
+      const event = version === '2.0' ? buildEventV2({ request, ctx, parts, body }) : buildEventV1({ request, ctx, parts, body }, flavour);
+      const result = await fn.invoke(event, randomUUID());
+      ctx.integrationLatencyMs = result.durationMs;
+      const errors = INTEGRATION_ERRORS;
+      if (!result.ok) {
+        ctx.integrationErrorMessage = `${result.errorType}: ${result.errorMessage}`;
+        if (result.kind === 'timeout') {
+          const e = flavour === 'rest' ? errors.rest.timeout : errors.http.timeout;
+          throw new IntegrationTimeoutError(e.status, e.message, { detail: ctx.integrationErrorMessage });
+        }
+        const e = flavour === 'rest' ? errors.rest.lambdaFailure : errors.http.failure;
+        throw new IntegrationFailureError(e.status, e.message, { detail: ctx.integrationErrorMessage });
+      }
+      const parsed = version === '2.0' ? parseResultV2(result.payload) : parseResultV1(result.payload, flavour);
+      if (!parsed.ok) {
+        ctx.integrationErrorMessage = `malformed Lambda proxy response: ${parsed.reason}`;
+        const e = flavour === 'rest' ? errors.rest.lambdaFailure : errors.http.failure;
+        throw new IntegrationFailureError(e.status, e.message, { detail: ctx.integrationErrorMessage });
+      }
+      ctx.integrationStatus = parsed.response.status;
+      return responseMappings?.ok ? applyHttpResponseMapping(responseMappings.value, parsed.response, ctx, request) : parsed.response;
+    },
+  };
+}
+
+function safeJson(body: Buffer | null): unknown {
+  if (!body) return undefined;
+  try {
+    // AWS evaluates $request.body.* on the first 100 KB only.
+    return JSON.parse(body.subarray(0, 100 * 1024).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

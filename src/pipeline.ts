@@ -1,0 +1,201 @@
+/**
+ * @module pipeline — the whole request lifecycle, top to bottom. [glue]
+ *
+ *   request ─► selectApi (stage)           no API for the path ─► 404 Not Found
+ *            ─► newContext                  ($context model: requestId, time, ip, stage, …)
+ *            ─► CORS preflight?             HTTP API with `cors`: answered here, nothing else runs
+ *            ─► matchRoute                  none ─► HTTP 404 Not Found / REST 403 Missing Authentication Token
+ *            ─► checkBodySize               declared length over the limit ─► 413
+ *            ─► authorize                   401 Unauthorized / 403 denied / 500 authorizer error
+ *            ─► integration.invoke          HTTP proxy, Lambda handler, mock ─► 5xx on failure
+ *            ─► method response mapping     REST `method.response.header.*` (e.g. Set-Cookie)
+ *            ─► CORS response headers       on every response of a CORS-enabled HTTP API
+ *   catch    ─► renderGatewayError          one taxonomy → HTTP answer (REST gateway responses)
+ *   finally  ─► access log                  one line per request, errors and preflights included
+ *
+ * Each step is one named call; protocol details live in the modules they name.
+ */
+import { isPreflight } from './core/cors.ts';
+import { GatewayError, InternalError, RequestTooLargeError, RouteNotFoundError } from './core/errors.ts';
+import { renderGatewayError } from './core/gateway-responses.ts';
+import { formatClfTime } from './core/context.ts';
+import { matchRoute } from './core/routes.ts';
+import type { GatewayRequest, GatewayResponse, RequestContext } from './core/model.ts';
+import type { MappingSource } from './core/mapping.ts';
+import { eventParts } from './core/lambda-events.ts';
+import type { CompiledApi, CompiledGateway, CompiledRoute } from './gateway.ts';
+import type { Logger } from './io/logger.ts';
+
+export interface PipelineDeps {
+  readonly gateway: CompiledGateway;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** AWS-shaped ids: HTTP APIs `ZhNHJhhLjoEEPiw=`, REST a UUID. */
+  readonly newRequestId: (protocol: 'http' | 'rest') => string;
+}
+
+export interface PipelineResult {
+  response: GatewayResponse;
+  ctx: RequestContext;
+  api: CompiledApi | null;
+}
+
+export async function handleRequest(request: GatewayRequest, deps: PipelineDeps): Promise<PipelineResult> {
+  const selected = selectApi(deps.gateway, request.rawPath);
+  const api = selected?.api ?? null;
+  const ctx = newContext(request, api, selected?.path ?? request.rawPath, deps);
+  let route: CompiledRoute | null = null;
+  let response: GatewayResponse;
+  try {
+    if (!api) throw new RouteNotFoundError('http');
+    if (api.cors && isPreflight(request.method, request.headers)) {
+      response = preflightResponse(api, request);
+    } else {
+      route = findRoute(api, request.method, ctx);
+      checkBodySize(request, api);
+      if (route.authorizer) await authorize(route, api, request, ctx);
+      response = await route.integration.invoke({ request, ctx, api: api.config, route: route.config });
+      response = applyMethodResponse(route, response, request, ctx);
+    }
+  } catch (err) {
+    response = renderError(toGatewayError(err, deps.logger, ctx), api, request, ctx);
+  }
+  if (api?.cors) response = withCorsHeaders(api, request, response);
+  ctx.status = response.status;
+  return { response, ctx, api };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+
+/** Stage selection (spec §0.1): a named stage is the first path segment; otherwise `$default`. */
+export function selectApi(gateway: CompiledGateway, rawPath: string): { api: CompiledApi; path: string } | null {
+  const end = rawPath.indexOf('/', 1);
+  const first = end < 0 ? rawPath.slice(1) : rawPath.slice(1, end);
+  const named = gateway.byStage.get(first);
+  if (named) return { api: named, path: end < 0 ? '/' : rawPath.slice(end) };
+  return gateway.defaultStage ? { api: gateway.defaultStage, path: rawPath } : null;
+}
+
+function newContext(request: GatewayRequest, api: CompiledApi | null, path: string, deps: PipelineDeps): RequestContext {
+  const protocol = api?.protocol ?? 'http';
+  const requestId = protocol === 'rest' ? deps.newRequestId('rest') : request.requestId;
+  const host = request.headers['host'] ?? 'localhost';
+  const domainName = host.replace(/:\d+$/, '');
+  return {
+    requestId,
+    extendedRequestId: request.requestId,
+    requestTimeEpoch: request.requestTimeEpoch,
+    requestTime: formatClfTime(request.requestTimeEpoch),
+    httpMethod: request.method,
+    protocol: request.protocol,
+    sourceIp: request.sourceIp,
+    userAgent: request.headers['user-agent'] ?? '',
+    domainName,
+    domainPrefix: domainName.split('.')[0] ?? domainName,
+    accountId: deps.gateway.accountId,
+    apiId: api?.apiId ?? '',
+    apiName: api?.name ?? '',
+    stage: api?.stage ?? '',
+    routeKey: '-',
+    resourcePath: '',
+    path,
+    pathParameters: {},
+    stageVariables: api ? { ...api.config.stageVariables } : {},
+    authorizer: null,
+    authorizerError: null,
+    authorizerLatencyMs: null,
+    error: null,
+    integrationLatencyMs: null,
+    integrationStatus: null,
+    integrationErrorMessage: null,
+    status: null,
+    responseLength: null,
+    responseLatencyMs: null,
+  };
+}
+
+function preflightResponse(api: CompiledApi, request: GatewayRequest): GatewayResponse {
+  const cors = api.cors!;
+  const headers = cors.preflightHeaders(request.headers['origin']!, request.headers['access-control-request-method']!, request.headers['access-control-request-headers']) ?? [];
+  return { status: cors.preflightStatus, headers, body: null };
+}
+
+function findRoute(api: CompiledApi, method: string, ctx: RequestContext): CompiledRoute {
+  const match = matchRoute(api.routes, method, ctx.path);
+  if (!match) throw new RouteNotFoundError(api.protocol);
+  ctx.routeKey = match.entry.routeKey;
+  ctx.resourcePath = match.entry.resourcePath === '$default' ? ctx.path : match.entry.resourcePath;
+  ctx.pathParameters = match.pathParameters;
+  return match.entry.value;
+}
+
+/** A declared length over the limit is refused before anything reads the body. */
+function checkBodySize(request: GatewayRequest, api: CompiledApi): void {
+  if (request.body.declaredLength !== null && request.body.declaredLength > api.config.maxBodyBytes) {
+    throw new RequestTooLargeError({ detail: `content-length ${request.body.declaredLength} exceeds ${api.config.maxBodyBytes} bytes` });
+  }
+}
+
+async function authorize(route: CompiledRoute, api: CompiledApi, request: GatewayRequest, ctx: RequestContext): Promise<void> {
+  const started = Date.now();
+  try {
+    ctx.authorizer = await route.authorizer!.authorize({ request, ctx, api: api.config, route: route.config, resourcePath: ctx.resourcePath });
+  } catch (err) {
+    if (err instanceof GatewayError) {
+      ctx.authorizerError = err.detail ?? err.publicMessage;
+      if (err.authorizer) ctx.authorizer = err.authorizer;
+    } else {
+      ctx.authorizerError = (err as Error)?.message ?? String(err);
+    }
+    throw err;
+  } finally {
+    ctx.authorizerLatencyMs = Date.now() - started;
+  }
+}
+
+/** REST `method.response.header.*` mappings on success (seed scenario 2 maps `Set-Cookie`). */
+function applyMethodResponse(route: CompiledRoute, response: GatewayResponse, request: GatewayRequest, ctx: RequestContext): GatewayResponse {
+  if (!route.methodResponseHeaders) return response;
+  const src = mappingSource(request, ctx, response);
+  const headers = [...response.headers];
+  for (const [name, get] of route.methodResponseHeaders) {
+    const value = get(src);
+    if (value !== undefined && value !== '') headers.push([name, value]);
+  }
+  return { ...response, headers };
+}
+
+function toGatewayError(err: unknown, logger: Logger, ctx: RequestContext): GatewayError {
+  if (err instanceof GatewayError) return err;
+  logger.error('unexpected error while handling a request', { request_id: ctx.requestId, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+  return new InternalError(ctx.apiId && ctx.stage ? 'Internal Server Error' : 'Internal Server Error', { detail: String(err), cause: err });
+}
+
+function renderError(err: GatewayError, api: CompiledApi | null, request: GatewayRequest, ctx: RequestContext): GatewayResponse {
+  ctx.error = { message: err.publicMessage, responseType: err.responseType };
+  const flavour = api?.protocol ?? 'http';
+  return renderGatewayError(err, flavour, api?.gatewayResponses ?? null, ctx, mappingSource(request, ctx, null));
+}
+
+/** CORS headers replace the backend's on every response of a CORS-enabled HTTP API (spec §6.2). */
+function withCorsHeaders(api: CompiledApi, request: GatewayRequest, response: GatewayResponse): GatewayResponse {
+  const origin = request.headers['origin'];
+  if (origin === undefined || isPreflight(request.method, request.headers)) return response;
+  const headers = response.headers.filter(([k]) => !k.toLowerCase().startsWith('access-control-'));
+  headers.push(...api.cors!.responseHeaders(origin));
+  return { ...response, headers };
+}
+
+function mappingSource(request: GatewayRequest, ctx: RequestContext, response: GatewayResponse | null): MappingSource {
+  const parts = eventParts(request);
+  const multiHeaders: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(parts.multiValueHeaders)) (multiHeaders[k.toLowerCase()] ??= []).push(...v);
+  const src: MappingSource = { ctx, headers: request.headers, query: parts.queryV2, multiQuery: parts.multiValueQuery, multiHeaders };
+  if (response) {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of response.headers) headers[k.toLowerCase()] = v;
+    src.response = { headers };
+  }
+  return src;
+}

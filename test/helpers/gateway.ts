@@ -1,0 +1,85 @@
+/**
+ * Test harness: starts the real gateway on 127.0.0.1:0 from a config object in the
+ * portcullis.yaml shape, and small real servers (upstreams) on loopback.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseConfig } from '../../src/core/config.ts';
+import type { Clock } from '../../src/core/clock.ts';
+import { startGateway as start, type RunningGateway } from '../../src/gateway.ts';
+import { silentLogger, type Logger } from '../../src/io/logger.ts';
+
+export interface TestGateway extends RunningGateway {}
+
+export async function startGateway(config: unknown, options: { baseDir?: string; clock?: Clock; logger?: Logger; env?: Record<string, string> } = {}): Promise<TestGateway> {
+  const parsed = parseConfig(config, options.env ?? {});
+  return start(parsed, { baseDir: options.baseDir ?? process.cwd(), port: 0, host: '127.0.0.1', logger: options.logger ?? silentLogger, ...(options.clock ? { clock: options.clock } : {}) });
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  rawHeaders: string[];
+  body: string;
+}
+
+export interface TestUpstream {
+  url: string;
+  port: number;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * An upstream that records each request and answers with `respond` (default: 200 JSON echo of
+ * method, url, headers and body).
+ */
+export async function startUpstream(respond?: (req: RecordedRequest, res: ServerResponse) => void | Promise<void>): Promise<TestUpstream> {
+  const requests: RecordedRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const rec: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks).toString('utf8') };
+      requests.push(rec);
+      if (respond) return void respond(rec, res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ method: rec.method, url: rec.url, headers: rec.headers, body: rec.body }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+/** A temp directory with the given files (handler modules and the like). */
+export function tempDir(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(dir, name);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+  }
+  return dir;
+}
+
+/** A port nothing listens on (bound then released). */
+export async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}

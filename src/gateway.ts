@@ -182,9 +182,9 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** HTTP API request ids look like `ZhNHJhhLjoEEPiw=`: 10 random bytes, base64. */
+/** HTTP API request ids look like `ZhNHJhhLjoEEPiw=`: 11 random bytes, base64 (15 characters and `=`). */
 export function newHttpApiRequestId(): string {
-  return randomBytes(10).toString('base64').slice(0, 15) + '=';
+  return randomBytes(11).toString('base64');
 }
 
 export async function startGateway(config: Readonly<GatewayConfig>, options: StartOptions = {}): Promise<RunningGateway> {

@@ -299,6 +299,10 @@ export const configSchema = z.strictObject({
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 
+/** Layered parsing: the top level with APIs left raw, each API with its routes left raw. */
+const configShellSchema = configSchema.extend({ apis: z.array(z.unknown()).default([]) });
+const apiShellSchema = apiSchema.extend({ routes: z.record(z.string(), z.unknown()) });
+
 // ---------------------------------------------------------------------------------------------
 // Limits (AWS limits.md)
 
@@ -335,14 +339,35 @@ export function parseConfig(raw: unknown, env: Readonly<Record<string, string | 
   if (interpolated === null || typeof interpolated !== 'object' || Array.isArray(interpolated)) {
     throw new ConfigError([{ path: '', message: 'the config must be a mapping (YAML) or object (JSON)' }]);
   }
-  const result = configSchema.safeParse(interpolated);
-  if (!result.success) {
-    for (const issue of result.error.issues) issues.push(...describeZodIssue(issue, interpolated));
-    throw new ConfigError(dedupe(issues));
+  // Parse in layers (top level, each API, each route) so one bad route does not hide the
+  // problems of the others: every issue is reported at once.
+  const top = configShellSchema.safeParse(interpolated);
+  if (!top.success) for (const issue of top.error.issues) issues.push(...describeZodIssue(issue, interpolated));
+  const apis: ApiConfig[] = [];
+  const rawApis = Array.isArray((interpolated as { apis?: unknown }).apis) ? ((interpolated as { apis: unknown[] }).apis) : [];
+  rawApis.forEach((rawApi, i) => {
+    const shell = apiShellSchema.safeParse(rawApi);
+    if (!shell.success) {
+      for (const issue of shell.error.issues) issues.push(...describeZodIssue({ ...issue, path: ['apis', i, ...issue.path] } as z.core.$ZodIssue, interpolated));
+      return;
+    }
+    const routes: Record<string, RouteConfig> = {};
+    for (const [key, rawRoute] of Object.entries(shell.data.routes)) {
+      const route = routeSchema.safeParse(rawRoute);
+      if (route.success) routes[key] = route.data;
+      else for (const issue of route.error.issues) issues.push(...describeZodIssue({ ...issue, path: ['apis', i, 'routes', key, ...issue.path] } as z.core.$ZodIssue, interpolated));
+    }
+    apis.push({ ...shell.data, routes });
+  });
+  if (top.success) {
+    const config: GatewayConfig = { ...top.data, apis };
+    // Semantic checks only see what parsed; their paths stay right because APIs that failed to
+    // parse still hold their index (a failed API is left out, so indexes shift: check by name).
+    if (apis.length === rawApis.length) checkSemantics(config, issues);
+    if (issues.length) throw new ConfigError(dedupe(issues));
+    return deepFreeze(config);
   }
-  checkSemantics(result.data, issues);
-  if (issues.length) throw new ConfigError(dedupe(issues));
-  return deepFreeze(result.data);
+  throw new ConfigError(dedupe(issues));
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;

@@ -38,7 +38,7 @@ export interface TestUpstream {
  * An upstream that records each request and answers with `respond` (default: 200 JSON echo of
  * method, url, headers and body).
  */
-export async function startUpstream(respond?: (req: RecordedRequest, res: ServerResponse) => void | Promise<void>): Promise<TestUpstream> {
+export async function startUpstream(respond?: (req: RecordedRequest, res: ServerResponse) => unknown): Promise<TestUpstream> {
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];

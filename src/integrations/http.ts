@@ -150,12 +150,21 @@ function decodeParamMarkers(path: string): string {
   return path.replace(/__PARAM_([0-9a-f]+)__/g, (_, hex: string) => Buffer.from(hex, 'hex').toString());
 }
 
-/** `{id}` → the encoded value; `{proxy+}`/`{proxy}` of a greedy value keeps its slashes. */
+/**
+ * `{id}` → the encoded value; a greedy value keeps its slashes. A `.` or `..` segment that arrived
+ * percent-encoded (`%2E%2E`, or inside `a%2F..`) is sent encoded, never as a real dot segment the
+ * upstream could resolve out of its prefix. [INF: AWS's exact re-encoding is unverified]
+ */
 function substitutePath(template: string, params: Readonly<Record<string, string>>): string {
   return template.replace(/\{([^}+]+)\+?\}/g, (_, name: string) => {
     const v = params[name] ?? '';
-    return v.split('/').map(encodeURIComponent).join('/');
+    return v.split('/').map(encodePathSegment).join('/');
   });
+}
+
+function encodePathSegment(segment: string): string {
+  if (segment === '.' || segment === '..') return segment.replace(/\./g, '%2E');
+  return encodeURIComponent(segment);
 }
 
 function rawQueryPairs(raw: string): Array<[string, string]> {

@@ -16,6 +16,8 @@ import type { Logger } from './logger.ts';
 
 export interface GatewayServerOptions {
   handle(request: GatewayRequest): Promise<PipelineResult>;
+  /** Called once per request after the last byte (and the access-log line): metrics, reload bookkeeping. */
+  onComplete?(request: GatewayRequest, result: PipelineResult | null): void;
   newRequestId(): string;
   logger: Logger;
   headersTimeoutMs: number;
@@ -40,6 +42,8 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       keepAliveTimeout: 5_000,
       // AWS: header + URL limits are about 10 KB each; Node's default total is 16 KB.
       maxHeaderSize: 16 * 1024,
+      // Node checks the two timeouts above only this often (default 30 s): slow clients must not linger.
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(options.headersTimeoutMs / 2))),
     },
     (req, res) => {
       inFlight++;
@@ -101,6 +105,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
       res.writeHead(500, { 'content-type': 'application/json', 'apigw-requestid': request.requestId });
       res.end('{"message":"Internal Server Error"}');
     }
+    options.onComplete?.(request, null);
     return;
   }
   const { response, ctx, api } = result;
@@ -143,6 +148,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   ctx.responseLength = bytes;
   ctx.responseLatencyMs = Date.now() - started;
   api?.accessLog?.write(ctx);
+  options.onComplete?.(request, result);
 }
 
 function toGatewayRequest(req: IncomingMessage, requestId: string, now: number): GatewayRequest {
@@ -158,7 +164,9 @@ function toGatewayRequest(req: IncomingMessage, requestId: string, now: number):
     }
   }
   const q = target.indexOf('?');
-  const rawPath = q < 0 ? target : target.slice(0, q);
+  // Dot segments are resolved before routing (RFC 3986 §5.2.4), as nginx and most proxies do, so
+  // `/files/../admin` is routed as `/admin` and can never climb out of a route's upstream prefix.
+  const rawPath = removeDotSegments(q < 0 ? target : target.slice(0, q));
   const rawQueryString = q < 0 ? '' : target.slice(q + 1);
   const headers: Record<string, string> = {};
   const raw = req.rawHeaders;
@@ -182,6 +190,24 @@ function toGatewayRequest(req: IncomingMessage, requestId: string, now: number):
     requestTimeEpoch: now,
     body: createRequestBody(req),
   };
+}
+
+/** RFC 3986 §5.2.4 for literal `.` and `..` segments; a path never climbs above `/`. */
+export function removeDotSegments(path: string): string {
+  if (!path.includes('/.')) return path;
+  const out: string[] = [];
+  const segments = path.split('/');
+  for (let i = 1; i < segments.length; i++) {
+    const seg = segments[i]!;
+    const last = i === segments.length - 1;
+    if (seg === '.') {
+      if (last) out.push('');
+    } else if (seg === '..') {
+      out.pop();
+      if (last) out.push('');
+    } else out.push(seg);
+  }
+  return '/' + out.join('/');
 }
 
 function createRequestBody(req: IncomingMessage): RequestBody {

@@ -8,6 +8,7 @@
  * request timed out`).
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ApiConfig, LambdaIntegrationConfig } from '../core/config.ts';
 import { IntegrationFailureError, IntegrationTimeoutError } from '../core/errors.ts';
@@ -26,8 +27,11 @@ export interface LambdaIntegrationDeps {
 export const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
 
 export function createLambdaIntegration(cfg: Readonly<LambdaIntegrationConfig>, api: Readonly<ApiConfig>, deps: LambdaIntegrationDeps): Integration {
+  const handlerPath = resolve(deps.baseDir, cfg.handler);
+  // A missing module is a start-up error with its config path, not a 500 on the first request.
+  if (!existsSync(handlerPath)) throw new Error(`handler: ${cfg.handler} does not exist (resolved to ${handlerPath})`);
   const fn = deps.lambdaRuntime.getFunction({
-    handlerPath: resolve(deps.baseDir, cfg.handler),
+    handlerPath,
     exportName: cfg.exportName,
     functionName: cfg.functionName,
     timeoutMs: cfg.timeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS,

@@ -215,3 +215,10 @@ test('a handler that blocks its event loop or exits the process costs only its o
   assert.equal((await fetch(`${gw.url}/spin`)).status, 503);
   assert.equal((await fetch(`${gw.url}/typed`)).status, 200);
 });
+
+test('a handler file that does not exist is a start-up config error with its path', async () => {
+  await assert.rejects(
+    startGateway({ apis: [{ name: 'x', protocol: 'http', stage: '$default', routes: { 'GET /a': { integration: { type: 'lambda', handler: './nope.mjs' } } } }] }, { baseDir: dir }),
+    (err: Error) => /apis\[0\]\.routes\["GET \/a"\]\.integration: handler: \.\/nope\.mjs does not exist/.test(err.message),
+  );
+});

@@ -50,7 +50,6 @@ export type GatewayErrorCode =
   | 'ERR_GW_THROTTLED'
   | 'ERR_GW_INTEGRATION_FAILURE'
   | 'ERR_GW_INTEGRATION_TIMEOUT'
-  | 'ERR_GW_INTEGRATION_RESPONSE'
   | 'ERR_GW_INTERNAL';
 
 export interface GatewayErrorOptions {

@@ -1,0 +1,311 @@
+/**
+ * @module authorizers/jwt — the HTTP API JWT authorizer with AWS semantics (spec §1). [glue]
+ *
+ * `createJwtAuthorizer` builds one plug-in per configured `authorizerType: JWT`. `authorize()` runs
+ * AWS's validation order, first failure wins (§1.2):
+ *
+ *   1 identity source present      → 401 `token not provided` (detail `missing: token not provided`)
+ *   2 strip one `Bearer ` prefix (case-sensitive, single space)
+ *   3 three base64url segments, JSON-object header and payload
+ *   4 `alg` in allowedAlgorithms (default RS256/384/512; never `none`, never HMAC)
+ *   5 `kid` present and in the issuer's JWKS (io/keys.ts: discovery, cache, cooldown)
+ *   6 signature, with a key whose type matches `alg` (no algorithm confusion)
+ *   7-11 `iss`, `aud`/`client_id`, `exp`, `nbf`, `iat` (core/claims.ts)
+ *   12 route `authorizationScopes` → 403 `Forbidden`
+ *
+ * Hot path: keys stay imported as node:crypto `KeyObject`s and signatures are verified
+ * synchronously with `crypto.verify` (jose's awaited WebCrypto path measured ~6x slower). A fully
+ * verified token's claims are cached until its `exp` in a bounded map keyed by the token's SHA-256;
+ * each hit re-runs the time checks against the clock, re-checks that its key is still published,
+ * and applies the route's scopes.
+ *
+ * Must not: write HTTP responses, log tokens, accept unverified claims.
+ */
+import { constants, createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import type { Authorizer, AuthorizerDeps, AuthorizerFactory, AuthorizerRequest, AuthorizerStatus } from './authorizer.ts';
+import type { ApiConfig, AuthorizerConfig, JwtAuthorizerConfig } from '../core/config.ts';
+import type { AuthorizerOutcome } from '../core/model.ts';
+import {
+  checkJwtClaims,
+  checkJwtTimes,
+  checkRouteScopes,
+  extractScopes,
+  rejection,
+  stringifyClaims,
+  toGatewayError,
+  type ClaimRules,
+  type JwtRejection,
+  type JwtTimes,
+} from '../core/claims.ts';
+import { decodeUnverifiedJwt, isJwtRejection } from '../core/jwt.ts';
+import { createKeyStore, type HttpGet, type KeyStore, type KeyStoreStatus, type VerificationKey } from '../io/keys.ts';
+
+/** AWS's default: RSA only. */
+export const DEFAULT_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512'];
+/** Most verified tokens remembered per authorizer. */
+export const TOKEN_CACHE_MAX_ENTRIES = 10_000;
+/** [INF] How long a verified token without `exp` is remembered (its checks still re-run). */
+const NO_EXP_CACHE_MS = 300_000;
+/** [INF] Smallest RSA modulus accepted (jose and RFC 7518 §3.3 require 2048). */
+const MIN_RSA_BITS = 2048;
+
+export interface JwtAuthorizerStatus extends AuthorizerStatus {
+  readonly keys: KeyStoreStatus;
+  readonly cachedTokens: number;
+}
+
+export interface JwtAuthorizer extends Authorizer {
+  warmUp(): Promise<void>;
+  status(): JwtAuthorizerStatus;
+  close(): Promise<void>;
+}
+
+/** Extra knobs for tests and tools; the gateway uses the defaults. */
+export interface JwtAuthorizerOptions {
+  readonly httpGet?: HttpGet;
+  readonly tokenCacheMaxEntries?: number;
+  /** Share a key store (e.g. several authorizers trusting one issuer). */
+  readonly keyStore?: KeyStore;
+}
+
+export const createJwtAuthorizer: AuthorizerFactory = (id, config, api, deps) => createJwtAuthorizerWithOptions(id, config, api, deps, {});
+
+/** `createJwtAuthorizer` with test/tool options. */
+export function createJwtAuthorizerWithOptions(
+  id: string,
+  config: Readonly<AuthorizerConfig>,
+  _api: Readonly<ApiConfig>,
+  deps: AuthorizerDeps,
+  options: JwtAuthorizerOptions,
+): JwtAuthorizer {
+  if (config.authorizerType !== 'JWT') throw new TypeError(`authorizer "${id}" is ${config.authorizerType}, not JWT`);
+  const cfg: JwtAuthorizerConfig = config;
+  const clock = deps.clock;
+  const readIdentity = compileIdentitySource(cfg.identitySource);
+  const allowed = new Set(cfg.allowedAlgorithms ?? DEFAULT_ALGORITHMS);
+  const rules: ClaimRules = {
+    issuer: cfg.jwtConfiguration.issuer,
+    audience: new Set(cfg.jwtConfiguration.audience),
+    clockSkewMs: cfg.clockSkewSeconds * 1000,
+    requireExp: cfg.requireExp,
+  };
+  const render = { wwwAuthenticateOnMissingToken: cfg.wwwAuthenticateOnMissingToken };
+  const logger = deps.logger.child({ authorizer_id: id });
+  if (/^http:/i.test(rules.issuer) && !/^http:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(rules.issuer)) {
+    logger.warn('JWT issuer uses plain http on a non-loopback host; keys could be tampered with in transit', { issuer: rules.issuer });
+  }
+  const keys =
+    options.keyStore ??
+    createKeyStore({
+      issuer: rules.issuer,
+      jwksUri: cfg.jwksUri,
+      clock,
+      maxAgeMs: cfg.jwksCacheMaxAgeSeconds * 1000,
+      cooldownMs: cfg.jwksCooldownSeconds * 1000,
+      timeoutMs: cfg.jwksTimeoutInMillis,
+      logger,
+      httpGet: options.httpGet,
+    });
+  const cache = createTokenCache(options.tokenCacheMaxEntries ?? TOKEN_CACHE_MAX_ENTRIES);
+
+  /** Steps 2-11 for one token; the outcome before route scopes. */
+  async function verifyToken(token: string, cacheKey: string): Promise<CachedToken | JwtRejection> {
+    const jwt = decodeUnverifiedJwt(token);
+    if (isJwtRejection(jwt)) return jwt;
+    const alg = jwt.header.alg;
+    if (typeof alg !== 'string' || !allowed.has(alg)) return rejection('alg_not_allowed', { alg: describeAlg(alg) });
+    const kid = jwt.header.kid;
+    if (typeof kid !== 'string' || kid === '') return rejection('kid_missing');
+    let found = keys.getKey(kid);
+    if (found instanceof Promise) found = await found;
+    if ('reason' in found) return found.reason === 'kid_unknown' ? rejection('kid_unknown') : rejection('keys_unavailable', { cause: found.cause });
+    const key = verifySignature(alg, found.candidates, jwt.signingInput, jwt.signature);
+    if ('reason' in key) return key;
+    const now = clock.now();
+    const times = checkJwtClaims(jwt.payload, rules, now);
+    if ('reason' in times) return times;
+    const entry: CachedToken = {
+      key,
+      times,
+      claims: Object.freeze(stringifyClaims(jwt.payload)),
+      scopes: Object.freeze(extractScopes(jwt.payload)),
+      expiresAtMs: times.exp !== undefined ? times.exp * 1000 + rules.clockSkewMs : now + NO_EXP_CACHE_MS,
+    };
+    cache.set(cacheKey, entry);
+    return entry;
+  }
+
+  async function authorize(input: AuthorizerRequest): Promise<AuthorizerOutcome> {
+    const raw = readIdentity(input.request);
+    if (raw === undefined || raw.trim() === '') throw toGatewayError(rejection('token_missing'), render);
+    const token = raw.startsWith('Bearer ') ? raw.slice(7) : raw;
+    const cacheKey = createHash('sha256').update(token).digest('base64');
+    let verified: CachedToken | JwtRejection | undefined = cache.get(cacheKey);
+    if (verified) {
+      const now = clock.now();
+      if (now >= verified.expiresAtMs || !keys.isCurrent(verified.key)) {
+        cache.delete(cacheKey);
+        verified = undefined;
+      } else {
+        const late = checkJwtTimes(verified.times, rules, now);
+        if (late) throw toGatewayError(late, render);
+      }
+    }
+    verified ??= await verifyToken(token, cacheKey);
+    if ('reason' in verified) throw toGatewayError(verified, render);
+    const scopes = checkRouteScopes(verified.scopes, input.route.authorizationScopes);
+    if (scopes !== null && 'reason' in scopes) throw toGatewayError(scopes, render);
+    return { kind: 'jwt', claims: verified.claims as Record<string, string>, scopes };
+  }
+
+  return {
+    id,
+    kind: 'jwt',
+    authorize,
+    warmUp: () => keys.warmUp(),
+    status(): JwtAuthorizerStatus {
+      const k = keys.status();
+      return { ready: k.ready, detail: k.detail, keys: k, cachedTokens: cache.size() };
+    },
+    async close() {
+      cache.clear();
+    },
+  };
+}
+
+/** The header's `alg` as echoed in the reason: capped, since the client controls it. */
+function describeAlg(alg: unknown): string {
+  const text = typeof alg === 'string' ? alg : alg === undefined ? '(missing)' : JSON.stringify(alg) ?? String(alg);
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity source
+
+/** `$request.header.NAME` (case-insensitive) or `$request.querystring.NAME` (case-sensitive). */
+export function compileIdentitySource(source: string | readonly string[]): (req: { headers: Readonly<Record<string, string>>; rawQueryString: string }) => string | undefined {
+  const expr = (Array.isArray(source) ? source[0] : source) as string | undefined;
+  const m = expr ? /^\$request\.(header|querystring)\.(.+)$/.exec(expr.trim()) : null;
+  if (!m) throw new TypeError(`unsupported JWT identity source ${JSON.stringify(expr)}`);
+  const name = m[2]!;
+  if (m[1] === 'header') {
+    const lower = name.toLowerCase();
+    return (req) => req.headers[lower];
+  }
+  return (req) => {
+    if (req.rawQueryString === '') return undefined;
+    const values = new URLSearchParams(req.rawQueryString).getAll(name);
+    return values.length ? values.join(',') : undefined;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signatures
+
+interface AlgSpec {
+  readonly kty: VerificationKey['kty'];
+  readonly hash: string | null;
+  readonly curves?: readonly string[];
+  readonly pss?: boolean;
+  /** ECDSA raw (r||s) signature length. */
+  readonly sigBytes?: number;
+}
+
+const ALGS: Readonly<Record<string, AlgSpec>> = {
+  RS256: { kty: 'RSA', hash: 'sha256' },
+  RS384: { kty: 'RSA', hash: 'sha384' },
+  RS512: { kty: 'RSA', hash: 'sha512' },
+  PS256: { kty: 'RSA', hash: 'sha256', pss: true },
+  PS384: { kty: 'RSA', hash: 'sha384', pss: true },
+  PS512: { kty: 'RSA', hash: 'sha512', pss: true },
+  ES256: { kty: 'EC', hash: 'sha256', curves: ['P-256'], sigBytes: 64 },
+  ES384: { kty: 'EC', hash: 'sha384', curves: ['P-384'], sigBytes: 96 },
+  ES512: { kty: 'EC', hash: 'sha512', curves: ['P-521'], sigBytes: 132 },
+  EdDSA: { kty: 'OKP', hash: null, curves: ['Ed25519', 'Ed448'] },
+};
+
+/** True when `key` may verify `alg`: key type, curve, size and the JWK's own `alg` must agree. */
+export function isKeyUsableFor(alg: string, key: VerificationKey): boolean {
+  const spec = ALGS[alg];
+  if (!spec || key.kty !== spec.kty) return false;
+  if (key.alg !== undefined && key.alg !== alg) return false;
+  if (spec.curves && (key.curve === undefined || !spec.curves.includes(key.curve))) return false;
+  if (spec.kty === 'RSA' && (key.modulusBits ?? 0) < MIN_RSA_BITS) return false;
+  return true;
+}
+
+/** Step 6. Returns the candidate that verifies the signature, or the rejection. */
+export function verifySignature(alg: string, candidates: readonly VerificationKey[], signingInput: string, signature: Buffer): VerificationKey | JwtRejection {
+  const spec = ALGS[alg];
+  const usable = spec ? candidates.filter((k) => isKeyUsableFor(alg, k)) : [];
+  if (!spec || usable.length === 0) return rejection('key_alg_mismatch', { alg });
+  if (spec.sigBytes !== undefined && signature.length !== spec.sigBytes) return rejection('signature_invalid');
+  const data = Buffer.from(signingInput, 'latin1');
+  for (const k of usable) if (verifyOne(spec, k.key, data, signature)) return k;
+  return rejection('signature_invalid');
+}
+
+function verifyOne(spec: AlgSpec, key: KeyObject, data: Buffer, signature: Buffer): boolean {
+  try {
+    if (spec.kty === 'EC') return cryptoVerify(spec.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    if (spec.pss) return cryptoVerify(spec.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
+    return cryptoVerify(spec.hash, data, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verified-token cache
+
+interface CachedToken {
+  /** The key that verified it; when a refresh drops or replaces it, the token is verified again. */
+  readonly key: VerificationKey;
+  readonly times: JwtTimes;
+  readonly claims: Readonly<Record<string, string>>;
+  readonly scopes: readonly string[];
+  /** Epoch ms after which the entry is dropped. */
+  readonly expiresAtMs: number;
+}
+
+interface TokenCache {
+  get(key: string): CachedToken | undefined;
+  set(key: string, value: CachedToken): void;
+  delete(key: string): void;
+  clear(): void;
+  size(): number;
+}
+
+/**
+ * Bounded map with first-in-first-out eviction through a ring of slots. (Evicting with
+ * `map.keys().next()` costs ~9 us per insert on a full 10,000-entry Map: deleted entries leave holes
+ * the iterator must skip.) Each entry owns one slot; a slot is reused only after its owner goes.
+ */
+function createTokenCache(maxEntries: number): TokenCache {
+  const map = new Map<string, { value: CachedToken; slot: number }>();
+  const ring: Array<string | undefined> = new Array<string | undefined>(Math.max(0, maxEntries));
+  let next = 0;
+  return {
+    get: (key) => map.get(key)?.value,
+    set(key, value) {
+      if (maxEntries <= 0) return;
+      const existing = map.get(key);
+      if (existing) {
+        existing.value = value;
+        return;
+      }
+      const owner = ring[next];
+      if (owner !== undefined && map.get(owner)?.slot === next) map.delete(owner);
+      ring[next] = key;
+      map.set(key, { value, slot: next });
+      next = (next + 1) % maxEntries;
+    },
+    delete: (key) => void map.delete(key),
+    clear() {
+      map.clear();
+      ring.fill(undefined);
+    },
+    size: () => map.size,
+  };
+}
+

@@ -1,0 +1,77 @@
+/**
+ * @module core/jwt — compact JWS parsing without verification. [pure]
+ *
+ * `decodeUnverifiedJwt()` splits a compact JWT into its parts and parses header and payload.
+ * Nothing it returns is trustworthy until the signature has been checked (authorizers/jwt.ts does
+ * that); the name says so. Failures are `JwtRejection`s carrying AWS's wording where it is known.
+ *
+ * Must not: verify signatures, read the clock, do I/O, or put token material in any message.
+ */
+import { rejection, type JwtRejection } from './claims.ts';
+
+/** Header fields the authorizer reads. Other fields are kept in `raw`. */
+export interface JwtHeader {
+  readonly alg: unknown;
+  readonly kid: unknown;
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+export interface UnverifiedJwt {
+  readonly header: JwtHeader;
+  /** The claims set as sent; `__proto__` keys dropped. */
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** `base64url(header) + "." + base64url(payload)`: the bytes the signature covers. */
+  readonly signingInput: string;
+  readonly signature: Buffer;
+}
+
+/**
+ * Largest token accepted, in bytes. [INF] AWS HTTP APIs refuse requests whose request line and
+ * headers exceed 10240 bytes, so no longer token can reach AWS's authorizer.
+ */
+export const MAX_TOKEN_BYTES = 10_240;
+
+const B64URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Split and parse a compact JWT. DANGER: nothing is verified.
+ * @returns the parsed token or a `JwtRejection` (never throws).
+ */
+export function decodeUnverifiedJwt(token: string): UnverifiedJwt | JwtRejection {
+  if (token.length > MAX_TOKEN_BYTES) return rejection('token_too_large');
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  // AWS (golang-jwt): exactly three segments.
+  if (first < 0 || second < 0 || token.indexOf('.', second + 1) >= 0) return rejection('malformed_segments');
+  const h = token.slice(0, first);
+  const p = token.slice(first + 1, second);
+  const s = token.slice(second + 1);
+  if (!B64URL.test(h) || h.length % 4 === 1) return rejection('malformed_header_base64');
+  const header = parseJsonObject(Buffer.from(h, 'base64url'));
+  if (header === undefined) return rejection('malformed_header_json');
+  if (!B64URL.test(p) || p.length % 4 === 1) return rejection('malformed_payload_base64');
+  const payload = parseJsonObject(Buffer.from(p, 'base64url'));
+  if (payload === undefined) return rejection('malformed_payload_json');
+  if (!B64URL.test(s) || s.length % 4 === 1) return rejection('malformed_signature_base64');
+  return {
+    header: { alg: header.alg, kid: header.kid, raw: header },
+    payload,
+    signingInput: token.slice(0, second),
+    signature: Buffer.from(s, 'base64url'),
+  };
+}
+
+export function isJwtRejection(value: UnverifiedJwt | JwtRejection): value is JwtRejection {
+  return 'reason' in value;
+}
+
+/** Parses UTF-8 JSON that must be an object; drops `__proto__` keys. `undefined` when not. */
+function parseJsonObject(bytes: Buffer): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'), (key, v: unknown) => (key === '__proto__' ? undefined : v));
+  } catch {
+    return undefined;
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

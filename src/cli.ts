@@ -1,22 +1,27 @@
 /**
  * @module cli — the `portcullis` command. [io]
  *
- *   portcullis start [--config FILE] [--port N]     gateway (and the core, when the config has `core:`)
+ *   portcullis start [--config FILE] [--port N] [--watch]   gateway (and the core, when the config has `core:`);
+ *                                                  SIGHUP (or a file change with --watch) reloads the config,
+ *                                                  SIGUSR2 reopens access-log files
  *   portcullis validate FILE                        check a config; exit 0 if valid, 2 with every problem
  *   portcullis core [--config FILE] [--port N] [--data-dir DIR]   the SuperTokens-compatible core alone
  *   portcullis token --config FILE --route "GET /x" TOKEN          would this route admit this JWT, and why not
  *
  * Exit codes: 0 ok, 1 runtime failure (port in use, database unreachable), 2 bad config or usage.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, watch } from 'node:fs';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from './core/errors.ts';
 import { startGateway, type RunningGateway } from './gateway.ts';
 import { ConfigFileError, loadConfigFile } from './io/config-file.ts';
-import { createLogger } from './io/logger.ts';
+import { CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
+import { createLogger, type Logger } from './io/logger.ts';
+import { createMetrics } from './io/metrics.ts';
 
 const USAGE = `usage:
-  portcullis start [--config FILE] [--port N]
+  portcullis start [--config FILE] [--port N] [--watch]
   portcullis validate FILE
   portcullis core [--config FILE] [--port N] [--data-dir DIR]
   portcullis token --config FILE --route "METHOD /path" [--api NAME] TOKEN|-`;
@@ -79,9 +84,9 @@ async function validate(args: string[]): Promise<number> {
 }
 
 async function start(args: string[]): Promise<number> {
-  let values: { config?: string; port?: string };
+  let values: { config?: string; port?: string; watch?: boolean };
   try {
-    ({ values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' } }, strict: true }));
+    ({ values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, watch: { type: 'boolean' } }, strict: true }));
   } catch (err) {
     process.stderr.write(`portcullis: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -108,17 +113,38 @@ async function start(args: string[]): Promise<number> {
     throw err;
   }
   const { config, baseDir } = loaded;
+  if (shouldRunPrimary(config.server.workers)) {
+    // `server.workers` > 1: this process forks the gateways (io/cluster.ts) and runs the core itself.
+    const coreSection = config.core;
+    return runClusterPrimary({
+      workers: config.server.workers,
+      shutdownTimeoutMs: config.server.shutdownTimeoutMs,
+      startCore: coreSection
+        ? async () => {
+            const { startCore } = await import('./supertokens/index.ts');
+            const running = await startCore({ ...coreSection, dataDir: resolveFrom(baseDir, coreSection.dataDir, process.cwd()) });
+            process.stdout.write(`portcullis core listening on ${running.url} (${running.storeDescription})\n`);
+            return running;
+          }
+        : null,
+    });
+  }
   const logger = createLogger();
+  // One registry for the process: the gateway records into it; the core can report session operations (SessionMetrics).
+  const metrics = createMetrics();
   let core: { url: string; close(): Promise<void> } | null = null;
   let gateway: RunningGateway | null = null;
   try {
-    if (config.core) {
+    if (config.core && !isClusterWorker()) {
       const { startCore } = await import('./supertokens/index.ts');
       const running = await startCore({ ...config.core, dataDir: resolveFrom(baseDir, config.core.dataDir, process.cwd()) });
       core = running;
       process.stdout.write(`portcullis core listening on ${running.url} (${running.storeDescription})\n`);
     }
-    gateway = await startGateway(config, { baseDir, port, logger });
+    const coreUrl = core?.url ?? process.env[CORE_URL_ENV];
+    // DIVERGENCE: the core exposes no database probe yet; `/hello` answering means its process serves.
+    const readinessChecks: Record<string, () => Promise<{ ready: boolean; detail: string }>> = coreUrl ? { core: () => probeCore(coreUrl) } : {};
+    gateway = await startGateway(config, { baseDir, port, logger, readinessChecks, metrics });
   } catch (err) {
     await core?.close().catch(() => undefined);
     const code = reportConfigProblem(err);
@@ -127,13 +153,87 @@ async function start(args: string[]): Promise<number> {
     return 1;
   }
   const apis = gateway.gateway.apis.map((a) => `${a.name} (${a.protocol}) at ${gateway!.url}${a.stage === '$default' ? '/' : `/${a.stage}/`}`);
-  process.stdout.write(`portcullis gateway listening on ${gateway.url}\n${apis.map((a) => `  ${a}\n`).join('')}`);
-  return waitForShutdown(async () => {
-    await gateway!.close();
+  if (isClusterWorker()) notifyReady(gateway.url);
+  else process.stdout.write(`portcullis gateway listening on ${gateway.url}\n${apis.map((a) => `  ${a}\n`).join('')}`);
+  if (gateway.adminUrl) process.stdout.write(`portcullis admin (/metrics, /healthz, /readyz) on ${gateway.adminUrl}\n`);
+  const running = gateway;
+  const reload = createReloader(file, running, logger);
+  const watcher = values.watch || config.server.watchConfig ? watchConfigFile(file, () => void reload('watch')) : null;
+  const exitCode = await waitForShutdown(async () => {
+    watcher?.close();
+    await running.close();
     await core?.close();
-  }, () => {
-    for (const api of gateway!.gateway.apis) api.accessLog?.reopen();
+  }, {
+    SIGUSR2: () => running.reopenLogs(),
+    SIGHUP: () => void reload('SIGHUP'),
   });
+  leaveCluster();
+  return exitCode;
+}
+
+/**
+ * Re-reads and validates the config file, then swaps it in (`RunningGateway.reload`). An invalid
+ * file is logged with every problem (level error) and the running config keeps serving.
+ */
+function createReloader(file: string, running: RunningGateway, logger: Logger): (trigger: string) => Promise<void> {
+  return async (trigger) => {
+    try {
+      const next = await loadConfigFile(file);
+      const { generation, ignored } = await running.reload(next.config, next.baseDir);
+      logger.info('config reloaded', { file, trigger, generation });
+      process.stdout.write(`portcullis: config reloaded from ${file} (${trigger}, generation ${generation})\n`);
+      if (ignored.length) logger.warn('config reload: these settings need a restart and were not applied', { file, settings: ignored });
+    } catch (err) {
+      const issues = err instanceof ConfigError ? err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)) : [(err as Error).message];
+      logger.error('config reload rejected; the previous config keeps serving', { file, trigger, issues });
+    }
+  };
+}
+
+/** Watches the file's directory (editors replace files by rename) and calls `onChange` once per burst of changes. */
+function watchConfigFile(file: string, onChange: () => void): { close(): void } {
+  const abs = resolvePath(file);
+  let timer: NodeJS.Timeout | undefined;
+  let last = readIfExists(abs);
+  const watcher = watch(dirname(abs), (_event, name) => {
+    if (name !== null && name !== basename(abs)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const text = readIfExists(abs);
+      // A rename burst or a touch without a change is not a reload.
+      if (text === null || text === last) return;
+      last = text;
+      onChange();
+    }, WATCH_DEBOUNCE_MS);
+  });
+  watcher.unref();
+  return {
+    close() {
+      clearTimeout(timer);
+      watcher.close();
+    },
+  };
+}
+
+/** Quiet period after the last change event before the file is re-read. */
+const WATCH_DEBOUNCE_MS = 150;
+
+function readIfExists(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+async function probeCore(url: string): Promise<{ ready: boolean; detail: string }> {
+  try {
+    const res = await fetch(`${url}/hello`, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return { ready: res.ok, detail: res.ok ? `core at ${url} answers` : `core at ${url} answered ${res.status}` };
+  } catch (err) {
+    return { ready: false, detail: `core at ${url} unreachable: ${(err as Error).message}` };
+  }
 }
 
 /** The core's dataDir is relative to the working directory, like the SuperTokens core's. */
@@ -141,7 +241,7 @@ function resolveFrom(_baseDir: string, dir: string, cwd: string): string {
   return dir.startsWith('/') ? dir : `${cwd}/${dir}`;
 }
 
-function waitForShutdown(stop: () => Promise<void>, reopenLogs: () => void): Promise<number> {
+function waitForShutdown(stop: () => Promise<void>, handlers: Partial<Record<NodeJS.Signals, () => void>>): Promise<number> {
   return new Promise((resolveExit) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -158,6 +258,8 @@ function waitForShutdown(stop: () => Promise<void>, reopenLogs: () => void): Pro
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
-    process.on('SIGUSR2', reopenLogs);
+    for (const [signal, handler] of Object.entries(handlers)) process.on(signal, () => {
+      if (!stopping) handler();
+    });
   });
 }

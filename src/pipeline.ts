@@ -77,22 +77,30 @@ export function selectApi(gateway: CompiledGateway, rawPath: string): { api: Com
   return gateway.defaultStage ? { api: gateway.defaultStage, path: rawPath } : null;
 }
 
+/** Config is deep-frozen, so contexts share its stage variables instead of copying them. */
+const NO_STAGE_VARIABLES: Readonly<Record<string, string>> = Object.freeze({});
+
 function newContext(request: GatewayRequest, api: CompiledApi | null, path: string, deps: PipelineDeps): RequestContext {
   const protocol = api?.protocol ?? 'http';
   const requestId = protocol === 'rest' ? deps.newRequestId('rest') : request.requestId;
   const host = request.headers['host'] ?? 'localhost';
-  const domainName = host.replace(/:\d+$/, '');
+  const domainName = host.includes(':') ? host.replace(/:\d+$/, '') : host;
+  const dot = domainName.indexOf('.');
+  let requestTime: string | null = null;
   return {
     requestId,
     extendedRequestId: request.requestId,
     requestTimeEpoch: request.requestTimeEpoch,
-    requestTime: formatClfTime(request.requestTimeEpoch),
+    // Formatted only when something reads it (access logs, Lambda events): most requests never do.
+    get requestTime() {
+      return (requestTime ??= formatClfTime(request.requestTimeEpoch));
+    },
     httpMethod: request.method,
     protocol: request.protocol,
     sourceIp: request.sourceIp,
     userAgent: request.headers['user-agent'] ?? '',
     domainName,
-    domainPrefix: domainName.split('.')[0] ?? domainName,
+    domainPrefix: dot < 0 ? domainName : domainName.slice(0, dot),
     accountId: deps.gateway.accountId,
     apiId: api?.apiId ?? '',
     apiName: api?.name ?? '',
@@ -101,7 +109,7 @@ function newContext(request: GatewayRequest, api: CompiledApi | null, path: stri
     resourcePath: '',
     path,
     pathParameters: {},
-    stageVariables: api ? { ...api.config.stageVariables } : {},
+    stageVariables: api ? api.config.stageVariables : NO_STAGE_VARIABLES,
     authorizer: null,
     authorizerError: null,
     authorizerLatencyMs: null,
@@ -117,7 +125,7 @@ function newContext(request: GatewayRequest, api: CompiledApi | null, path: stri
 
 function preflightResponse(api: CompiledApi, request: GatewayRequest): GatewayResponse {
   const cors = api.cors!;
-  const headers = cors.preflightHeaders(request.headers['origin']!, request.headers['access-control-request-method']!, request.headers['access-control-request-headers']) ?? [];
+  const headers = cors.preflightHeaders(request.headers['origin']!, request.headers['access-control-request-method']!, request.headers['access-control-request-headers']);
   return { status: cors.preflightStatus, headers, body: null };
 }
 
@@ -180,17 +188,15 @@ function renderError(err: GatewayError, api: CompiledApi | null, request: Gatewa
 
 /** CORS headers replace the backend's on every response of a CORS-enabled HTTP API (spec §6.2). */
 function withCorsHeaders(api: CompiledApi, request: GatewayRequest, response: GatewayResponse): GatewayResponse {
-  const origin = request.headers['origin'];
-  if (origin === undefined || isPreflight(request.method, request.headers)) return response;
-  const headers = response.headers.filter(([k]) => !k.toLowerCase().startsWith('access-control-'));
-  headers.push(...api.cors!.responseHeaders(origin));
-  return { ...response, headers };
+  if (isPreflight(request.method, request.headers)) return response;
+  return { ...response, headers: api.cors!.replaceHeaders(response.headers, request.headers['origin']) };
 }
 
 function mappingSource(request: GatewayRequest, ctx: RequestContext, response: GatewayResponse | null): MappingSource {
   const parts = eventParts(request);
-  const multiHeaders: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(parts.multiValueHeaders)) (multiHeaders[k.toLowerCase()] ??= []).push(...v);
+  const multi = new Map<string, string[]>(); // client-chosen names: never Object.prototype members
+  for (const [k, v] of Object.entries(parts.multiValueHeaders)) multi.set(k.toLowerCase(), [...(multi.get(k.toLowerCase()) ?? []), ...v]);
+  const multiHeaders: Record<string, string[]> = Object.fromEntries(multi);
   const src: MappingSource = { ctx, headers: request.headers, query: parts.queryV2, multiQuery: parts.multiValueQuery, multiHeaders };
   if (response) {
     const headers: Record<string, string> = {};

@@ -410,9 +410,8 @@ function partsOf(src: AuthorizerEventSource): EventParts {
 }
 
 function cloneLists(m: Record<string, string[]>): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(m)) out[k] = [...v];
-  return out;
+  // fromEntries: a client-chosen `__proto__` name stays an own key (regression-prototype-keys).
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, [...v]]));
 }
 
 function reorder<T extends object>(obj: T, order: readonly string[]): T {

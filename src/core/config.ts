@@ -283,8 +283,18 @@ export const configSchema = z.strictObject({
       headersTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
       /** Slow clients: whole-request deadline (headers + body). Default is 60000. */
       requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
+      /** Re-read the config file when it changes (like SIGHUP). Default is false. */
+      watchConfig: z.boolean().default(false),
     })
     .prefault({}),
+  /** The admin listener (`/metrics`, `/healthz`, `/readyz`). Off unless present. */
+  admin: z
+    .strictObject({
+      /** Default is 127.0.0.1 (loopback only). */
+      host: nonEmpty.default('127.0.0.1'),
+      port,
+    })
+    .optional(),
   /** Identity used in ARNs and events. */
   aws: z
     .strictObject({
@@ -580,6 +590,9 @@ function deepFreeze<T>(value: T): T {
 // Semantic checks: references, AWS limits, per-protocol rules. Each pushes path-precise issues.
 
 function checkSemantics(config: GatewayConfig, issues: ConfigIssue[]): void {
+  if (config.admin && config.admin.port !== 0 && config.admin.port === config.server.port) {
+    issues.push({ path: 'admin.port', message: `must differ from server.port (${config.server.port}): the admin endpoints get their own listener` });
+  }
   const names = new Map<string, number>();
   const mounts = new Map<string, string>();
   config.apis.forEach((api, i) => {

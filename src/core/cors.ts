@@ -11,10 +11,18 @@
 import type { CorsConfig } from './config.ts';
 
 export interface CompiledCors {
-  /** Preflight answer headers, or `null` when the origin is not allowed. */
-  preflightHeaders(origin: string, requestMethod: string, requestHeaders: string | undefined): Array<[string, string]> | null;
-  /** Headers for an actual (non-preflight) response, or `[]` when the origin is not allowed. */
+  /**
+   * Preflight answer headers. A disallowed origin gets no `Access-Control-*` header at all
+   * (only `Vary: Origin` when origins are echoed), so the browser blocks the actual request.
+   */
+  preflightHeaders(origin: string, requestMethod: string, requestHeaders: string | undefined): Array<[string, string]>;
+  /** CORS headers for an actual (non-preflight) response, or `[]` when the origin is not allowed. */
   responseHeaders(origin: string): Array<[string, string]>;
+  /**
+   * The response's headers with the backend's `Access-Control-*` removed and ours added (AWS
+   * ignores backend CORS headers on a CORS-enabled API), for any request, with or without `Origin`.
+   */
+  replaceHeaders(headers: ReadonlyArray<[string, string]>, origin: string | undefined): Array<[string, string]>;
   readonly preflightStatus: number;
 }
 
@@ -29,17 +37,26 @@ export function compileCors(cfg: Readonly<CorsConfig>): CompiledCors {
   const headersValue = headers.join(',');
   const exposeValue = cfg.exposeHeaders.join(',');
   const isAllowed = (origin: string) => matchers.some((m) => m(origin));
+  // Echoing the request's origin makes the answer depend on it: caches must key on Origin, for
+  // allowed and refused origins alike (a cached refusal must not be served to an allowed origin).
+  const echo = !(anyOrigin && !cfg.allowCredentials);
+  const vary: Array<[string, string]> = echo ? [['vary', 'Origin']] : [];
   const originHeaders = (origin: string): Array<[string, string]> => {
-    const echo = !(anyOrigin && !cfg.allowCredentials);
     const out: Array<[string, string]> = [['access-control-allow-origin', echo ? origin : '*']];
     if (cfg.allowCredentials) out.push(['access-control-allow-credentials', 'true']);
-    if (echo) out.push(['vary', 'Origin']);
+    out.push(...vary);
+    return out;
+  };
+  const responseHeaders = (origin: string): Array<[string, string]> => {
+    if (!isAllowed(origin)) return [...vary];
+    const out = originHeaders(origin);
+    if (exposeValue) out.push(['access-control-expose-headers', exposeValue]);
     return out;
   };
   return {
     preflightStatus: cfg.preflightStatusCode,
     preflightHeaders(origin, requestMethod, requestHeaders) {
-      if (!isAllowed(origin)) return null;
+      if (!isAllowed(origin)) return [...vary];
       const out = originHeaders(origin);
       if (methods.length) out.push(['access-control-allow-methods', anyMethod ? requestMethod.toUpperCase() : methodsValue]);
       if (headers.length) {
@@ -50,10 +67,10 @@ export function compileCors(cfg: Readonly<CorsConfig>): CompiledCors {
       if (cfg.maxAge !== undefined) out.push(['access-control-max-age', String(cfg.maxAge)]);
       return out;
     },
-    responseHeaders(origin) {
-      if (!isAllowed(origin)) return [];
-      const out = originHeaders(origin);
-      if (exposeValue) out.push(['access-control-expose-headers', exposeValue]);
+    responseHeaders,
+    replaceHeaders(headers, origin) {
+      const out = headers.filter(([k]) => !k.toLowerCase().startsWith('access-control-'));
+      out.push(...(origin === undefined ? vary : responseHeaders(origin)));
       return out;
     },
   };

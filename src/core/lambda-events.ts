@@ -39,9 +39,11 @@ export function forwardedHeaders(request: GatewayRequest): Array<[string, string
 }
 
 export function eventParts(request: GatewayRequest): EventParts {
-  const headersV2: Record<string, string> = {};
-  const headersV1: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Names come from the client: accumulate in Maps so `constructor`, `toString` or `__proto__`
+  // are ordinary names, never Object.prototype members (regression-prototype-keys).
+  const headersV2 = new Map<string, string>();
+  const headersV1 = new Map<string, string>();
+  const multiValueHeaders = new Map<string, string[]>();
   const cookies: string[] = [];
   const raw = request.rawHeaders;
   const casing = new Map<string, string>();
@@ -56,9 +58,14 @@ export function eventParts(request: GatewayRequest): EventParts {
     // 1.0 keeps the first casing seen for a name, collecting every value.
     const key = casing.get(lower) ?? name;
     casing.set(lower, key);
-    (multiValueHeaders[key] ??= []).push(value);
-    headersV1[key] = value;
-    if (lower !== 'cookie') headersV2[lower] = lower in headersV2 ? `${headersV2[lower]},${value}` : value;
+    const list = multiValueHeaders.get(key);
+    if (list) list.push(value);
+    else multiValueHeaders.set(key, [value]);
+    headersV1.set(key, value);
+    if (lower !== 'cookie') {
+      const prev = headersV2.get(lower);
+      headersV2.set(lower, prev === undefined ? value : `${prev},${value}`);
+    }
   };
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const lower = raw[i]!.toLowerCase();
@@ -66,26 +73,37 @@ export function eventParts(request: GatewayRequest): EventParts {
     add(raw[i]!, raw[i + 1]!);
   }
   for (const [name, value] of forwardedHeaders(request)) {
-    const lower = name.toLowerCase();
-    headersV2[lower] = value;
-    headersV1[name] = value;
-    multiValueHeaders[name] = [value];
+    headersV2.set(name.toLowerCase(), value);
+    headersV1.set(name, value);
+    multiValueHeaders.set(name, [value]);
   }
-  const queryV2: Record<string, string> = {};
-  const queryV1: Record<string, string> = {};
-  const multiValueQuery: Record<string, string[]> = {};
+  const queryV2 = new Map<string, string>();
+  const queryV1 = new Map<string, string>();
+  const multiValueQuery = new Map<string, string[]>();
   if (request.rawQueryString) {
     for (const pair of request.rawQueryString.split('&')) {
       if (!pair) continue;
       const eq = pair.indexOf('=');
       const name = decodeQueryComponent(eq < 0 ? pair : pair.slice(0, eq));
       const value = eq < 0 ? '' : decodeQueryComponent(pair.slice(eq + 1));
-      queryV2[name] = name in queryV2 ? `${queryV2[name]},${value}` : value;
-      queryV1[name] = value;
-      (multiValueQuery[name] ??= []).push(value);
+      const prev = queryV2.get(name);
+      queryV2.set(name, prev === undefined ? value : `${prev},${value}`);
+      queryV1.set(name, value);
+      const list = multiValueQuery.get(name);
+      if (list) list.push(value);
+      else multiValueQuery.set(name, [value]);
     }
   }
-  return { headersV2, headersV1, multiValueHeaders, cookies, queryV2, queryV1, multiValueQuery };
+  // Object.fromEntries defines own data properties: a `__proto__` name stays a plain key.
+  return {
+    headersV2: Object.fromEntries(headersV2),
+    headersV1: Object.fromEntries(headersV1),
+    multiValueHeaders: Object.fromEntries(multiValueHeaders),
+    cookies,
+    queryV2: Object.fromEntries(queryV2),
+    queryV1: Object.fromEntries(queryV1),
+    multiValueQuery: Object.fromEntries(multiValueQuery),
+  };
 }
 
 /** `+` is a space in query strings; malformed escapes stay as received. */

@@ -7,6 +7,7 @@
  * mappings apply. Connection refused / reset and the timeout (default 30 s) become gateway
  * errors, never a hang.
  */
+import { EventEmitter } from 'node:events';
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ApiConfig, HttpIntegrationConfig } from '../core/config.ts';
 import { IntegrationFailureError, IntegrationTimeoutError, RequestTooLargeError } from '../core/errors.ts';
@@ -51,6 +52,7 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
   const responseMappings = cfg.responseParameters ? compileHttpResponseMappings(cfg.responseParameters) : null;
   if (responseMappings && !responseMappings.ok) throw new Error(responseMappings.error);
   const needsParts = Boolean(restMapping || httpMapping);
+  const pathHasParams = /\{[^}]+\}/.test(pathTemplate);
 
   return {
     type: 'http',
@@ -58,7 +60,7 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
       const method = cfg.httpMethod === 'ANY' ? request.method : cfg.httpMethod;
       let headers = forwardHeaders(request);
       let query: Array<[string, string]> | null = null;
-      const pathParams: Record<string, string> = { ...ctx.pathParameters };
+      let pathParams: Record<string, string> = ctx.pathParameters;
       let pathOverride: string | null = null;
       if (needsParts) {
         const parts = eventParts(request);
@@ -89,18 +91,20 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
           }
           for (const [name, get] of restMapping.value.path) {
             const v = get(src);
-            if (v !== undefined) pathParams[name] = v;
+            if (v !== undefined) pathParams = { ...pathParams, [name]: v };
           }
         }
       }
-      const path = (pathOverride ?? substitutePath(pathTemplate, pathParams)) + buildQuery(baseQuery, query, request.rawQueryString);
+      const path = (pathOverride ?? (pathHasParams ? substitutePath(pathTemplate, pathParams) : pathTemplate)) + buildQuery(baseQuery, query, request.rawQueryString);
       headers['host'] = base.host;
       const hasBody = !request.body.isEmpty && method !== 'GET' && method !== 'HEAD';
-      const controller = new AbortController();
+      // undici accepts an EventEmitter as `signal`: far cheaper per request than an AbortController
+      // (no EventTarget, no DOMException), which showed in the profile at ~5 % of the gateway's CPU.
+      const signal = new EventEmitter();
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        controller.abort();
+        signal.emit('abort');
       }, cfg.timeoutInMillis);
       const started = Date.now();
       try {
@@ -110,7 +114,7 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
           method: method as Dispatcher.HttpMethod,
           headers,
           body: hasBody ? request.body.stream(api.maxBodyBytes) : null,
-          signal: controller.signal,
+          signal,
           headersTimeout: cfg.timeoutInMillis,
           bodyTimeout: cfg.timeoutInMillis,
         });
@@ -120,12 +124,16 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
         // but a stalled upstream body is cut by undici's bodyTimeout.
         clearTimeout(timer);
         const out: Array<[string, string]> = [];
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (v === undefined || HOP_BY_HOP.has(k) || k === 'content-length') continue;
+        const noBody = method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
+        for (const k in res.headers) {
+          const v = res.headers[k];
+          // content-length stays on a streamed body (the bytes pass through unchanged): the client then
+          // gets one write per response instead of chunked framing and its terminating chunk.
+          if (v === undefined || HOP_BY_HOP.has(k) || (k === 'content-length' && noBody)) continue;
           if (Array.isArray(v)) for (const one of v) out.push([k, one]);
           else out.push([k, v]);
         }
-        const body = method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304 ? (res.body.resume(), null) : res.body;
+        const body = noBody ? (res.body.resume(), null) : res.body;
         const response = { status: res.statusCode, headers: out, body };
         return responseMappings?.ok ? applyHttpResponseMapping(responseMappings.value, response, ctx, request) : response;
       } catch (err) {
@@ -184,6 +192,7 @@ function decodeURIComponentSafe(s: string): string {
 }
 
 function buildQuery(baseQuery: string, mapped: Array<[string, string]> | null, raw: string): string {
+  if (mapped === null) return baseQuery ? (raw ? `?${baseQuery}&${raw}` : `?${baseQuery}`) : raw ? `?${raw}` : '';
   const tail = mapped ? mapped.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&') : raw;
   const q = [baseQuery, tail].filter(Boolean).join('&');
   return q ? `?${q}` : '';
@@ -192,10 +201,11 @@ function buildQuery(baseQuery: string, mapped: Array<[string, string]> | null, r
 /** Request headers as the upstream should see them (lower-cased names). */
 function forwardHeaders(request: GatewayRequest): Record<string, string> {
   const out: Record<string, string> = {};
-  const connectionListed = new Set((request.headers['connection'] ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (HOP_BY_HOP.has(name) || connectionListed.has(name)) continue;
-    out[name] = value;
+  const connection = request.headers['connection'];
+  const connectionListed = connection ? new Set(connection.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) : null;
+  for (const name in request.headers) {
+    if (HOP_BY_HOP.has(name) || connectionListed?.has(name)) continue;
+    out[name] = request.headers[name]!;
   }
   const prior = request.headers['x-forwarded-for'];
   out['x-forwarded-for'] = prior ? `${prior}, ${request.sourceIp}` : request.sourceIp;
@@ -205,9 +215,14 @@ function forwardHeaders(request: GatewayRequest): Record<string, string> {
 }
 
 function lowerMulti(multi: Record<string, string[]>): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(multi)) (out[k.toLowerCase()] ??= []).push(...v);
-  return out;
+  // A Map: client-chosen names such as `constructor` are not Object.prototype members.
+  const out = new Map<string, string[]>();
+  for (const [k, v] of Object.entries(multi)) {
+    const list = out.get(k.toLowerCase());
+    if (list) list.push(...v);
+    else out.set(k.toLowerCase(), [...v]);
+  }
+  return Object.fromEntries(out);
 }
 
 function describeNetworkError(err: unknown): string {

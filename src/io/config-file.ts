@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseConfig, type GatewayConfig } from '../core/config.ts';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 
 export interface LoadedConfig {
   config: GatewayConfig;
@@ -32,9 +32,34 @@ export async function loadConfigFile(path: string, env: Readonly<Record<string, 
   return { config: parseConfigText(text, env), path: abs, baseDir: dirname(abs) };
 }
 
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * `${VAR}` / `${VAR:-default}` are replaced in the file's text before YAML parsing (as docker
+ * compose does), so a variable may fill a number or boolean too (`port: ${PORT:-3000}`). HTTP API
+ * mapping syntax such as `${request.path.id}` is not a variable name and is left alone.
+ */
+export function interpolateText(text: string, env: Readonly<Record<string, string | undefined>>): string {
+  const missing: ConfigIssue[] = [];
+  const lines = text.split('\n');
+  const out = lines.map((line, i) =>
+    line.startsWith('#') || /^\s*#/.test(line)
+      ? line
+      : line.replace(ENV_REF, (whole, name: string, fallback: string | undefined) => {
+          const v = env[name];
+          if (v !== undefined && v !== '') return v;
+          if (fallback !== undefined) return fallback;
+          missing.push({ path: `line ${i + 1}`, message: `environment variable ${name} is not set (write \${${name}:-default} for a default)` });
+          return whole;
+        }),
+  );
+  if (missing.length) throw new ConfigError(missing);
+  return out.join('\n');
+}
+
 /** Parses YAML (a superset of JSON) and validates; syntax errors carry line and column. */
 export function parseConfigText(text: string, env: Readonly<Record<string, string | undefined>> = {}): GatewayConfig {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(interpolateText(text, env), { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     throw new ConfigError(doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0]! })));
   }

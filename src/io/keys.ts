@@ -73,7 +73,10 @@ export interface KeyStoreStatus {
 export interface KeyStore {
   /** Candidates for `kid`, synchronously when cached; otherwise a Promise that shares one fetch. */
   getKey(kid: string): KeyLookup | Promise<KeyLookup>;
-  /** True when `key` is still in the current key set (cached tokens of replaced keys are re-verified). */
+  /**
+   * True when `key` is still in the current key set (cached tokens of replaced keys are re-verified).
+   * Like `getKey()`, starts the background refresh when the keys are past their max age.
+   */
   isCurrent(key: VerificationKey): boolean;
   /** Fetch now unless a fetch is in flight. Never throws; failures show in `status()`. */
   warmUp(): Promise<void>;
@@ -207,13 +210,17 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     return found ? { candidates: found } : notFound();
   }
 
+  /** Stale keys keep working while a background refresh runs (or fails: issuer down). */
+  function refreshIfStale(now: number): void {
+    if (isStale(now) && !pending && (lastAttemptAt === null || now - lastAttemptAt >= failureRetryMs)) void refresh();
+  }
+
   return {
     getKey(kid) {
       const now = clock.now();
       const found = keys?.get(kid);
       if (found) {
-        // Stale keys keep working while a background refresh runs (or fails: issuer down).
-        if (isStale(now) && !pending && (lastAttemptAt === null || now - lastAttemptAt >= failureRetryMs)) void refresh();
+        refreshIfStale(now);
         return { candidates: found };
       }
       if (pending) return pending.then(() => lookupAfterFetch(kid));
@@ -223,10 +230,16 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       return refresh().then(() => lookupAfterFetch(kid));
     },
     isCurrent(key) {
+      // Verified-token cache hits come here instead of getKey(): they must age the keys too, or a
+      // key the issuer withdrew keeps admitting cached tokens (regression-jwks-stale-on-cache-hits).
+      if (keys !== null) refreshIfStale(clock.now());
       return keys?.get(key.kid)?.includes(key) ?? false;
     },
     async warmUp() {
       await refresh();
+      // A failed prefetch must not hold requests back for the retry interval: at start the issuer
+      // may be this very gateway (SuperTokens serves discovery behind it), not listening yet.
+      if (keys === null) lastAttemptAt = null;
     },
     status() {
       const now = clock.now();

@@ -110,9 +110,14 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   }
   const { response, ctx, api } = result;
   const headers: string[] = [];
+  let streamLength: string | null = null;
   for (const [k, v] of response.headers) {
     const lower = k.toLowerCase();
-    if (lower === 'content-length' || lower === 'transfer-encoding' || lower === 'connection') continue;
+    if (lower === 'content-length') {
+      streamLength = v;
+      continue;
+    }
+    if (lower === 'transfer-encoding' || lower === 'connection') continue;
     headers.push(k, v);
   }
   if (api?.protocol === 'rest') headers.push('x-amzn-RequestId', ctx.requestId, 'x-amz-apigw-id', ctx.extendedRequestId);
@@ -130,6 +135,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
     res.writeHead(response.status, headers);
     res.end(req.method === 'HEAD' ? undefined : (buf ?? undefined));
   } else {
+    // A streamed upstream body keeps the upstream's length (no chunked framing); others are chunked.
+    if (streamLength !== null && /^\d+$/.test(streamLength)) headers.push('content-length', streamLength);
     res.writeHead(response.status, headers);
     const stream = body as Readable;
     stream.on('data', (chunk: Buffer) => {
@@ -168,14 +175,17 @@ function toGatewayRequest(req: IncomingMessage, requestId: string, now: number):
   // `/files/../admin` is routed as `/admin` and can never climb out of a route's upstream prefix.
   const rawPath = removeDotSegments(q < 0 ? target : target.slice(0, q));
   const rawQueryString = q < 0 ? '' : target.slice(q + 1);
-  const headers: Record<string, string> = {};
+  // A Map first: a client-chosen name such as `constructor` or `__proto__` is an ordinary header,
+  // never an Object.prototype member (regression-prototype-keys).
+  const joined = new Map<string, string>();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     const value = raw[i + 1]!;
-    const prev = headers[name];
-    headers[name] = prev === undefined ? value : name === 'cookie' ? `${prev}; ${value}` : `${prev},${value}`;
+    const prev = joined.get(name);
+    joined.set(name, prev === undefined ? value : name === 'cookie' ? `${prev}; ${value}` : `${prev},${value}`);
   }
+  const headers: Record<string, string> = Object.fromEntries(joined);
   const remote = req.socket.remoteAddress ?? '';
   return {
     method: req.method ?? 'GET',

@@ -102,3 +102,12 @@ test('`portcullis start` with a missing config exits 2 with one clear line and s
   assert.equal(r.status, 2);
   assert.equal(r.stderr.trim(), 'portcullis: config file /nonexistent/portcullis.yaml does not exist');
 });
+
+test('in a config file, ${VAR} may fill numbers and booleans too; unset variables name their line', () => {
+  const text = 'server:\n  port: ${GW_PORT:-4000}\napis:\n  - name: a\n    protocol: http\n    stage: $default\n    routes:\n      "GET /x": { integration: { type: mock, statusCode: ${STATUS} } }\n';
+  const cfg = parseConfigText(text, { STATUS: '204' });
+  assert.equal(cfg.server.port, 4000);
+  const integration = cfg.apis[0]!.routes['GET /x']!.integration;
+  assert.equal(integration.type === 'mock' && integration.statusCode, 204);
+  assert.throws(() => parseConfigText(text, {}), (err: unknown) => err instanceof ConfigError && err.issues[0]!.path === 'line 8' && /STATUS is not set/.test(err.issues[0]!.message));
+});

@@ -1,0 +1,99 @@
+/**
+ * @module io/admin — the admin listener: `/metrics`, `/healthz`, `/readyz`. [io]
+ *
+ * Off unless the config has an `admin:` section; binds to loopback by default, on its own port, so
+ * the gateway's public routes can never shadow or expose it.
+ *
+ *   GET /metrics   Prometheus text (format 0.0.4) from `io/metrics.ts`
+ *   GET /healthz   200 {"status":"ok",...}: the process is up and its event loop answers
+ *   GET /readyz    200 / 503 {"ready":bool,"checks":[{"name","ready","detail"}]}: config loaded,
+ *                  every authorizer's `status()` ready (JWKS fetched at least once), the in-process
+ *                  core's database reachable, and not shutting down
+ *
+ * Bodies carry detail strings only (issuer URLs, error reasons), never keys, tokens or secrets.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { METRICS_CONTENT_TYPE, type Metrics } from './metrics.ts';
+import type { Logger } from './logger.ts';
+
+export interface ReadinessCheck {
+  name: string;
+  ready: boolean;
+  detail: string;
+}
+
+export interface AdminServerOptions {
+  metrics: Metrics;
+  /** Every check for `/readyz`; ready only when all are. */
+  readiness(): Promise<ReadinessCheck[]>;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface AdminServer {
+  listen(port: number, host: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Time a single readiness probe may take before it counts as not ready. */
+export const READINESS_TIMEOUT_MS = 2000;
+
+export function createAdminServer(options: AdminServerOptions): AdminServer {
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const send = (status: number, type: string, body: string) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'application/json', '{"message":"Method Not Allowed"}');
+    if (path === '/metrics') return send(200, METRICS_CONTENT_TYPE, options.metrics.render());
+    if (path === '/healthz') {
+      return send(200, 'application/json', JSON.stringify({ status: 'ok', pid: process.pid, uptimeSeconds: Math.round((now() - startedAt) / 1000) }));
+    }
+    if (path === '/readyz') {
+      void runReadiness(options).then(
+        (checks) => {
+          const ready = checks.every((c) => c.ready);
+          send(ready ? 200 : 503, 'application/json', JSON.stringify({ ready, checks }));
+        },
+        (err: unknown) => {
+          options.logger.error('readiness check failed', { error: err instanceof Error ? err.message : String(err) });
+          send(503, 'application/json', JSON.stringify({ ready: false, checks: [{ name: 'readiness', ready: false, detail: 'the readiness check itself failed' }] }));
+        },
+      );
+      return;
+    }
+    send(404, 'application/json', '{"message":"Not Found","endpoints":["/metrics","/healthz","/readyz"]}');
+  });
+  return {
+    listen(port, host) {
+      return new Promise((resolvePort, reject) => {
+        server.once('error', (err: NodeJS.ErrnoException) =>
+          reject(new Error(err.code === 'EADDRINUSE' ? `admin port ${port} on ${host} is already in use` : `cannot listen on admin ${host}:${port}: ${err.message}`)),
+        );
+        server.listen(port, host, () => resolvePort((server.address() as AddressInfo).port));
+      });
+    },
+    close() {
+      return new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+async function runReadiness(options: AdminServerOptions): Promise<ReadinessCheck[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ReadinessCheck[]>((r) => {
+    timer = setTimeout(() => r([{ name: 'readiness', ready: false, detail: `checks did not finish within ${READINESS_TIMEOUT_MS} ms` }]), READINESS_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([options.readiness(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

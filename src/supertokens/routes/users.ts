@@ -1,0 +1,187 @@
+/**
+ * @module supertokens/routes/users — the recipes the SDK always touches: users (AccountLinking's
+ * read side), Multitenancy (the `public` tenant), UserMetadata, and the `User` object itself. [glue]
+ */
+import type { Store, UserRow } from '../store.ts';
+import {
+  normaliseEmail,
+  ok,
+  optionalBoolean,
+  outcome,
+  requireObject,
+  requireQuery,
+  requireString,
+  type Route,
+} from './types.ts';
+import { badInput } from '../errors.ts';
+
+/** The CDI 4+ `User` object; the SDK constructs `new User(...)` from it, so every field is present. */
+export interface UserJson {
+  id: string;
+  isPrimaryUser: boolean;
+  tenantIds: string[];
+  timeJoined: number;
+  emails: string[];
+  phoneNumbers: string[];
+  thirdParty: { id: string; userId: string }[];
+  webauthn: { credentialIds: string[] };
+  loginMethods: {
+    recipeId: 'emailpassword';
+    recipeUserId: string;
+    tenantIds: string[];
+    timeJoined: number;
+    verified: boolean;
+    email: string;
+    webauthn: { credentialIds: string[] };
+  }[];
+}
+
+export function toUserJson(user: UserRow, verified: boolean): UserJson {
+  return {
+    id: user.userId,
+    isPrimaryUser: false,
+    tenantIds: [user.tenantId],
+    timeJoined: user.timeJoinedMs,
+    emails: [user.email],
+    phoneNumbers: [],
+    thirdParty: [],
+    webauthn: { credentialIds: [] },
+    loginMethods: [
+      {
+        recipeId: 'emailpassword',
+        recipeUserId: user.userId,
+        tenantIds: [user.tenantId],
+        timeJoined: user.timeJoinedMs,
+        verified,
+        email: user.email,
+        webauthn: { credentialIds: [] },
+      },
+    ],
+  };
+}
+
+/** Builds `User` objects, reading `loginMethods[].verified` from the verification table in one query. */
+export async function usersToJson(store: Store, appId: string, users: readonly UserRow[]): Promise<UserJson[]> {
+  const verified = await store.listVerifiedEmails(appId, users.map((u) => u.userId));
+  return users.map((u) => toUserJson(u, verified.has(`${u.userId}\u0000${u.email}`)));
+}
+
+export async function userToJson(store: Store, appId: string, user: UserRow): Promise<UserJson> {
+  return toUserJson(user, await store.isEmailVerified(appId, user.userId, user.email));
+}
+
+const MAX_USERS_PAGE = 500;
+
+export const userRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/user/id',
+    scope: 'app',
+    async handle(req) {
+      const user = await req.runtime.store.getUser(req.appId, requireQuery(req.query, 'userId'));
+      if (user === undefined) return outcome('UNKNOWN_USER_ID_ERROR');
+      return ok({ user: await userToJson(req.runtime.store, req.appId, user) });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/users/by-accountinfo',
+    scope: 'tenant',
+    async handle(req) {
+      // Only email/password users exist here, so phone, third-party and webauthn lookups match nobody.
+      const email = req.query.get('email');
+      if (email === null) return ok({ users: [] });
+      const user = await req.runtime.store.getUserByEmail(req.appId, req.tenantId, normaliseEmail(email));
+      return ok({ users: user === undefined ? [] : await usersToJson(req.runtime.store, req.appId, [user]) });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/users',
+    scope: 'tenant',
+    async handle(req) {
+      const order = req.query.get('timeJoinedOrder') === 'DESC' ? 'DESC' : 'ASC';
+      const limitText = req.query.get('limit');
+      const limit = limitText === null ? 100 : Number.parseInt(limitText, 10);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_USERS_PAGE) {
+        throw badInput(`limit must be a number between 1 and ${MAX_USERS_PAGE}`);
+      }
+      const include = req.query.get('includeRecipeIds');
+      if (include !== null && include !== '' && !include.split(',').includes('emailpassword')) return ok({ users: [] });
+      let after: { timeJoinedMs: number; userId: string } | undefined;
+      const pagination = req.query.get('paginationToken');
+      if (pagination !== null && pagination !== '') {
+        try {
+          const parsed = JSON.parse(Buffer.from(pagination, 'base64url').toString('utf8')) as { t: unknown; u: unknown };
+          if (typeof parsed.t !== 'number' || typeof parsed.u !== 'string') throw new Error('shape');
+          after = { timeJoinedMs: parsed.t, userId: parsed.u };
+        } catch {
+          throw badInput('invalid pagination token');
+        }
+      }
+      const rows = await req.runtime.store.listUsers(req.appId, req.tenantId, order, limit + 1, after);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      const next =
+        rows.length > limit && last !== undefined
+          ? Buffer.from(JSON.stringify({ t: last.timeJoinedMs, u: last.userId })).toString('base64url')
+          : undefined;
+      return ok({ users: await usersToJson(req.runtime.store, req.appId, page), ...(next ? { nextPaginationToken: next } : {}) });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/user/remove',
+    scope: 'app',
+    async handle(req) {
+      await req.runtime.store.deleteUser(req.appId, requireString(req.body, 'userId'));
+      optionalBoolean(req.body, 'removeAllLinkedAccounts', true);
+      return ok();
+    },
+  },
+  {
+    method: 'GET',
+    path: '/recipe/multitenancy/tenant/v2',
+    scope: 'tenant',
+    async handle(req) {
+      return ok({ tenantId: req.tenantId, thirdParty: { providers: [] }, coreConfig: {} });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/recipe/multitenancy/tenant/list/v2',
+    scope: 'app',
+    async handle(req) {
+      return ok({
+        tenants: req.runtime.config.tenantIds.map((tenantId) => ({ tenantId, thirdParty: { providers: [] }, coreConfig: {} })),
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/recipe/user/metadata',
+    scope: 'app',
+    async handle(req) {
+      return ok({ metadata: await req.runtime.store.getUserMetadata(req.appId, requireQuery(req.query, 'userId')) });
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/recipe/user/metadata',
+    scope: 'app',
+    async handle(req) {
+      const userId = requireString(req.body, 'userId');
+      const update = requireObject(req.body, 'metadataUpdate');
+      return ok({ metadata: await req.runtime.store.mergeUserMetadata(req.appId, userId, update) });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/recipe/user/metadata/remove',
+    scope: 'app',
+    async handle(req) {
+      await req.runtime.store.deleteUserMetadata(req.appId, requireString(req.body, 'userId'));
+      return ok();
+    },
+  },
+];

@@ -31,8 +31,12 @@ import type { Logger } from './logger.ts';
 
 /** AWS limit: JWKS response size. */
 export const MAX_JWKS_BYTES = 150_000;
-/** Upper bound of the retry interval while no keys could ever be fetched. */
-const MAX_FAILURE_RETRY_MS = 10_000;
+/**
+ * Upper bound of the retry interval while no keys could ever be fetched (Envoy's
+ * `failed_refetch_duration` default): every request fails closed meanwhile, so retry soon, yet at
+ * most once a second per issuer.
+ */
+const MAX_FAILURE_RETRY_MS = 1_000;
 
 /** One importable verification key. Several JWKs may share a kid; all are candidates. */
 export interface VerificationKey {

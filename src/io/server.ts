@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Readable, Transform } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { RequestTooLargeError } from '../core/errors.ts';
 import type { GatewayRequest, RequestBody } from '../core/model.ts';
 import type { PipelineResult } from '../pipeline.ts';
@@ -124,10 +125,9 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   else headers.push('apigw-requestid', ctx.requestId);
   let bytes = 0;
   const body = response.body;
-  const finished = new Promise<void>((resolveDone) => {
-    res.once('close', resolveDone);
-    res.once('finish', resolveDone);
-  });
+  // `finished()` also settles when the client went away before the answer was ready (the 'close'
+  // event has then already fired); waiting for the event alone would hang the drain on SIGTERM.
+  const done = finished(res).catch(() => undefined);
   if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) {
     const buf = body === null ? null : typeof body === 'string' ? Buffer.from(body) : body;
     bytes = buf?.length ?? 0;
@@ -151,7 +151,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
     });
     stream.pipe(res);
   }
-  await finished;
+  await done;
   ctx.responseLength = bytes;
   ctx.responseLatencyMs = Date.now() - started;
   api?.accessLog?.write(ctx);

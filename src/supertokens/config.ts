@@ -9,6 +9,7 @@
  * Must not: read files, the environment or the clock.
  */
 import { z } from 'zod';
+import { signInRateLimitSchema } from './rate-limit.ts';
 
 /** SuperTokens' own rule for API keys: at least 20 characters from `[A-Za-z0-9=-]`. */
 const apiKey = z
@@ -115,6 +116,8 @@ export const coreConfigSchema = z
     cleanupIntervalSeconds: z.number().int().min(1).default(600),
     /** Largest accepted request body. Default is 1048576 (1 MiB). */
     maxRequestBodyBytes: z.number().int().min(1024).default(1_048_576),
+    /** Sign-in rate limiting per account (on) and per client (off); see rate-limit.ts. */
+    signInRateLimit: signInRateLimitSchema,
   })
   .superRefine((cfg, ctx) => {
     if (cfg.accessTokenSigningKeyPublishAheadSeconds >= cfg.accessTokenSigningKeyUpdateIntervalHours * 3600) {

@@ -24,6 +24,7 @@ import type { AppRuntime, CoreRuntime } from './routes/types.ts';
 import type { CleanupResult, Store } from './store.ts';
 import { openPostgresStore } from './store-postgres.ts';
 import { openSqliteStore } from './store-sqlite.ts';
+import { createSignInRateLimiter } from './rate-limit.ts';
 
 export { coreConfigSchema, type CoreConfig, type CoreConfigInput } from './config.ts';
 export { runCoreCli } from './cli.ts';
@@ -121,7 +122,7 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
     throw new CoreStartError('ERR_CORE_STORE_UNAVAILABLE', `database unreachable: ${(err as Error).message}`, { cause: err });
   }
 
-  const runtime: CoreRuntime = { config, store, clock, apps };
+  const runtime: CoreRuntime = { config, store, clock, apps, signInLimiter: createSignInRateLimiter(config.signInRateLimit, clock) };
   const { server, drain } = createCoreServer(runtime, { log });
   try {
     await new Promise<void>((resolveListen, rejectListen) => {

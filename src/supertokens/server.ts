@@ -60,6 +60,15 @@ export interface ResolvedPath {
  * Splits `/appid-<app>/<tenant>/<api>` (both prefixes optional, compared lowercased) and finds
  * the routes for `<api>`. Returns undefined when no API matches.
  */
+/** A malformed escape is kept as received; it then names no known tenant (400, never 500). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 export function resolvePath(pathname: string, byPath: ReadonlyMap<string, Route[]>): ResolvedPath | undefined {
   let segments = pathname.split('/').filter((s) => s !== '');
   let appId = 'public';
@@ -74,7 +83,7 @@ export function resolvePath(pathname: string, byPath: ReadonlyMap<string, Route[
   if (tenant === undefined || segments.length < 2) return undefined;
   const scoped = byPath.get(`/${segments.slice(1).join('/')}`);
   if (scoped === undefined) return undefined;
-  return { appId, tenantId: decodeURIComponent(tenant).toLowerCase(), hasTenantSegment: true, candidates: scoped };
+  return { appId, tenantId: decodeSegment(tenant).toLowerCase(), hasTenantSegment: true, candidates: scoped };
 }
 
 function sha256(value: string): Buffer {
@@ -213,6 +222,7 @@ export function createCoreServer(runtime: CoreRuntime, options: CoreServerOption
       query: url.searchParams,
       body,
       headers: req.headers,
+      remoteAddress: req.socket.remoteAddress,
     });
     send(res, response.status ?? 200, response);
   }

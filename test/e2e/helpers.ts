@@ -99,30 +99,6 @@ export async function startDemo(env: Record<string, string> = {}): Promise<Demo>
   };
 }
 
-/**
- * Waits until the HTTP API's JWT authorizer has the issuer's keys.
- *
- * BUG (src/gateway.ts `startGateway`): authorizers are warmed up before the listener is open, so an
- * issuer served by the same gateway (scenario 1: iss = apiDomain/dev/auth) cannot be reached and
- * io/keys.ts then refuses every token with 401 "unable to get the issuer's signing keys" until its
- * failure retry interval (10 s) has passed. The todo test in seeds-walkthrough.test.ts shows it;
- * remove this wait when it is fixed.
- */
-export async function waitForJwtKeys(apiDomain: string, timeoutMs = 20_000): Promise<void> {
-  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const probe = `${b64({ alg: 'RS256', typ: 'JWT', kid: 'readiness-probe' })}.${b64({ sub: 'probe' })}.${b64('x')}`;
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    const res = await fetch(`${apiDomain}/dev/wishlist`, { headers: { authorization: `Bearer ${probe}` } });
-    last = res.headers.get('www-authenticate') ?? '';
-    await res.arrayBuffer();
-    if (!last.includes("unable to get the issuer's signing keys")) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the JWT authorizer has no keys after ${timeoutMs} ms: ${last}`);
-}
-
 // ---------------------------------------------------------------------------------------------
 // The walkthrough, run verbatim
 

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, startDemo, waitForJwtKeys, type Demo } from './helpers.ts';
+import { ROOT, startDemo, type Demo } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -34,7 +34,6 @@ before(async () => {
   if (skip) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   demo = await startDemo({ SEEDS_ACCESS_TOKEN_VALIDITY_SECONDS: String(TOKEN_SECONDS) });
-  await waitForJwtKeys(demo.apiDomain);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 });
 

@@ -5,10 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { matchesExpected, readWalkthrough, runSteps, waitForJwtKeys, forPort, type Demo } from './helpers.ts';
+import { matchesExpected, readWalkthrough, runSteps, forPort, type Demo } from './helpers.ts';
 
 export async function runWalkthrough(t: TestContext, demo: Demo): Promise<void> {
-  await waitForJwtKeys(demo.apiDomain);
   const steps = readWalkthrough();
   assert.ok(steps.length >= 10, `WALKTHROUGH.md has ${steps.length} runnable blocks`);
   const outputs = await runSteps(steps, demo.port, demo.workDir);

@@ -12,6 +12,7 @@ import { sha256Hex } from '../tokens.ts';
 import type { UserRow } from '../store.ts';
 import { normaliseEmail, ok, optionalString, outcome, requireString, type Route, type RouteRequest } from './types.ts';
 import { userToJson } from './users.ts';
+import { signInAccountKey, signInClientKey } from '../rate-limit.ts';
 
 /** A random, URL-safe single-use token (the SDK puts it into links). */
 export function newOpaqueToken(): string {
@@ -64,13 +65,18 @@ export const emailPasswordRoutes: Route[] = [
     async handle(req) {
       const email = normaliseEmail(requireString(req.body, 'email'));
       const password = requireString(req.body, 'password');
-      const { store } = req.runtime;
+      const { store, signInLimiter, config } = req.runtime;
+      const limitKey = { account: signInAccountKey(req.appId, req.tenantId, email), client: signInClientKey(config.signInRateLimit, req.headers, req.remoteAddress) };
+      // Rate limited: refused without hashing, with the answer the SDK already handles (rate-limit.ts).
+      if (!signInLimiter.attempt(limitKey).allowed) return outcome('WRONG_CREDENTIALS_ERROR');
       const user = await store.getUserByEmail(req.appId, req.tenantId, email);
       if (user === undefined) {
         await verifyPassword(password, await decoyHash(req));
         return outcome('WRONG_CREDENTIALS_ERROR');
       }
-      if (!(await verifyPassword(password, user.passwordHash))) return outcome('WRONG_CREDENTIALS_ERROR');
+      const valid = await verifyPassword(password, user.passwordHash);
+      signInLimiter.recordResult(limitKey, valid);
+      if (!valid) return outcome('WRONG_CREDENTIALS_ERROR');
       return ok({ user: await userToJson(store, req.appId, user), recipeUserId: user.userId });
     },
   },

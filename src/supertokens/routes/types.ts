@@ -11,6 +11,7 @@ import { invalidField, missingQueryParam } from '../errors.ts';
 import type { Clock, SigningKeys } from '../keys.ts';
 import type { Sessions } from '../sessions.ts';
 import type { Json, JsonObject, Store } from '../store.ts';
+import type { SignInRateLimiter } from '../rate-limit.ts';
 
 /** Everything of one app a handler may need. */
 export interface AppRuntime {
@@ -25,6 +26,7 @@ export interface CoreRuntime {
   store: Store;
   clock: Clock;
   apps: ReadonlyMap<string, AppRuntime>;
+  signInLimiter: SignInRateLimiter;
 }
 
 export interface RouteRequest {
@@ -36,6 +38,8 @@ export interface RouteRequest {
   /** Parsed JSON object body (`{}` for GET). */
   body: JsonObject;
   headers: IncomingHttpHeaders;
+  /** Socket address of the CDI caller. */
+  remoteAddress: string | undefined;
 }
 
 export interface RouteResponse {

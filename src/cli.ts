@@ -137,7 +137,7 @@ async function start(args: string[]): Promise<number> {
   try {
     if (config.core && !isClusterWorker()) {
       const { startCore } = await import('./supertokens/index.ts');
-      const running = await startCore({ ...config.core, dataDir: resolveFrom(baseDir, config.core.dataDir, process.cwd()) });
+      const running = await startCore({ ...config.core, dataDir: resolveFrom(baseDir, config.core.dataDir, process.cwd()), metrics });
       core = running;
       process.stdout.write(`portcullis core listening on ${running.url} (${running.storeDescription})\n`);
     }

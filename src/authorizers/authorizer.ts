@@ -17,6 +17,7 @@ import type { ApiConfig, AuthorizerConfig, GatewayConfig, RouteConfig } from '..
 import type { Clock } from '../core/clock.ts';
 import type { LambdaRuntime } from '../io/lambda-runtime.ts';
 import type { Logger } from '../io/logger.ts';
+import type { AuthorizerMetrics, KeyMetrics } from '../io/metrics.ts';
 
 /** Read-only view of the request an authorizer decides on. */
 export interface AuthorizerRequest {
@@ -53,6 +54,8 @@ export interface AuthorizerDeps {
   /** Directory of the config file: relative handler paths resolve from here. */
   readonly baseDir: string;
   readonly gateway: Readonly<GatewayConfig>;
+  /** Optional counters for `/metrics` (cache lookups, JWKS fetches). */
+  readonly metrics?: (AuthorizerMetrics & KeyMetrics) | undefined;
 }
 
 export type AuthorizerFactory = (

@@ -105,6 +105,7 @@ export function createJwtAuthorizerWithOptions(
       timeoutMs: cfg.jwksTimeoutInMillis,
       logger,
       httpGet: options.httpGet,
+      metrics: deps.metrics,
     });
   const cache = createTokenCache(options.tokenCacheMaxEntries ?? TOKEN_CACHE_MAX_ENTRIES);
 

@@ -28,6 +28,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { request } from 'undici';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from './logger.ts';
+import type { KeyMetrics } from './metrics.ts';
 
 /** AWS limit: JWKS response size. */
 export const MAX_JWKS_BYTES = 150_000;
@@ -105,6 +106,8 @@ export interface KeyStoreOptions {
   readonly logger?: Logger | undefined;
   /** Test seam. Default: undici `request`. */
   readonly httpGet?: HttpGet | undefined;
+  /** Counts fetches for `/metrics` (`portcullis_jwks_fetches_total`). */
+  readonly metrics?: KeyMetrics | undefined;
 }
 
 /** A fetch failure whose message is safe to send as a reason. */
@@ -153,9 +156,11 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
         keyCount = imported.count;
         fetchedAt = clock.now();
         lastError = null;
+        options.metrics?.jwksFetch(issuer, 'ok');
         logger?.debug('jwks fetched', { issuer, jwks_uri: uri, key_count: keyCount });
       } catch (err) {
         lastError = err instanceof KeyFetchError ? err.message : `unexpected error: ${(err as Error).message}`;
+        options.metrics?.jwksFetch(issuer, 'error');
         logger?.warn('jwks fetch failed', { issuer, reason: lastError });
       } finally {
         pending = null;

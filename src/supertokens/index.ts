@@ -12,6 +12,7 @@
  *   supertokens.init({ supertokens: { connectionURI: core.url }, ... });
  *   await core.close();
  */
+import type { SessionMetrics } from '../io/metrics.ts';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -41,6 +42,8 @@ export interface CoreOptions extends CoreConfigInput {
   log?: (line: string) => void;
   /** Disables the periodic timers (tests call `runMaintenance()` themselves). Default is false. */
   disableTimers?: boolean;
+  /** Session operation counters (the gateway's `/metrics` when both run in one process). */
+  metrics?: SessionMetrics;
 }
 
 export interface RunningCore {
@@ -79,7 +82,7 @@ async function openStore(config: CoreConfig): Promise<Store> {
 
 /** Starts a core. Throws `CoreStartError` for bad options, an unreachable database or a busy port. */
 export async function startCore(options: CoreOptions = {}): Promise<RunningCore> {
-  const { clock: clockOption, random, log: logOption, disableTimers, ...section } = options;
+  const { clock: clockOption, random, log: logOption, disableTimers, metrics, ...section } = options;
   const parsed = coreConfigSchema.safeParse(section);
   if (!parsed.success) {
     throw new CoreStartError('ERR_CORE_CONFIG', `invalid core config: ${formatConfigIssues(parsed.error).join('; ')}`);
@@ -122,7 +125,7 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
     throw new CoreStartError('ERR_CORE_STORE_UNAVAILABLE', `database unreachable: ${(err as Error).message}`, { cause: err });
   }
 
-  const runtime: CoreRuntime = { config, store, clock, apps, signInLimiter: createSignInRateLimiter(config.signInRateLimit, clock) };
+  const runtime: CoreRuntime = { config, store, clock, apps, signInLimiter: createSignInRateLimiter(config.signInRateLimit, clock), metrics };
   const { server, drain } = createCoreServer(runtime, { log });
   try {
     await new Promise<void>((resolveListen, rejectListen) => {

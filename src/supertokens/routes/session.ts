@@ -21,12 +21,18 @@ import {
 async function removeSessions(req: RouteRequest): Promise<RouteResponse> {
   const { store } = req.runtime;
   const handles = optionalStringArray(req.body, 'sessionHandles');
-  if (handles !== undefined) return ok({ sessionHandlesRevoked: await store.deleteSessions(req.appId, handles) });
+  if (handles !== undefined) {
+    const revoked = await store.deleteSessions(req.appId, handles);
+    req.runtime.metrics?.sessionOperation('revoke', 'ok');
+    return ok({ sessionHandlesRevoked: revoked });
+  }
   const userId = requireString(req.body, 'userId');
   const acrossTenants = optionalBoolean(req.body, 'revokeAcrossAllTenants', false);
   // Expired rows are revoked too (they are garbage either way): list from time 0.
   const owned = await store.listSessionHandlesForUser(req.appId, acrossTenants ? null : req.tenantId, userId, 0);
-  return ok({ sessionHandlesRevoked: await store.deleteSessions(req.appId, owned) });
+  const revoked = await store.deleteSessions(req.appId, owned);
+  req.runtime.metrics?.sessionOperation('revoke', 'ok');
+  return ok({ sessionHandlesRevoked: revoked });
 }
 
 export const sessionRoutes: Route[] = [
@@ -47,6 +53,7 @@ export const sessionRoutes: Route[] = [
         useDynamicSigningKey: optionalBoolean(req.body, 'useDynamicSigningKey', true),
         enableAntiCsrf: optionalBoolean(req.body, 'enableAntiCsrf', false),
       });
+      req.runtime.metrics?.sessionOperation('create', 'ok');
       return { json: result };
     },
   },
@@ -62,6 +69,7 @@ export const sessionRoutes: Route[] = [
         enableAntiCsrf: optionalBoolean(req.body, 'enableAntiCsrf', false),
         checkDatabase: optionalBoolean(req.body, 'checkDatabase', false),
       });
+      req.runtime.metrics?.sessionOperation('verify', result.status === 'OK' ? 'ok' : 'error');
       return { json: result };
     },
   },
@@ -76,6 +84,8 @@ export const sessionRoutes: Route[] = [
         enableAntiCsrf: optionalBoolean(req.body, 'enableAntiCsrf', false),
         useDynamicSigningKey: optionalBoolean(req.body, 'useDynamicSigningKey', true),
       });
+      if (result.status === 'TOKEN_THEFT_DETECTED') req.runtime.metrics?.sessionOperation('theft', 'ok');
+      else req.runtime.metrics?.sessionOperation('refresh', result.status === 'OK' ? 'ok' : 'error');
       return { json: result };
     },
   },

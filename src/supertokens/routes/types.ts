@@ -6,6 +6,7 @@
  * a `RouteResponse` (business outcomes are 200 + `status`) or throws `CoreHttpError` for input errors.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { SessionMetrics } from '../../io/metrics.ts';
 import type { CoreConfig } from '../config.ts';
 import { invalidField, missingQueryParam } from '../errors.ts';
 import type { Clock, SigningKeys } from '../keys.ts';
@@ -27,6 +28,8 @@ export interface CoreRuntime {
   clock: Clock;
   apps: ReadonlyMap<string, AppRuntime>;
   signInLimiter: SignInRateLimiter;
+  /** Session operation counters for the gateway's `/metrics`, when the core runs in its process. */
+  metrics?: SessionMetrics | undefined;
 }
 
 export interface RouteRequest {

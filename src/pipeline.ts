@@ -166,10 +166,14 @@ async function authorize(route: CompiledRoute, api: CompiledApi, request: Gatewa
 function applyMethodResponse(route: CompiledRoute, response: GatewayResponse, request: GatewayRequest, ctx: RequestContext): GatewayResponse {
   if (!route.methodResponseHeaders) return response;
   const src = mappingSource(request, ctx, response);
-  const headers = [...response.headers];
+  let headers = [...response.headers];
   for (const [name, get] of route.methodResponseHeaders) {
     const value = get(src);
-    if (value !== undefined && value !== '') headers.push([name, value]);
+    if (value === undefined || value === '') continue;
+    // A mapped header replaces the backend's (no duplicate Access-Control-Allow-Origin); cookies add up.
+    const lower = name.toLowerCase();
+    if (lower !== 'set-cookie') headers = headers.filter(([k]) => k.toLowerCase() !== lower);
+    headers.push([name, value]);
   }
   return { ...response, headers };
 }

@@ -131,7 +131,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) {
     const buf = body === null ? null : typeof body === 'string' ? Buffer.from(body) : body;
     bytes = buf?.length ?? 0;
-    headers.push('content-length', String(bytes));
+    // RFC 9110 §8.6: no Content-Length on 1xx/204; a 304 or a HEAD answer keeps the upstream's length.
+    const noBodyStatus = response.status < 200 || response.status === 204 || response.status === 304;
+    if (!noBodyStatus && req.method === 'HEAD' && streamLength !== null) headers.push('content-length', streamLength);
+    else if (!noBodyStatus) headers.push('content-length', String(bytes));
     res.writeHead(response.status, headers);
     res.end(req.method === 'HEAD' ? undefined : (buf ?? undefined));
   } else {

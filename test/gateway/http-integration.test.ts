@@ -218,3 +218,27 @@ test('a HEAD request gets headers and no body', async (t) => {
   assert.equal(res.status, 200);
   assert.equal(await res.text(), '');
 });
+
+test('REST method response mappings replace the backend header of the same name; Set-Cookie adds up', async (t) => {
+  const up = await upstream((_req, res) => {
+    res.writeHead(200, { 'access-control-allow-origin': '*', 'set-cookie': 'backend=1' });
+    res.end('ok');
+  });
+  const gw = await startGateway({
+    apis: [{ name: 'r', protocol: 'rest', stage: 'prod', routes: {
+      'GET /x': { integration: { type: 'http', uri: `${up.url}/` }, responseParameters: { 'method.response.header.Access-Control-Allow-Origin': "'http://site.example'", 'method.response.header.Set-Cookie': "'mapped=1'" } },
+    } }],
+  });
+  t.after(() => gw.close());
+  const res = await rawRequest(`${gw.url}/prod/x`);
+  assert.equal(res.headers['access-control-allow-origin'], 'http://site.example');
+  assert.deepEqual(res.headers['set-cookie'], ['backend=1', 'mapped=1']);
+});
+
+test('a 204 answer carries no Content-Length', async (t) => {
+  const gw = await startGateway({ apis: [{ name: 'h', protocol: 'http', stage: '$default', routes: { 'GET /n': { integration: { type: 'mock', statusCode: 204 } } } }] });
+  t.after(() => gw.close());
+  const res = await rawRequest(`${gw.url}/n`);
+  assert.equal(res.status, 204);
+  assert.equal(res.headers['content-length'], undefined);
+});

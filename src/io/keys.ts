@@ -144,7 +144,8 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
   let pending: Promise<void> | null = null;
 
   /** Single-flight fetch. Resolves when done; errors are recorded, never thrown. */
-  function refresh(): Promise<void> {
+  /** `prefetch`: a warm-up at start, whose failure is expected while an issuer is still starting. */
+  function refresh(prefetch = false): Promise<void> {
     if (pending) return pending;
     lastAttemptAt = clock.now();
     pending = (async () => {
@@ -161,7 +162,10 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       } catch (err) {
         lastError = err instanceof KeyFetchError ? err.message : `unexpected error: ${(err as Error).message}`;
         options.metrics?.jwksFetch(issuer, 'error');
-        logger?.warn('jwks fetch failed', { issuer, reason: lastError });
+        // A failed prefetch is routine when the issuer sits behind this gateway (it is not listening
+        // yet): requests decide fail-closed anyway, and a request-time failure is a warning.
+        if (prefetch) logger?.info('jwks prefetch failed; keys will be fetched on the first request', { issuer, reason: lastError });
+        else logger?.warn('jwks fetch failed', { issuer, reason: lastError });
       } finally {
         pending = null;
       }
@@ -245,7 +249,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       return keys?.get(key.kid)?.includes(key) ?? false;
     },
     async warmUp() {
-      await refresh();
+      await refresh(true);
       // A failed prefetch must not hold requests back for the retry interval: at start the issuer
       // may be this very gateway (SuperTokens serves discovery behind it), not listening yet.
       if (keys === null) lastAttemptAt = null;

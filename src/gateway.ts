@@ -33,7 +33,7 @@ import { createGenerations, type Lease } from './io/generations.ts';
 import { createMetrics, type AuthorizerDecisionOutcome, type CollectedFamily, type Metrics, type RequestObservation } from './io/metrics.ts';
 import { createGatewayServer, type GatewayServer } from './io/server.ts';
 import type { GatewayRequest, RequestContext } from './core/model.ts';
-import { handleRequest, type PipelineResult } from './pipeline.ts';
+import { handleRequest, type PipelineDeps, type PipelineResult } from './pipeline.ts';
 
 export interface CompiledRoute {
   readonly routeKey: string;
@@ -240,11 +240,14 @@ let idPoolOffset = ID_POOL_BYTES;
 interface Generation {
   readonly gateway: CompiledGateway;
   readonly lambdaRuntime: LambdaRuntime;
+  /** Built once per generation: no per-request deps object or closures on the hot path. */
+  readonly pipelineDeps: PipelineDeps;
 }
 
 export async function startGateway(config: Readonly<GatewayConfig>, options: StartOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger();
   const clock = options.clock ?? systemClock;
+  const newRequestId = (p: 'http' | 'rest') => (p === 'rest' ? randomUUID() : newHttpApiRequestId());
   const metrics = options.metrics ?? createMetrics();
   const dispatcher = createUpstreamAgent();
   let baseDir = resolve(options.baseDir ?? process.cwd());
@@ -263,7 +266,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
     }
     // Prefetch JWKS and the like; failures only show in status, requests still decide fail-closed.
     await Promise.all(gateway.apis.flatMap((a) => [...a.authorizers.values()].map((z) => z.warmUp?.().catch(() => undefined))));
-    return { gateway, lambdaRuntime };
+    return { gateway, lambdaRuntime, pipelineDeps: { gateway, logger, now: () => clock.now(), newRequestId } };
   };
   const dispose = async (g: Generation) => {
     await Promise.all(g.gateway.apis.flatMap((a) => [...a.authorizers.values()].map((z) => z.close?.().catch(() => undefined))));
@@ -279,13 +282,12 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
   }
   const generations = createGenerations(first, dispose);
   const leases = new WeakMap<GatewayRequest, Lease<Generation>>();
-  const newRequestId = (p: 'http' | 'rest') => (p === 'rest' ? randomUUID() : newHttpApiRequestId());
   const server: GatewayServer = createGatewayServer({
     handle(request) {
       // The request runs start to finish on the generation current when it arrived.
       const lease = generations.acquire();
       leases.set(request, lease);
-      return handleRequest(request, { gateway: lease.value.gateway, logger, now: () => clock.now(), newRequestId });
+      return handleRequest(request, lease.value.pipelineDeps);
     },
     onComplete(request, result) {
       leases.get(request)?.release();

@@ -139,12 +139,20 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
     res.end(req.method === 'HEAD' ? undefined : (buf ?? undefined));
   } else {
     // A streamed upstream body keeps the upstream's length (no chunked framing); others are chunked.
-    if (streamLength !== null && /^\d+$/.test(streamLength)) headers.push('content-length', streamLength);
+    const knownLength = streamLength !== null && /^\d+$/.test(streamLength) ? Number(streamLength) : null;
+    if (knownLength !== null) headers.push('content-length', streamLength!);
     res.writeHead(response.status, headers);
     const stream = body as Readable;
-    stream.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-    });
+    // Count bytes only when the length is unknown: a 'data' listener beside pipe() costs per chunk.
+    if (knownLength === null) {
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+    } else {
+      res.once('finish', () => {
+        bytes = knownLength;
+      });
+    }
     stream.on('error', (err) => {
       ctx.integrationErrorMessage ??= `upstream body failed: ${err.message}`;
       res.destroy(err);

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// Compiles src/ to plain JavaScript in dist/ (`npm run build`, run by `npm ci` through `prepare`),
+// so `portcullis` runs without the TypeScript loader: faster start, ~40-50 MB less memory.
+// bin/portcullis.mjs uses dist/ only while it is newer than every file under src/.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const root = new URL('..', import.meta.url).pathname;
+rmSync(`${root}dist`, { recursive: true, force: true });
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const r = spawnSync(process.execPath, [tsc, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
+if (r.status !== 0) process.exit(r.status ?? 1);
+mkdirSync(`${root}dist/io`, { recursive: true });
+copyFileSync(`${root}src/io/lambda-worker.mjs`, `${root}dist/io/lambda-worker.mjs`);
+writeFileSync(`${root}dist/.build-stamp`, new Date().toISOString() + '\n');
+console.log('built dist/');

@@ -104,6 +104,8 @@ export interface RouteEntry<T> {
   routeKey: string;
   /** Template path (`/pets/{id}`) or `$default`. */
   resourcePath: string;
+  /** Parameter names in template order, compiled once; a greedy one is marked. */
+  params: ReadonlyArray<{ name: string; greedy: boolean }>;
   value: T;
 }
 
@@ -131,7 +133,7 @@ export function compileRoutes<T>(routes: ReadonlyArray<{ routeKey: string; value
     table.size++;
     const key = parsed.value;
     if (key.kind === 'default') {
-      table.defaultRoute = { routeKey, resourcePath: '$default', value };
+      table.defaultRoute = { routeKey, resourcePath: '$default', params: [], value };
       continue;
     }
     let node = table.root;
@@ -151,7 +153,8 @@ export function compileRoutes<T>(routes: ReadonlyArray<{ routeKey: string; value
       }
     }
     if (!methods) methods = node.routes ??= new Map();
-    methods.set(key.method, { routeKey, resourcePath: key.path, value });
+    const params = key.segments.flatMap((seg) => (seg.type === 'literal' ? [] : [{ name: seg.name, greedy: seg.type === 'greedy' }]));
+    methods.set(key.method, { routeKey, resourcePath: key.path, params, value });
   }
   return table;
 }
@@ -166,7 +169,7 @@ export function matchRoute<T>(table: RouteTable<T>, method: string, path: string
   const segments = p === '/' || p === '' ? [] : p.slice(1).split('/');
   const captured: string[] = [];
   const found = walk(table.root, segments, 0, method, captured);
-  if (found) return { entry: found.entry, pathParameters: bindParams(found.entry.resourcePath, captured, found.greedyValue) };
+  if (found) return { entry: found.entry, pathParameters: bindParams(found.entry.params, captured, found.greedyValue) };
   if (table.defaultRoute) return { entry: table.defaultRoute, pathParameters: {} };
   return null;
 }
@@ -210,13 +213,10 @@ function walk<T>(node: TrieNode<T>, segments: string[], i: number, method: strin
   return null;
 }
 
-function bindParams(template: string, captured: string[], greedyValue: string | null): Record<string, string> {
+function bindParams(names: RouteEntry<unknown>['params'], captured: string[], greedyValue: string | null): Record<string, string> {
   const params: Record<string, string> = {};
   let k = 0;
-  for (const m of template.matchAll(/\{([^}+]+)(\+?)\}/g)) {
-    if (m[2]) params[m[1]!] = greedyValue ?? '';
-    else params[m[1]!] = captured[k++] ?? '';
-  }
+  for (const p of names) params[p.name] = p.greedy ? (greedyValue ?? '') : (captured[k++] ?? '');
   return params;
 }
 

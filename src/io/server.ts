@@ -9,7 +9,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Readable, Transform } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { RequestTooLargeError } from '../core/errors.ts';
 import type { GatewayRequest, RequestBody } from '../core/model.ts';
 import type { PipelineResult } from '../pipeline.ts';
@@ -125,9 +124,15 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   else headers.push('apigw-requestid', ctx.requestId);
   let bytes = 0;
   const body = response.body;
-  // `finished()` also settles when the client went away before the answer was ready (the 'close'
-  // event has then already fired); waiting for the event alone would hang the drain on SIGTERM.
-  const done = finished(res).catch(() => undefined);
+  // The client may have gone away before the answer was ready: 'close' has then already fired, and
+  // waiting for the event alone would hang the drain on SIGTERM (regression-drain-after-client-abort).
+  const done =
+    res.writableFinished || res.closed
+      ? Promise.resolve()
+      : new Promise<void>((resolveDone) => {
+          res.once('finish', resolveDone);
+          res.once('close', resolveDone);
+        });
   if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) {
     const buf = body === null ? null : typeof body === 'string' ? Buffer.from(body) : body;
     bytes = buf?.length ?? 0;

@@ -187,7 +187,7 @@ function toGatewayError(err: unknown, logger: Logger, ctx: RequestContext): Gate
 function renderError(err: GatewayError, api: CompiledApi | null, request: GatewayRequest, ctx: RequestContext): GatewayResponse {
   ctx.error = { message: err.publicMessage, responseType: err.responseType };
   const flavour = api?.protocol ?? 'http';
-  return renderGatewayError(err, flavour, api?.gatewayResponses ?? null, ctx, mappingSource(request, ctx, null));
+  return renderGatewayError(err, flavour, api?.gatewayResponses ?? null, ctx, () => mappingSource(request, ctx, null));
 }
 
 /** CORS headers replace the backend's on every response of a CORS-enabled HTTP API (spec §6.2). */

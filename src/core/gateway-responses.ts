@@ -75,14 +75,15 @@ export function compileGatewayResponses(api: Readonly<ApiConfig>): { compiled: C
 
 /**
  * Renders `err` for an API of the given flavour. `ctx.error` must already be set (the pipeline
- * does it) so templates can read `$context.error.*`.
+ * does it) so templates can read `$context.error.*`. `source` is called only when a customised
+ * response maps headers from the request: rejections (a flood of bad tokens) stay cheap.
  */
 export function renderGatewayError(
   err: GatewayError,
   flavour: 'http' | 'rest',
   compiled: CompiledGatewayResponses | null,
   ctx: RequestContext,
-  source: MappingSource,
+  source: () => MappingSource,
 ): GatewayResponse {
   const extra = Object.entries(err.headers);
   if (flavour === 'http' || !compiled) {
@@ -111,8 +112,10 @@ export function renderGatewayError(
   headers.push(['Content-Type', contentType]);
   if (defaults.errorType) headers.push(['x-amzn-ErrorType', defaults.errorType]);
   headers.push(...extra);
-  for (const [name, get] of custom?.headers ?? []) {
-    const value = get(source);
+  const mapped = custom?.headers ?? [];
+  const src = mapped.length ? source() : null;
+  for (const [name, get] of mapped) {
+    const value = get(src!);
     if (value !== undefined) headers.push([name, value]);
   }
   return { status, headers, body };

@@ -281,17 +281,12 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
     throw err;
   }
   const generations = createGenerations(first, dispose);
-  const leases = new WeakMap<GatewayRequest, Lease<Generation>>();
-  const server: GatewayServer = createGatewayServer({
-    handle(request) {
-      // The request runs start to finish on the generation current when it arrived.
-      const lease = generations.acquire();
-      leases.set(request, lease);
-      return handleRequest(request, lease.value.pipelineDeps);
-    },
-    onComplete(request, result) {
-      leases.get(request)?.release();
-      leases.delete(request);
+  const server: GatewayServer = createGatewayServer<Lease<Generation>>({
+    // The request runs start to finish on the generation current when it arrived.
+    acquire: () => generations.acquire(),
+    handle: (request, lease) => handleRequest(request, lease.value.pipelineDeps),
+    onComplete(_request, result, lease) {
+      lease.release();
       if (result) metrics.observeRequest(requestObservation(result));
     },
     newRequestId: newHttpApiRequestId,

@@ -81,46 +81,70 @@ export function selectApi(gateway: CompiledGateway, rawPath: string): { api: Com
 const NO_STAGE_VARIABLES: Readonly<Record<string, string>> = Object.freeze({});
 
 function newContext(request: GatewayRequest, api: CompiledApi | null, path: string, deps: PipelineDeps): RequestContext {
-  const protocol = api?.protocol ?? 'http';
-  const requestId = protocol === 'rest' ? deps.newRequestId('rest') : request.requestId;
-  const host = request.headers['host'] ?? 'localhost';
-  const domainName = host.includes(':') ? host.replace(/:\d+$/, '') : host;
-  const dot = domainName.indexOf('.');
-  let requestTime: string | null = null;
-  return {
-    requestId,
-    extendedRequestId: request.requestId,
-    requestTimeEpoch: request.requestTimeEpoch,
-    // Formatted only when something reads it (access logs, Lambda events): most requests never do.
-    get requestTime() {
-      return (requestTime ??= formatClfTime(request.requestTimeEpoch));
-    },
-    httpMethod: request.method,
-    protocol: request.protocol,
-    sourceIp: request.sourceIp,
-    userAgent: request.headers['user-agent'] ?? '',
-    domainName,
-    domainPrefix: dot < 0 ? domainName : domainName.slice(0, dot),
-    accountId: deps.gateway.accountId,
-    apiId: api?.apiId ?? '',
-    apiName: api?.name ?? '',
-    stage: api?.stage ?? '',
-    routeKey: '-',
-    resourcePath: '',
-    path,
-    pathParameters: {},
-    stageVariables: api ? api.config.stageVariables : NO_STAGE_VARIABLES,
-    authorizer: null,
-    authorizerError: null,
-    authorizerLatencyMs: null,
-    error: null,
-    integrationLatencyMs: null,
-    integrationStatus: null,
-    integrationErrorMessage: null,
-    status: null,
-    responseLength: null,
-    responseLatencyMs: null,
-  };
+  return new PipelineContext(request, api, path, deps);
+}
+
+/**
+ * The `$context` of one request. A class rather than an object literal with a getter: one fixed
+ * shape and no closure per request (the literal showed at ~2 % of the gateway's CPU).
+ */
+class PipelineContext implements RequestContext {
+  requestId: string;
+  extendedRequestId: string;
+  requestTimeEpoch: number;
+  httpMethod: string;
+  protocol: string;
+  sourceIp: string;
+  userAgent: string;
+  domainName: string;
+  domainPrefix: string;
+  accountId: string;
+  apiId: string;
+  apiName: string;
+  stage: string;
+  routeKey = '-';
+  resourcePath = '';
+  path: string;
+  pathParameters: Record<string, string> = {};
+  stageVariables: Readonly<Record<string, string>>;
+  authorizer: RequestContext['authorizer'] = null;
+  authorizerError: string | null = null;
+  authorizerLatencyMs: number | null = null;
+  error: RequestContext['error'] = null;
+  integrationLatencyMs: number | null = null;
+  integrationStatus: number | null = null;
+  integrationErrorMessage: string | null = null;
+  status: number | null = null;
+  responseLength: number | null = null;
+  responseLatencyMs: number | null = null;
+  #requestTime: string | null = null;
+
+  constructor(request: GatewayRequest, api: CompiledApi | null, path: string, deps: PipelineDeps) {
+    const protocol = api?.protocol ?? 'http';
+    this.requestId = protocol === 'rest' ? deps.newRequestId('rest') : request.requestId;
+    this.extendedRequestId = request.requestId;
+    this.requestTimeEpoch = request.requestTimeEpoch;
+    this.httpMethod = request.method;
+    this.protocol = request.protocol;
+    this.sourceIp = request.sourceIp;
+    this.userAgent = request.headers['user-agent'] ?? '';
+    const host = request.headers['host'] ?? 'localhost';
+    const domainName = host.includes(':') ? host.replace(/:\d+$/, '') : host;
+    const dot = domainName.indexOf('.');
+    this.domainName = domainName;
+    this.domainPrefix = dot < 0 ? domainName : domainName.slice(0, dot);
+    this.accountId = deps.gateway.accountId;
+    this.apiId = api?.apiId ?? '';
+    this.apiName = api?.name ?? '';
+    this.stage = api?.stage ?? '';
+    this.path = path;
+    this.stageVariables = api ? api.config.stageVariables : NO_STAGE_VARIABLES;
+  }
+
+  /** Formatted only when something reads it (access logs, Lambda events): most requests never do. */
+  get requestTime(): string {
+    return (this.#requestTime ??= formatClfTime(this.requestTimeEpoch));
+  }
 }
 
 function preflightResponse(api: CompiledApi, request: GatewayRequest): GatewayResponse {

@@ -12,7 +12,7 @@
  *
  * Must not: cache errors (the caller decides what to store), read the wall clock.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../core/digest.ts';
 import type { Clock } from '../core/clock.ts';
 
 export interface DecisionCacheOptions {
@@ -113,10 +113,7 @@ export function createDecisionCache<T>(options: DecisionCacheOptions): DecisionC
  * length-prefixed before hashing so `["a,b"]` and `["a","b"]` cannot collide.
  */
 export function decisionCacheKey(authorizerId: string, stage: string, identityValues: readonly string[]): string {
-  const h = createHash('sha256');
-  for (const v of identityValues) {
-    h.update(`${Buffer.byteLength(v)}:`);
-    h.update(v);
-  }
-  return `${authorizerId}\u0000${stage}\u0000${h.digest('base64url')}`;
+  let framed = '';
+  for (const v of identityValues) framed += `${Buffer.byteLength(v)}:${v}`;
+  return `${authorizerId}\u0000${stage}\u0000${sha256(framed, 'base64url')}`;
 }

@@ -21,7 +21,8 @@
  *
  * Must not: write HTTP responses, log tokens, accept unverified claims.
  */
-import { constants, createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { sha256 } from '../core/digest.ts';
 import type { Authorizer, AuthorizerDeps, AuthorizerFactory, AuthorizerRequest, AuthorizerStatus } from './authorizer.ts';
 import type { ApiConfig, AuthorizerConfig, JwtAuthorizerConfig } from '../core/config.ts';
 import type { AuthorizerOutcome } from '../core/model.ts';
@@ -140,7 +141,7 @@ export function createJwtAuthorizerWithOptions(
     const raw = readIdentity(input.request);
     if (raw === undefined || raw.trim() === '') throw toGatewayError(rejection('token_missing'), render);
     const token = raw.startsWith('Bearer ') ? raw.slice(7) : raw;
-    const cacheKey = createHash('sha256').update(token).digest('base64');
+    const cacheKey = sha256(token, 'base64');
     let verified: CachedToken | JwtRejection | undefined = cache.get(cacheKey);
     if (verified) {
       const now = clock.now();

@@ -68,8 +68,11 @@ export function isJwtRejection(value: UnverifiedJwt | JwtRejection): value is Jw
 /** Parses UTF-8 JSON that must be an object; drops `__proto__` keys. `undefined` when not. */
 function parseJsonObject(bytes: Buffer): Record<string, unknown> | undefined {
   let value: unknown;
+  const text = bytes.toString('utf8');
   try {
-    value = JSON.parse(bytes.toString('utf8'), (key, v: unknown) => (key === '__proto__' ? undefined : v));
+    // A reviver costs a JS call per value; only text that could spell `__proto__` (literally or
+    // through a `\u` escape) needs one.
+    value = text.includes('__proto__') || text.includes('\\') ? JSON.parse(text, (key, v: unknown) => (key === '__proto__' ? undefined : v)) : JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -29,17 +29,37 @@ export interface Generations<T> {
   close(): Promise<void>;
 }
 
-export function createGenerations<T>(first: T, dispose: (value: T) => Promise<void>): Generations<T> {
-  interface Gen {
-    value: T;
-    leases: number;
-    retired: boolean;
-    disposed: Promise<void> | null;
+interface Gen<T> {
+  value: T;
+  leases: number;
+  retired: boolean;
+  disposed: Promise<void> | null;
+}
+
+/** A class, not a closure per request: one small object on the hot path. */
+class GenerationLease<T> implements Lease<T> {
+  #released = false;
+  constructor(
+    private readonly gen: Gen<T>,
+    private readonly disposeGen: (g: Gen<T>) => Promise<void>,
+  ) {}
+  get value(): T {
+    return this.gen.value;
   }
-  let cur: Gen = { value: first, leases: 0, retired: false, disposed: null };
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    const g = this.gen;
+    g.leases--;
+    if (g.retired && g.leases === 0) void this.disposeGen(g);
+  }
+}
+
+export function createGenerations<T>(first: T, dispose: (value: T) => Promise<void>): Generations<T> {
+  let cur: Gen<T> = { value: first, leases: 0, retired: false, disposed: null };
   let number = 1;
-  const retiring = new Set<Gen>();
-  const disposeGen = (g: Gen) => {
+  const retiring = new Set<Gen<T>>();
+  const disposeGen = (g: Gen<T>): Promise<void> => {
     g.disposed ??= dispose(g.value).catch(() => undefined).finally(() => retiring.delete(g));
     return g.disposed;
   };
@@ -52,18 +72,8 @@ export function createGenerations<T>(first: T, dispose: (value: T) => Promise<vo
       return retiring.size;
     },
     acquire() {
-      const g = cur;
-      g.leases++;
-      let released = false;
-      return {
-        value: g.value,
-        release() {
-          if (released) return;
-          released = true;
-          g.leases--;
-          if (g.retired && g.leases === 0) void disposeGen(g);
-        },
-      };
+      cur.leases++;
+      return new GenerationLease(cur, disposeGen);
     },
     swap(next) {
       const old = cur;

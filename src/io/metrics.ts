@@ -86,15 +86,32 @@ export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 // ---------------------------------------------------------------------------------------------
 
+interface CounterSeries {
+  readonly labels: string[];
+  value: number;
+}
+
+interface HistogramSeries {
+  readonly labels: string[];
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
 class CounterFamily {
-  readonly #series = new Map<string, { labels: string[]; value: number }>();
+  readonly #series = new Map<string, CounterSeries>();
   constructor(readonly name: string, readonly help: string, readonly labelNames: readonly string[]) {}
 
   inc(values: readonly string[], by = 1): void {
+    this.series(values).value += by;
+  }
+
+  /** The series for these label values (created on first use): hot paths keep it and add to `value`. */
+  series(values: readonly string[]): CounterSeries {
     const key = seriesKey(values, this.#series.size);
     let s = this.#series.get(key.key);
     if (!s) this.#series.set(key.key, (s = { labels: key.values, value: 0 }));
-    s.value += by;
+    return s;
   }
 
   /** As a collected family, so it can merge with same-named samples from collectors. */
@@ -110,14 +127,23 @@ class CounterFamily {
 }
 
 class HistogramFamily {
-  readonly #series = new Map<string, { labels: string[]; counts: number[]; sum: number; count: number }>();
+  readonly #series = new Map<string, HistogramSeries>();
   constructor(readonly name: string, readonly help: string, readonly labelNames: readonly string[], readonly buckets: readonly number[]) {}
 
   observe(values: readonly string[], seconds: number): void {
+    this.record(this.series(values), seconds);
+  }
+
+  series(values: readonly string[]): HistogramSeries {
     const key = seriesKey(values, this.#series.size);
     let s = this.#series.get(key.key);
     if (!s) this.#series.set(key.key, (s = { labels: key.values, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.buckets.length; i++) if (seconds <= this.buckets[i]!) s.counts[i]!++;
+    return s;
+  }
+
+  record(s: HistogramSeries, seconds: number): void {
+    const buckets = this.buckets;
+    for (let i = buckets.length - 1; i >= 0 && seconds <= buckets[i]!; i--) s.counts[i]!++;
     s.sum += seconds;
     s.count++;
   }
@@ -176,14 +202,55 @@ export function createMetrics(options: { now?: () => number } = {}): Metrics {
   const collectors = new Set<() => CollectedFamily[]>();
   const ms = (v: number) => v / 1000;
 
+  // Per request, the series are found through nested Maps keyed by the (interned, config-derived)
+  // label strings: no key joining or label arrays on the hot path. Bounded: cleared past the cap.
+  interface RouteSeries {
+    duration: HistogramSeries;
+    integration: HistogramSeries;
+    byStatus: Map<number, CounterSeries>;
+  }
+  interface AuthorizerSeries {
+    duration: HistogramSeries;
+    byOutcome: Map<AuthorizerDecisionOutcome, CounterSeries>;
+  }
+  const routeSeries = new Map<string, Map<string, RouteSeries>>();
+  const authorizerSeries = new Map<string, Map<string, AuthorizerSeries>>();
+  let cachedSeries = 0;
+  const nested = <S>(index: Map<string, Map<string, S>>, a: string, b: string, create: () => S): S => {
+    let inner = index.get(a);
+    if (!inner) index.set(a, (inner = new Map()));
+    let s = inner.get(b);
+    if (!s) {
+      if (++cachedSeries > MAX_SERIES_PER_FAMILY) {
+        routeSeries.clear();
+        authorizerSeries.clear();
+        cachedSeries = 1;
+        index.set(a, (inner = new Map()));
+      }
+      inner.set(b, (s = create()));
+    }
+    return s;
+  };
+
   return {
     observeRequest(o) {
-      requests.inc([o.api, o.route, String(o.status)]);
-      if (o.totalMs !== null) requestDuration.observe([o.api, o.route], ms(o.totalMs));
-      if (o.integrationMs !== null) integrationDuration.observe([o.api, o.route], ms(o.integrationMs));
-      if (o.authorizer) {
-        decisions.inc([o.api, o.authorizer.id, o.authorizer.outcome]);
-        if (o.authorizer.latencyMs !== null) authorizerDuration.observe([o.api, o.authorizer.id], ms(o.authorizer.latencyMs));
+      const r = nested(routeSeries, o.api, o.route, () => ({
+        duration: requestDuration.series([o.api, o.route]),
+        integration: integrationDuration.series([o.api, o.route]),
+        byStatus: new Map(),
+      }));
+      let counter = r.byStatus.get(o.status);
+      if (!counter) r.byStatus.set(o.status, (counter = requests.series([o.api, o.route, String(o.status)])));
+      counter.value++;
+      if (o.totalMs !== null) requestDuration.record(r.duration, ms(o.totalMs));
+      if (o.integrationMs !== null) integrationDuration.record(r.integration, ms(o.integrationMs));
+      const z = o.authorizer;
+      if (z) {
+        const a = nested(authorizerSeries, o.api, z.id, () => ({ duration: authorizerDuration.series([o.api, z.id]), byOutcome: new Map() }));
+        let decided = a.byOutcome.get(z.outcome);
+        if (!decided) a.byOutcome.set(z.outcome, (decided = decisions.series([o.api, z.id, z.outcome])));
+        decided.value++;
+        if (z.latencyMs !== null) authorizerDuration.record(a.duration, ms(z.latencyMs));
       }
     },
     authorizerCacheLookup(api, authorizerId, hit) {

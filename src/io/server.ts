@@ -8,16 +8,18 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Readable, Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { RequestTooLargeError } from '../core/errors.ts';
-import type { GatewayRequest, RequestBody } from '../core/model.ts';
+import { isPushedBody, type GatewayRequest, type PushedBody, type RequestBody } from '../core/model.ts';
 import type { PipelineResult } from '../pipeline.ts';
 import type { Logger } from './logger.ts';
 
-export interface GatewayServerOptions {
-  handle(request: GatewayRequest): Promise<PipelineResult>;
+export interface GatewayServerOptions<Lease> {
+  /** Called as a request arrives: pins what it runs on (the config generation) until `onComplete`. */
+  acquire(): Lease;
+  handle(request: GatewayRequest, lease: Lease): Promise<PipelineResult>;
   /** Called once per request after the last byte (and the access-log line): metrics, reload bookkeeping. */
-  onComplete?(request: GatewayRequest, result: PipelineResult | null): void;
+  onComplete(request: GatewayRequest, result: PipelineResult | null, lease: Lease): void;
   newRequestId(): string;
   logger: Logger;
   headersTimeoutMs: number;
@@ -31,7 +33,7 @@ export interface GatewayServer {
   readonly inFlight: number;
 }
 
-export function createGatewayServer(options: GatewayServerOptions): GatewayServer {
+export function createGatewayServer<Lease>(options: GatewayServerOptions<Lease>): GatewayServer {
   let inFlight = 0;
   let draining = false;
   const idleWaiters: Array<() => void> = [];
@@ -48,12 +50,13 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     (req, res) => {
       inFlight++;
       if (draining) res.setHeader('connection', 'close');
-      void serve(req, res, options).finally(() => {
-        inFlight--;
-        if (inFlight === 0) for (const w of idleWaiters.splice(0)) w();
-      });
+      serve(req, res, options, onServed);
     },
   );
+  const onServed = () => {
+    inFlight--;
+    if (inFlight === 0 && idleWaiters.length > 0) for (const w of idleWaiters.splice(0)) w();
+  };
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) return socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
@@ -92,22 +95,31 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, options: GatewayServerOptions): Promise<void> {
+/**
+ * One request: parse, run the pipeline, write the answer, then (after the last byte or a client
+ * abort) the access-log line and `onComplete`. Callbacks rather than `await`s: each promise hop and
+ * listener per request showed in the profile.
+ */
+function serve<Lease>(req: IncomingMessage, res: ServerResponse, options: GatewayServerOptions<Lease>, onServed: () => void): void {
   const started = Date.now();
   const request = toGatewayRequest(req, options.newRequestId(), started);
-  let result: PipelineResult;
-  try {
-    result = await options.handle(request);
-  } catch (err) {
-    // The pipeline renders every error itself; reaching here is a bug. Answer, never hang.
-    options.logger.error('pipeline failed', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
-    if (!res.headersSent) {
-      res.writeHead(500, { 'content-type': 'application/json', 'apigw-requestid': request.requestId });
-      res.end('{"message":"Internal Server Error"}');
-    }
-    options.onComplete?.(request, null);
-    return;
-  }
+  const lease = options.acquire();
+  options.handle(request, lease).then(
+    (result) => respond(req, res, request, result, started, () => options.onComplete(request, result, lease), onServed),
+    (err: unknown) => {
+      // The pipeline renders every error itself; reaching here is a bug. Answer, never hang.
+      options.logger.error('pipeline failed', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json', 'apigw-requestid': request.requestId });
+        res.end('{"message":"Internal Server Error"}');
+      }
+      options.onComplete(request, null, lease);
+      onServed();
+    },
+  );
+}
+
+function respond(req: IncomingMessage, res: ServerResponse, request: GatewayRequest, result: PipelineResult, started: number, onComplete: () => void, onServed: () => void): void {
   const { response, ctx, api } = result;
   const headers: string[] = [];
   let streamLength: string | null = null;
@@ -122,56 +134,53 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: Gateway
   }
   if (api?.protocol === 'rest') headers.push('x-amzn-RequestId', ctx.requestId, 'x-amz-apigw-id', ctx.extendedRequestId);
   else headers.push('apigw-requestid', ctx.requestId);
-  let bytes = 0;
   const body = response.body;
-  // The client may have gone away before the answer was ready: 'close' has then already fired, and
-  // waiting for the event alone would hang the drain on SIGTERM (regression-drain-after-client-abort).
-  const done =
-    res.writableFinished || res.closed
-      ? Promise.resolve()
-      : new Promise<void>((resolveDone) => {
-          res.once('finish', resolveDone);
-          res.once('close', resolveDone);
-        });
-  if (body === null || typeof body === 'string' || Buffer.isBuffer(body)) {
-    const buf = body === null ? null : typeof body === 'string' ? Buffer.from(body) : body;
-    bytes = buf?.length ?? 0;
-    // RFC 9110 §8.6: no Content-Length on 1xx/204; a 304 or a HEAD answer keeps the upstream's length.
-    const noBodyStatus = response.status < 200 || response.status === 204 || response.status === 304;
-    if (!noBodyStatus && req.method === 'HEAD' && streamLength !== null) headers.push('content-length', streamLength);
-    else if (!noBodyStatus) headers.push('content-length', String(bytes));
-    res.writeHead(response.status, headers);
-    res.end(req.method === 'HEAD' ? undefined : (buf ?? undefined));
-  } else {
-    // A streamed upstream body keeps the upstream's length (no chunked framing); others are chunked.
-    const knownLength = streamLength !== null && /^\d+$/.test(streamLength) ? Number(streamLength) : null;
-    if (knownLength !== null) headers.push('content-length', streamLength!);
-    res.writeHead(response.status, headers);
-    const stream = body as Readable;
-    // Count bytes only when the length is unknown: a 'data' listener beside pipe() costs per chunk.
-    if (knownLength === null) {
-      stream.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-      });
+  let pushed: PushedBody | null = null;
+  let bytes = 0;
+  try {
+    if (!isPushedBody(body)) {
+      const buf = body === null ? null : typeof body === 'string' ? Buffer.from(body) : body;
+      bytes = buf?.length ?? 0;
+      // RFC 9110 §8.6: no Content-Length on 1xx/204; a 304 or a HEAD answer keeps the upstream's length.
+      const noBodyStatus = response.status < 200 || response.status === 204 || response.status === 304;
+      if (!noBodyStatus && req.method === 'HEAD' && streamLength !== null) headers.push('content-length', streamLength);
+      else if (!noBodyStatus) headers.push('content-length', String(bytes));
+      res.writeHead(response.status, headers);
+      res.end(req.method === 'HEAD' ? undefined : (buf ?? undefined));
     } else {
-      res.once('finish', () => {
-        bytes = knownLength;
-      });
+      // A streamed upstream body keeps the upstream's length (no chunked framing); others are chunked.
+      pushed = body;
+      if (streamLength !== null && /^\d+$/.test(streamLength)) headers.push('content-length', streamLength);
+      res.writeHead(response.status, headers);
+      body.sendTo(res);
     }
-    stream.on('error', (err) => {
-      ctx.integrationErrorMessage ??= `upstream body failed: ${err.message}`;
-      res.destroy(err);
-    });
-    res.on('close', () => {
-      if (!stream.destroyed) stream.destroy();
-    });
-    stream.pipe(res);
+  } catch (err) {
+    // e.g. a header value Node refuses to write: the client gets a 500, the process keeps serving.
+    ctx.integrationErrorMessage ??= `response could not be written: ${(err as Error).message}`;
+    if (!res.headersSent) {
+      res.removeHeader('content-length');
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('{"message":"Internal Server Error"}');
+    } else res.destroy(err as Error);
+    pushed?.abandon();
+    pushed = null;
   }
-  await done;
-  ctx.responseLength = bytes;
-  ctx.responseLatencyMs = Date.now() - started;
-  api?.accessLog?.write(ctx);
-  options.onComplete?.(request, result);
+  const finish = () => {
+    if (pushed !== null) {
+      // The client may have left before the upstream body ended: stop reading it.
+      pushed.abandon();
+      bytes = pushed.bytesSent;
+    }
+    ctx.responseLength = bytes;
+    ctx.responseLatencyMs = Date.now() - started;
+    api?.accessLog?.write(ctx);
+    onComplete();
+    onServed();
+  };
+  // 'close' follows 'finish' on every response, and fires alone when the client goes away first. It
+  // may have fired already (the client left before the answer was ready): regression-drain-after-client-abort.
+  if (res.closed) finish();
+  else res.once('close', finish);
 }
 
 function toGatewayRequest(req: IncomingMessage, requestId: string, now: number): GatewayRequest {
@@ -191,17 +200,16 @@ function toGatewayRequest(req: IncomingMessage, requestId: string, now: number):
   // `/files/../admin` is routed as `/admin` and can never climb out of a route's upstream prefix.
   const rawPath = removeDotSegments(q < 0 ? target : target.slice(0, q));
   const rawQueryString = q < 0 ? '' : target.slice(q + 1);
-  // A Map first: a client-chosen name such as `constructor` or `__proto__` is an ordinary header,
-  // never an Object.prototype member (regression-prototype-keys).
-  const joined = new Map<string, string>();
+  // A prototype-less object: a client-chosen name such as `constructor` or `__proto__` is an
+  // ordinary header, never an Object.prototype member (regression-prototype-keys).
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     const value = raw[i + 1]!;
-    const prev = joined.get(name);
-    joined.set(name, prev === undefined ? value : name === 'cookie' ? `${prev}; ${value}` : `${prev},${value}`);
+    const prev = headers[name];
+    headers[name] = prev === undefined ? value : name === 'cookie' ? `${prev}; ${value}` : `${prev},${value}`;
   }
-  const headers: Record<string, string> = Object.fromEntries(joined);
   const remote = req.socket.remoteAddress ?? '';
   return {
     method: req.method ?? 'GET',
@@ -214,7 +222,7 @@ function toGatewayRequest(req: IncomingMessage, requestId: string, now: number):
     scheme: 'http',
     requestId,
     requestTimeEpoch: now,
-    body: createRequestBody(req),
+    body: new IncomingBody(req),
   };
 }
 
@@ -236,49 +244,51 @@ export function removeDotSegments(path: string): string {
   return '/' + out.join('/');
 }
 
-function createRequestBody(req: IncomingMessage): RequestBody {
-  const cl = req.headers['content-length'];
-  const declaredLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : null;
-  const chunked = req.headers['transfer-encoding'] !== undefined;
-  const isEmpty = declaredLength === 0 || (declaredLength === null && !chunked);
-  let buffered: Promise<Buffer> | null = null;
-  return {
-    declaredLength,
-    isEmpty,
-    read(maxBytes) {
-      if (buffered) return buffered;
-      if (isEmpty) return (buffered = Promise.resolve(Buffer.alloc(0)));
-      if (declaredLength !== null && declaredLength > maxBytes) return (buffered = Promise.reject(new RequestTooLargeError()));
-      buffered = new Promise((resolveBody, reject) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        req.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) {
-            req.removeAllListeners('data');
-            req.resume();
-            reject(new RequestTooLargeError({ detail: `body exceeds ${maxBytes} bytes` }));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        req.once('end', () => resolveBody(Buffer.concat(chunks, size)));
-        req.once('error', reject);
-        req.once('aborted', () => reject(new Error('client aborted the request')));
-      });
-      return buffered;
-    },
-    stream(maxBytes) {
+/** The request body, read only if something asks (a class: no closures per request). */
+class IncomingBody implements RequestBody {
+  readonly declaredLength: number | null;
+  readonly isEmpty: boolean;
+  #buffered: Promise<Buffer> | null = null;
+  constructor(private readonly req: IncomingMessage) {
+    const cl = req.headers['content-length'];
+    this.declaredLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : null;
+    this.isEmpty = this.declaredLength === 0 || (this.declaredLength === null && req.headers['transfer-encoding'] === undefined);
+  }
+
+  read(maxBytes: number): Promise<Buffer> {
+    if (this.#buffered) return this.#buffered;
+    if (this.isEmpty) return (this.#buffered = Promise.resolve(Buffer.alloc(0)));
+    if (this.declaredLength !== null && this.declaredLength > maxBytes) return (this.#buffered = Promise.reject(new RequestTooLargeError()));
+    const req = this.req;
+    return (this.#buffered = new Promise((resolveBody, reject) => {
+      const chunks: Buffer[] = [];
       let size = 0;
-      const limiter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          size += chunk.length;
-          if (size > maxBytes) cb(new RequestTooLargeError({ detail: `body exceeds ${maxBytes} bytes` }));
-          else cb(null, chunk);
-        },
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) {
+          req.removeAllListeners('data');
+          req.resume();
+          reject(new RequestTooLargeError({ detail: `body exceeds ${maxBytes} bytes` }));
+          return;
+        }
+        chunks.push(chunk);
       });
-      req.once('error', (err) => limiter.destroy(err));
-      return (req as Readable).pipe(limiter);
-    },
-  };
+      req.once('end', () => resolveBody(Buffer.concat(chunks, size)));
+      req.once('error', reject);
+      req.once('aborted', () => reject(new Error('client aborted the request')));
+    }));
+  }
+
+  stream(maxBytes: number): Readable {
+    let size = 0;
+    const limiter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        size += chunk.length;
+        if (size > maxBytes) cb(new RequestTooLargeError({ detail: `body exceeds ${maxBytes} bytes` }));
+        else cb(null, chunk);
+      },
+    });
+    this.req.once('error', (err) => limiter.destroy(err));
+    return (this.req as Readable).pipe(limiter);
+  }
 }

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from './core/errors.ts';
 import { startGateway, type RunningGateway } from './gateway.ts';
 import { ConfigFileError, loadConfigFile } from './io/config-file.ts';
-import { CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
+import { answerAdminQueries, CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, resolveWorkers, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
 import { createLogger, type Logger } from './io/logger.ts';
 import { createMetrics } from './io/metrics.ts';
 
@@ -113,16 +113,20 @@ async function start(args: string[]): Promise<number> {
     throw err;
   }
   const { config, baseDir } = loaded;
-  if (shouldRunPrimary(config.server.workers)) {
-    // `server.workers` > 1: this process forks the gateways (io/cluster.ts) and runs the core itself.
+  const workers = resolveWorkers(config.server.workers);
+  if (shouldRunPrimary(workers)) {
+    // More than one worker: this process forks the gateways (io/cluster.ts), runs the core and
+    // serves the admin listener for all of them.
     const coreSection = config.core;
+    const primaryMetrics = createMetrics();
     return runClusterPrimary({
-      workers: config.server.workers,
+      workers,
+      admin: config.admin ? { host: config.admin.host, port: config.admin.port, metrics: primaryMetrics, logger: createLogger() } : null,
       shutdownTimeoutMs: config.server.shutdownTimeoutMs,
       startCore: coreSection
         ? async () => {
             const { startCore } = await import('./supertokens/index.ts');
-            const running = await startCore({ ...coreSection, dataDir: resolveFrom(baseDir, coreSection.dataDir, process.cwd()) });
+            const running = await startCore({ ...coreSection, dataDir: resolveFrom(baseDir, coreSection.dataDir, process.cwd()), metrics: primaryMetrics });
             process.stdout.write(`portcullis core listening on ${running.url} (${running.storeDescription})\n`);
             return running;
           }
@@ -144,7 +148,7 @@ async function start(args: string[]): Promise<number> {
     const coreUrl = core?.url ?? process.env[CORE_URL_ENV];
     // DIVERGENCE: the core exposes no database probe yet; `/hello` answering means its process serves.
     const readinessChecks: Record<string, () => Promise<{ ready: boolean; detail: string }>> = coreUrl ? { core: () => probeCore(coreUrl) } : {};
-    gateway = await startGateway(config, { baseDir, port, logger, readinessChecks, metrics });
+    gateway = await startGateway(config, { baseDir, port, logger, readinessChecks, metrics, serveAdmin: !isClusterWorker() });
   } catch (err) {
     await core?.close().catch(() => undefined);
     const code = reportConfigProblem(err);
@@ -153,6 +157,7 @@ async function start(args: string[]): Promise<number> {
     return 1;
   }
   const apis = gateway.gateway.apis.map((a) => `${a.name} (${a.protocol}) at ${gateway!.url}${a.stage === '$default' ? '/' : `/${a.stage}/`}`);
+  const stopAnswering = isClusterWorker() ? answerAdminQueries(gateway) : null;
   if (isClusterWorker()) notifyReady(gateway.url);
   else process.stdout.write(`portcullis gateway listening on ${gateway.url}\n${apis.map((a) => `  ${a}\n`).join('')}`);
   if (gateway.adminUrl) process.stdout.write(`portcullis admin (/metrics, /healthz, /readyz) on ${gateway.adminUrl}\n`);
@@ -167,6 +172,7 @@ async function start(args: string[]): Promise<number> {
     SIGUSR2: () => running.reopenLogs(),
     SIGHUP: () => void reload('SIGHUP'),
   });
+  stopAnswering?.();
   leaveCluster();
   return exitCode;
 }

@@ -194,6 +194,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Overrides `admin.port` (0 = ephemeral); the admin listener still needs an `admin:` section. */
   adminPort?: number;
+  /** `false`: no admin listener even with an `admin:` section (cluster workers: the primary serves it). */
+  serveAdmin?: boolean;
   /** Default: a new registry. */
   metrics?: Metrics;
   /** Extra `/readyz` checks by name, e.g. the in-process core's database. */
@@ -208,6 +210,8 @@ export interface RunningGateway {
   /** `http://host:port` of the admin listener, or `null` without an `admin:` section. */
   readonly adminUrl: string | null;
   readonly metrics: Metrics;
+  /** What `/readyz` reports for this process. */
+  readiness(): Promise<ReadinessCheck[]>;
   /** 1 at start, +1 per successful reload. */
   readonly generation: number;
   /**
@@ -298,17 +302,14 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
   const host = options.host ?? config.server.host;
   let admin: AdminServer | null = null;
   let adminUrl: string | null = null;
+  const readiness = () => readinessChecks(generations.current().gateway, { shuttingDown, generation: generations.number, lastReloadError }, options.readinessChecks ?? {});
   try {
     const port = await server.listen(options.port ?? config.server.port, host);
     // Issuers served behind this gateway (SuperTokens' discovery at {apiDomain}/dev/auth) answer only
     // now: prefetch again in the background for authorizers whose first prefetch failed.
     for (const api of first.gateway.apis) for (const z of api.authorizers.values()) if (z.status && !z.status().ready) void z.warmUp?.().catch(() => undefined);
-    if (config.admin) {
-      admin = createAdminServer({
-        metrics,
-        logger,
-        readiness: () => readinessChecks(generations.current().gateway, { shuttingDown, generation: generations.number, lastReloadError }, options.readinessChecks ?? {}),
-      });
+    if (config.admin && options.serveAdmin !== false) {
+      admin = createAdminServer({ metrics, logger, readiness });
       const adminPort = await admin.listen(options.adminPort ?? config.admin.port, config.admin.host);
       adminUrl = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${adminPort}`;
     }
@@ -321,6 +322,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
       },
       adminUrl,
       metrics,
+      readiness,
       get generation() {
         return generations.number;
       },

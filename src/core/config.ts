@@ -275,8 +275,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: nonEmpty.default('127.0.0.1'),
       port: port.default(3000),
-      /** Gateway processes sharing the listener. Default is 1. */
-      workers: z.number().int().min(1).max(64).default(1),
+      /**
+       * Gateway processes sharing the listener: a number, or `auto` for one per core
+       * (`os.availableParallelism()`), as nginx's `worker_processes auto`. Default is auto.
+       */
+      workers: z.union([z.number().int().min(1).max(64), z.literal('auto')]).default('auto'),
       /** Time allowed for in-flight requests on SIGTERM. Default is 30000. */
       shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(30_000),
       /** Slow clients: whole-request header deadline. Default is 20000. */
@@ -445,8 +448,10 @@ function describeZodIssue(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[
             : `must be one of ${options.join(', ')}, got ${describeValue(actual)}`,
         }];
       }
-      // Union of alternatives (e.g. string | string[]): report the first alternative's problems.
-      const first = issue.errors[0];
+      // Union of alternatives (e.g. string | string[], a number | "auto"): report the problems of the
+      // first alternative of the value's own type (a number too small, a string not "auto"), else the first's.
+      const ofOwnType = issue.errors.find((errs) => errs.length > 0 && !errs.every((e) => e.code === 'invalid_type' && e.path.length === 0));
+      const first = ofOwnType ?? issue.errors[0];
       if (first && first.length) return first.flatMap((sub) => describeZodIssue({ ...sub, path: [...issue.path, ...sub.path] } as z.core.$ZodIssue, input));
       return [{ path: at, message: issue.message }];
     }

@@ -24,7 +24,8 @@ export interface ReadinessCheck {
 }
 
 export interface AdminServerOptions {
-  metrics: Metrics;
+  /** The exposition: a process's own registry, or (cluster primary) every worker's merged. */
+  metrics: Pick<Metrics, 'render'> | { render(): Promise<string> };
   /** Every check for `/readyz`; ready only when all are. */
   readiness(): Promise<ReadinessCheck[]>;
   logger: Logger;
@@ -49,7 +50,18 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'application/json', '{"message":"Method Not Allowed"}');
-    if (path === '/metrics') return send(200, METRICS_CONTENT_TYPE, options.metrics.render());
+    if (path === '/metrics') {
+      void Promise.resolve()
+        .then(() => options.metrics.render())
+        .then(
+          (text) => send(200, METRICS_CONTENT_TYPE, text),
+          (err: unknown) => {
+            options.logger.error('metrics rendering failed', { error: err instanceof Error ? err.message : String(err) });
+            send(500, 'application/json', '{"message":"metrics unavailable"}');
+          },
+        );
+      return;
+    }
     if (path === '/healthz') {
       return send(200, 'application/json', JSON.stringify({ status: 'ok', pid: process.pid, uptimeSeconds: Math.round((now() - startedAt) / 1000) }));
     }

@@ -14,13 +14,51 @@
  *   a worker dies unexpectedly ─► forked again (at most 5 times a minute, then the primary stops)
  *   a worker fails before it is ready (port in use, bad config) ─► the others are stopped, its
  *     exit code is the primary's
+ *   admin listener (when configured) ─► served by the primary: `/metrics` merges every worker's
+ *     exposition (counters and histograms summed), `/readyz` is ready when every worker is
  */
 import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { createAdminServer, type AdminServer, type ReadinessCheck } from './admin.ts';
+import type { Logger } from './logger.ts';
+import { mergeExpositions, type Metrics } from './metrics.ts';
 
 /** Environment a worker finds the core's URL in (the core runs in the primary). */
 export const CORE_URL_ENV = 'PORTCULLIS_CORE_URL';
 const READY = 'portcullis:ready';
+const ADMIN_QUERY = 'portcullis:admin-query';
+const ADMIN_ANSWER = 'portcullis:admin-answer';
 const RESTARTS_PER_MINUTE = 5;
+/** How long the primary waits for a worker's metrics or readiness before leaving it out. */
+const ADMIN_QUERY_TIMEOUT_MS = 1500;
+
+/** `server.workers` as a count: `auto` is one per core. */
+export function resolveWorkers(workers: number | 'auto'): number {
+  return workers === 'auto' ? Math.max(1, availableParallelism()) : workers;
+}
+
+type AdminQuery = { type: typeof ADMIN_QUERY; id: number; what: 'metrics' | 'readiness' };
+type AdminAnswer = { type: typeof ADMIN_ANSWER; id: number; body: string | ReadinessCheck[] };
+
+/**
+ * Worker side: answer the primary's admin queries from this worker's own registry and checks
+ * (the primary serves the admin listener for the whole cluster). Returns a function that stops.
+ */
+export function answerAdminQueries(source: { metrics: Metrics; readiness(): Promise<ReadinessCheck[]> }): () => void {
+  const onMessage = (msg: AdminQuery) => {
+    if (msg?.type !== ADMIN_QUERY) return;
+    const reply = (body: AdminAnswer['body']) => {
+      if (process.connected) process.send?.({ type: ADMIN_ANSWER, id: msg.id, body } satisfies AdminAnswer);
+    };
+    if (msg.what === 'metrics') reply(source.metrics.render());
+    else
+      source.readiness().then(reply, (err: unknown) =>
+        reply([{ name: 'readiness', ready: false, detail: `the readiness check failed: ${err instanceof Error ? err.message : String(err)}` }]),
+      );
+  };
+  process.on('message', onMessage);
+  return () => process.off('message', onMessage);
+}
 
 export function isClusterWorker(): boolean {
   return cluster.isWorker;
@@ -47,6 +85,8 @@ export interface PrimaryOptions {
   shutdownTimeoutMs: number;
   /** Starts the core in the primary, when configured. */
   startCore?: (() => Promise<{ url: string; close(): Promise<void> }>) | null;
+  /** The admin listener for the whole cluster (`admin:` section), served by the primary. */
+  admin?: { host: string; port: number; metrics: Metrics; logger: Logger } | null;
   write?: (line: string) => void;
 }
 
@@ -70,18 +110,79 @@ export async function runClusterPrimary(options: PrimaryOptions): Promise<number
   const restarts: number[] = [];
   let stopping = false;
   let startupDone = false;
+  let admin: AdminServer | null = null;
+  let nextQueryId = 1;
+  const pending = new Map<number, (body: AdminAnswer['body']) => void>();
+  /** Asks every ready worker; a worker that does not answer in time is left out (`null`). */
+  const askWorkers = <T extends AdminAnswer['body']>(what: AdminQuery['what']) =>
+    Promise.all(
+      [...ready].map(
+        (w) =>
+          new Promise<{ pid: number | undefined; body: T | null }>((resolveAnswer) => {
+            const id = nextQueryId++;
+            const timer = setTimeout(() => {
+              pending.delete(id);
+              resolveAnswer({ pid: w.process.pid, body: null });
+            }, ADMIN_QUERY_TIMEOUT_MS);
+            pending.set(id, (body) => {
+              clearTimeout(timer);
+              pending.delete(id);
+              resolveAnswer({ pid: w.process.pid, body: body as T });
+            });
+            try {
+              w.send({ type: ADMIN_QUERY, id, what } satisfies AdminQuery);
+            } catch {
+              pending.get(id)?.(null as unknown as T);
+            }
+          }),
+      ),
+    );
+  const startAdmin = async (cfg: NonNullable<PrimaryOptions['admin']>) => {
+    admin = createAdminServer({
+      logger: cfg.logger,
+      metrics: {
+        render: async () => {
+          const answers = await askWorkers<string>('metrics');
+          const own = cfg.metrics.render();
+          const workersGauge = `# HELP portcullis_workers Gateway worker processes, by state (live: running; answered: included in this scrape).\n# TYPE portcullis_workers gauge\nportcullis_workers{state="live"} ${live.size}\nportcullis_workers{state="answered"} ${answers.filter((a) => a.body !== null).length}\n`;
+          return mergeExpositions([own, ...answers.flatMap((a) => (a.body === null ? [] : [a.body])), workersGauge]);
+        },
+      },
+      readiness: async () => {
+        const answers = await askWorkers<ReadinessCheck[]>('readiness');
+        const checks: ReadinessCheck[] = [
+          { name: 'workers', ready: !stopping && ready.size === options.workers, detail: stopping ? 'shutting down' : `${ready.size} of ${options.workers} workers ready` },
+        ];
+        for (const a of answers) {
+          if (a.body === null) checks.push({ name: `worker ${a.pid}`, ready: false, detail: `no answer within ${ADMIN_QUERY_TIMEOUT_MS} ms` });
+          else for (const c of a.body) checks.push({ ...c, name: `worker ${a.pid}: ${c.name}` });
+        }
+        return checks;
+      },
+    });
+    try {
+      const port = await admin.listen(cfg.port, cfg.host);
+      write(`portcullis admin (/metrics, /healthz, /readyz) on http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`);
+    } catch (err) {
+      process.stderr.write(`portcullis: ${(err as Error).message}\n`);
+      exitCode = 1;
+      stopAll('');
+    }
+  };
 
+  let exitCode = 0;
+  let stopAll: (reason: string) => void = () => undefined;
   return new Promise<number>((resolveExit) => {
-    let exitCode = 0;
     let finishing = false;
     const finish = async () => {
       if (finishing) return;
       finishing = true;
+      await admin?.close().catch(() => undefined);
       await core?.close().catch(() => undefined);
       for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2'] as const) process.removeListener(s, onSignal);
       resolveExit(exitCode);
     };
-    const stopAll = (reason: string) => {
+    stopAll = (reason: string) => {
       if (stopping) return;
       stopping = true;
       if (reason) write(`portcullis: ${reason}, draining ${live.size} worker${live.size === 1 ? '' : 's'}`);
@@ -95,12 +196,14 @@ export async function runClusterPrimary(options: PrimaryOptions): Promise<number
     const fork = () => {
       const w = cluster.fork(env);
       live.add(w);
-      w.on('message', (msg: { type?: string; url?: string }) => {
+      w.on('message', (msg: { type?: string; url?: string } | AdminAnswer) => {
+        if (msg?.type === ADMIN_ANSWER) return void pending.get((msg as AdminAnswer).id)?.((msg as AdminAnswer).body);
         if (msg?.type !== READY) return;
         ready.add(w);
         if (!startupDone && ready.size === options.workers) {
           startupDone = true;
-          write(`portcullis gateway listening on ${msg.url} (${options.workers} workers: ${[...ready].map((x) => x.process.pid).join(', ')})`);
+          write(`portcullis gateway listening on ${(msg as { url: string }).url} (${options.workers} workers: ${[...ready].map((x) => x.process.pid).join(', ')})`);
+          if (options.admin) void startAdmin(options.admin);
         }
       });
       w.on('exit', (code, signal) => {

@@ -324,3 +324,73 @@ export const noopMetrics: Metrics = {
   addCollector: () => () => undefined,
   render: () => '',
 };
+
+/**
+ * Gauges merged across worker processes by their minimum (the most conservative reading: a key set
+ * one worker has not fetched yet, the worker still on an older config); every other gauge, counter
+ * and histogram series is summed, as prom-client's cluster aggregator does by default.
+ */
+const MIN_MERGED_GAUGES: ReadonlySet<string> = new Set([
+  'portcullis_authorizer_ready',
+  'portcullis_jwks_ready',
+  'portcullis_jwks_keys',
+  'portcullis_jwks_last_success_timestamp_seconds',
+  'portcullis_config_generation',
+  'process_start_time_seconds',
+]);
+
+/**
+ * Merges several processes' expositions (format 0.0.4, as `render()` writes them) into one:
+ * series with the same name and labels are added up (minimum for `MIN_MERGED_GAUGES`); families
+ * and series keep the order they were first seen in. The cluster primary serves this on `/metrics`.
+ */
+export function mergeExpositions(texts: readonly string[]): string {
+  interface Family {
+    help: string | null;
+    type: string | null;
+    series: Map<string, number>;
+  }
+  const families = new Map<string, Family>();
+  const family = (name: string): Family => {
+    let f = families.get(name);
+    if (!f) families.set(name, (f = { help: null, type: null, series: new Map() }));
+    return f;
+  };
+  for (const text of texts) {
+    let current: string | null = null;
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) {
+        const rest = line.slice(7);
+        const space = rest.indexOf(' ');
+        const name = space < 0 ? rest : rest.slice(0, space);
+        const f = family(name);
+        current = name;
+        if (line[2] === 'H') f.help ??= line;
+        else f.type ??= line;
+        continue;
+      }
+      if (line.startsWith('#')) continue;
+      // `name{labels} value`: label values may hold spaces, the value never does.
+      const space = line.lastIndexOf(' ');
+      if (space < 0) continue;
+      const key = line.slice(0, space);
+      const value = Number(line.slice(space + 1));
+      const brace = key.indexOf('{');
+      const sampleName = brace < 0 ? key : key.slice(0, brace);
+      // Histogram samples (`_bucket`, `_sum`, `_count`) belong to the family declared above them.
+      const owner = current !== null && sampleName.startsWith(current) ? current : sampleName;
+      const f = family(owner);
+      const min = MIN_MERGED_GAUGES.has(owner);
+      const prev = f.series.get(key);
+      f.series.set(key, prev === undefined ? value : min ? Math.min(prev, value) : prev + value);
+    }
+  }
+  const out: string[] = [];
+  for (const f of families.values()) {
+    if (f.help) out.push(f.help);
+    if (f.type) out.push(f.type);
+    for (const [key, value] of f.series) out.push(`${key} ${formatNumber(value)}`);
+  }
+  return out.join('\n') + '\n';
+}

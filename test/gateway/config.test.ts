@@ -27,6 +27,8 @@ const BAD: Array<[string, unknown, string[]]> = [
   ['unknown context variable in a REST mapping', restApi({}, { 'GET /x': { integration: { type: 'http', uri: 'http://u', requestParameters: { 'integration.request.header.x': 'context.authorizer.principalId.foo' } } } }), ['apis[0].routes["GET /x"].integration.requestParameters["integration.request.header.x"]: unknown variable context.authorizer.principalId.foo']],
   ['uri parameter the route lacks', httpApi({}, { 'GET /x': { integration: { type: 'http', uri: 'http://u/{id}' } } }), ['apis[0].routes["GET /x"].integration.uri: uses {id} but the route has no such path parameter (has: none)']],
   ['port out of range', { server: { port: 70000 } }, ['server.port: must be <= 65535, got number 70000']],
+  ['workers neither a count nor auto', { server: { workers: 'many' } }, ['server.workers: must be one of "auto", got "many"']],
+  ['no workers', { server: { workers: 0 } }, ['server.workers: must be >= 1, got number 0']],
   ['unset environment variable', { apis: [{ name: 'a', protocol: 'http', stage: '${STAGE}', routes: {} }] }, ['apis[0].stage: environment variable STAGE is not set (write ${STAGE:-default} for a default)']],
   ['apis not a list', { apis: 'x' }, ['apis: must be an array, got "x"']],
   ['reserved header mapping', httpApi({}, { 'GET /x': { integration: { type: 'http', uri: 'http://u', requestParameters: { 'overwrite:header.Authorization': 'x' } } } }), ['apis[0].routes["GET /x"].integration.requestParameters["overwrite:header.Authorization"]: header "Authorization" is reserved and cannot be mapped (AWS rejects it)']],

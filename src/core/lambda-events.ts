@@ -39,49 +39,102 @@ export function forwardedHeaders(request: GatewayRequest): Array<[string, string
 }
 
 export function eventParts(request: GatewayRequest): EventParts {
-  // Names come from the client: accumulate in Maps so `constructor`, `toString` or `__proto__`
-  // are ordinary names, never Object.prototype members (regression-prototype-keys).
-  const headersV2 = new Map<string, string>();
-  const headersV1 = new Map<string, string>();
-  const multiValueHeaders = new Map<string, string[]>();
+  return new LazyEventParts(request);
+}
+
+/**
+ * Each group of parts is computed the first time it is read: a 2.0 event reads only the 2.0
+ * headers, cookies and query, and the 1.0 shapes cost a second pass only when something needs them.
+ */
+class LazyEventParts implements EventParts {
+  #v2: { headers: Record<string, string>; cookies: string[] } | null = null;
+  #v1: { headers: Record<string, string>; multi: Record<string, string[]> } | null = null;
+  #query: { v2: Record<string, string>; v1: Record<string, string>; multi: Record<string, string[]> } | null = null;
+  constructor(private readonly request: GatewayRequest) {}
+
+  get headersV2(): Record<string, string> {
+    return (this.#v2 ??= headersV2Of(this.request)).headers;
+  }
+  get cookies(): string[] {
+    return (this.#v2 ??= headersV2Of(this.request)).cookies;
+  }
+  get headersV1(): Record<string, string> {
+    return (this.#v1 ??= headersV1Of(this.request)).headers;
+  }
+  get multiValueHeaders(): Record<string, string[]> {
+    return (this.#v1 ??= headersV1Of(this.request)).multi;
+  }
+  get queryV2(): Record<string, string> {
+    return (this.#query ??= queryOf(this.request.rawQueryString)).v2;
+  }
+  get queryV1(): Record<string, string> {
+    return (this.#query ??= queryOf(this.request.rawQueryString)).v1;
+  }
+  get multiValueQuery(): Record<string, string[]> {
+    return (this.#query ??= queryOf(this.request.rawQueryString)).multi;
+  }
+}
+
+// Names come from the client: accumulate in Maps so `constructor`, `toString` or `__proto__` are
+// ordinary names, never Object.prototype members (regression-prototype-keys). Object.fromEntries
+// then defines own data properties: a `__proto__` name stays a plain key.
+
+const GATEWAY_SET = new Set(['x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto']);
+
+/** 2.0: lower-cased names, duplicates comma-joined, `cookie` split out into `cookies`. */
+function headersV2Of(request: GatewayRequest): { headers: Record<string, string>; cookies: string[] } {
+  const headers = new Map<string, string>();
   const cookies: string[] = [];
   const raw = request.rawHeaders;
-  const casing = new Map<string, string>();
-  const add = (name: string, value: string) => {
-    const lower = name.toLowerCase();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (GATEWAY_SET.has(lower)) continue;
+    const value = raw[i + 1]!;
     if (lower === 'cookie') {
       for (const c of value.split(';')) {
         const t = c.trim();
         if (t) cookies.push(t);
       }
+      continue;
     }
-    // 1.0 keeps the first casing seen for a name, collecting every value.
+    const prev = headers.get(lower);
+    headers.set(lower, prev === undefined ? value : `${prev},${value}`);
+  }
+  for (const [name, value] of forwardedHeaders(request)) headers.set(name.toLowerCase(), value);
+  return { headers: Object.fromEntries(headers), cookies };
+}
+
+/** 1.0: the first casing seen for a name, every value collected; `headers` keeps the last. */
+function headersV1Of(request: GatewayRequest): { headers: Record<string, string>; multi: Record<string, string[]> } {
+  const headersV1 = new Map<string, string>();
+  const multiValueHeaders = new Map<string, string[]>();
+  const casing = new Map<string, string>();
+  const raw = request.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (GATEWAY_SET.has(lower)) continue;
+    const value = raw[i + 1]!;
     const key = casing.get(lower) ?? name;
     casing.set(lower, key);
     const list = multiValueHeaders.get(key);
     if (list) list.push(value);
     else multiValueHeaders.set(key, [value]);
     headersV1.set(key, value);
-    if (lower !== 'cookie') {
-      const prev = headersV2.get(lower);
-      headersV2.set(lower, prev === undefined ? value : `${prev},${value}`);
-    }
-  };
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const lower = raw[i]!.toLowerCase();
-    if (lower === 'x-forwarded-for' || lower === 'x-forwarded-port' || lower === 'x-forwarded-proto') continue;
-    add(raw[i]!, raw[i + 1]!);
   }
   for (const [name, value] of forwardedHeaders(request)) {
-    headersV2.set(name.toLowerCase(), value);
     headersV1.set(name, value);
     multiValueHeaders.set(name, [value]);
   }
+  return { headers: Object.fromEntries(headersV1), multi: Object.fromEntries(multiValueHeaders) };
+}
+
+function queryOf(rawQueryString: string): { v2: Record<string, string>; v1: Record<string, string>; multi: Record<string, string[]> } {
   const queryV2 = new Map<string, string>();
   const queryV1 = new Map<string, string>();
   const multiValueQuery = new Map<string, string[]>();
-  if (request.rawQueryString) {
-    for (const pair of request.rawQueryString.split('&')) {
+  if (rawQueryString) {
+    for (const pair of rawQueryString.split('&')) {
       if (!pair) continue;
       const eq = pair.indexOf('=');
       const name = decodeQueryComponent(eq < 0 ? pair : pair.slice(0, eq));
@@ -94,16 +147,7 @@ export function eventParts(request: GatewayRequest): EventParts {
       else multiValueQuery.set(name, [value]);
     }
   }
-  // Object.fromEntries defines own data properties: a `__proto__` name stays a plain key.
-  return {
-    headersV2: Object.fromEntries(headersV2),
-    headersV1: Object.fromEntries(headersV1),
-    multiValueHeaders: Object.fromEntries(multiValueHeaders),
-    cookies,
-    queryV2: Object.fromEntries(queryV2),
-    queryV1: Object.fromEntries(queryV1),
-    multiValueQuery: Object.fromEntries(multiValueQuery),
-  };
+  return { v2: Object.fromEntries(queryV2), v1: Object.fromEntries(queryV1), multi: Object.fromEntries(multiValueQuery) };
 }
 
 /** `+` is a space in query strings; malformed escapes stay as received. */

@@ -37,6 +37,7 @@ const { values: opt } = parseArgs({
     'fresh-tokens': { type: 'string', default: '12000' },
     'check-only': { type: 'boolean', default: false },
     'no-record': { type: 'boolean', default: false },
+    paired: { type: 'boolean', default: false },
     'no-install': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'portcullis-root': { type: 'string' },
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
   const m = machine();
   out(`# Portcullis benchmark — ${new Date().toISOString()}`);
   out(`machine: ${m.nproc} × ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}; ${m.haproxy ?? 'haproxy: not installed'}; ${m.nginx ?? 'nginx: not installed'}; ${m.wrk ?? 'wrk: not installed'}`);
-  out(`options: scenarios ${scenarios.join(',')}, ${rounds} round(s), wrk -t1 -c${connections} -d${duration}s after ${warmup} s warm-up`);
+  out(`options: scenarios ${scenarios.join(',')}, ${rounds} round(s)${opt.paired ? ', paired with (b)' : ''}, wrk -t1 -c${connections} -d${duration}s after ${warmup} s warm-up`);
 
   // Which cases, and can their tools run here?
   const loadScenarios = scenarios.filter((s) => SCENARIOS[s]);
@@ -126,8 +127,13 @@ async function main(): Promise<number> {
     upstream = startProcess('upstream', process.execPath, [join(ROOT, 'bench/peers/upstream.mjs')], { env: { JWKS_FILE: keys.jwksFile, PORT: String(PORTS.upstream) }, log: join(env.run, 'upstream.log') });
     await waitHttp(`http://127.0.0.1:${PORTS.upstream}/`, 10_000, [upstream]);
 
+    let seqCounter = 0;
     for (let round = 1; round <= rounds; round++) {
-      for (const id of orderForRound(caseIds, round)) {
+      const order = orderForRound(caseIds, round);
+      // --paired: (b) runs again right before every other case, so each ratio to (b) compares two
+      // measurements seconds apart instead of minutes (the VM's speed drifts within a round).
+      for (const id of opt.paired && caseIds.includes('b') ? order.flatMap((c) => (c === 'b' ? [] : ['b', c])) : order) {
+        const seq = seqCounter++;
         const def = CASES.find((c) => c.id === id)!;
         const cfg = CONFIGS.find((c) => c.id === def.config)!;
         let started;
@@ -137,7 +143,7 @@ async function main(): Promise<number> {
           const check = await correctness(started.url + def.path, def.check, keys);
           if (opt['check-only']) {
             out(`${id.padEnd(11)} ${check.ok ? 'ok  ' : 'FAIL'} ${Object.entries(check.codes).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-            samples.push({ round, case: id, checkOk: check.ok, codes: check.codes, accepts: check.accepts, wrk: { requests: 0, duration_us: 0, rps: 0, p50_us: 0, p90_us: 0, p99_us: 0, p999_us: 0, max_us: 0, err_connect: 0, err_read: 0, err_write: 0, err_status: 0, err_timeout: 0 }, cpuUsPerReq: null, rssMb: null, authorizerCallsPerReq: null });
+            samples.push({ round, seq, case: id, checkOk: check.ok, codes: check.codes, accepts: check.accepts, wrk: { requests: 0, duration_us: 0, rps: 0, p50_us: 0, p90_us: 0, p99_us: 0, p999_us: 0, max_us: 0, err_connect: 0, err_read: 0, err_write: 0, err_status: 0, err_timeout: 0 }, cpuUsPerReq: null, rssMb: null, authorizerCallsPerReq: null });
             continue;
           }
           const res = await measure({
@@ -152,7 +158,7 @@ async function main(): Promise<number> {
             root: ROOT,
             authorizerCalls: started.authorizerCalls,
           });
-          samples.push({ round, case: id, checkOk: check.ok, codes: check.codes, accepts: check.accepts, ...res });
+          samples.push({ round, seq, case: id, checkOk: check.ok, codes: check.codes, accepts: check.accepts, ...res });
           out(
             `r${round} ${id.padEnd(11)} ${res.wrk.rps.toFixed(0).padStart(6)} req/s  p50 ${(res.wrk.p50_us / 1000).toFixed(2)} ms  p99 ${(res.wrk.p99_us / 1000).toFixed(2)} ms  ` +
               `cpu ${res.cpuUsPerReq === null ? '–' : res.cpuUsPerReq.toFixed(0)} µs/req  rss ${res.rssMb === null ? '–' : res.rssMb.toFixed(0)} MB  ` +
@@ -205,7 +211,7 @@ async function main(): Promise<number> {
 
   if (!opt['check-only'] && !opt['no-record']) {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const record = { date: new Date().toISOString(), machine: m, options: { scenarios, rounds, duration, warmup, connections }, samples, summary, micro, targets };
+    const record = { date: new Date().toISOString(), machine: m, options: { scenarios, rounds, duration, warmup, connections, paired: opt.paired }, samples, summary, micro, targets };
     writeFileSync(join(WORK, `results-${stamp}.json`), JSON.stringify(record, null, 1));
     const merged = { date: record.date, machine: m, options: record.options, summary: { ...(previous?.summary ?? {}), ...summary }, micro: { ...((previous as { micro?: object })?.micro ?? {}), ...micro }, targets };
     writeFileSync(latestFile, JSON.stringify(merged, null, 1) + '\n');

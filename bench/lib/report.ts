@@ -6,6 +6,8 @@ import type { Measurement, CheckResult } from './load.ts';
 
 export interface Sample extends Measurement {
   round: number;
+  /** Position in the run (0, 1, 2, …): ratios pair each sample with the nearest one of the other case. */
+  seq?: number;
   case: string;
   checkOk: boolean;
   codes: CheckResult;
@@ -35,13 +37,20 @@ export const median = (xs: ReadonlyArray<number | null | undefined>): number | n
   return a.length % 2 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
 };
 
-/** Median over rounds of rps(x) / rps(y), pairing samples of the same round. */
+/**
+ * Median of rps(x) / rps(y), pairing each sample of x with the sample of y of the same round that ran
+ * nearest to it (with `--paired`, the (b) measured just before it; otherwise the round's only one).
+ */
 export function ratio(samples: readonly Sample[], x: string, y: string): number | null {
   const out: number[] = [];
   for (const s of samples) {
     if (s.case !== x) continue;
-    const other = samples.find((o) => o.case === y && o.round === s.round);
-    if (other && other.wrk.rps > 0) out.push(s.wrk.rps / other.wrk.rps);
+    let other: Sample | undefined;
+    for (const o of samples) {
+      if (o.case !== y || o.round !== s.round || o.wrk.rps <= 0) continue;
+      if (!other || Math.abs((o.seq ?? 0) - (s.seq ?? 0)) < Math.abs((other.seq ?? 0) - (s.seq ?? 0))) other = o;
+    }
+    if (other) out.push(s.wrk.rps / other.wrk.rps);
   }
   return median(out);
 }

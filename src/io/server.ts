@@ -147,6 +147,12 @@ function respond(req: IncomingMessage, res: ServerResponse, request: GatewayRequ
       else if (!noBodyStatus) headers.push('content-length', String(bytes));
       res.writeHead(response.status, headers);
       res.end(req.method === 'HEAD' ? undefined : (buf ?? undefined));
+    } else if (response.status < 200 || response.status === 204) {
+      // A response mapping turned an upstream answer into a status that has no body: drop the body
+      // (and its length, RFC 9110 §8.6) instead of streaming bytes node:http would discard.
+      body.abandon();
+      res.writeHead(response.status, headers);
+      res.end();
     } else {
       // A streamed upstream body keeps the upstream's length (no chunked framing); others are chunked.
       pushed = body;

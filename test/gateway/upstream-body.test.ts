@@ -167,3 +167,24 @@ test('$context.responseLength counts the bytes actually sent of a streamed body'
   await gw.close();
   assert.equal(readFileSync(join(dir, 'access.log'), 'utf8'), '8 200\n');
 });
+
+test('a response mapping that makes an upstream answer a 204 sends no body and no Content-Length', async (t) => {
+  const up = await upstream((res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '5' });
+    res.end('hello');
+  });
+  const gw = await startGateway({
+    apis: [{ name: 'h', protocol: 'http', stage: '$default', routes: { 'GET /x': { integration: { type: 'http', uri: `${up.url}/x`, responseParameters: { '200': { 'overwrite:statuscode': '204' } } } } } }],
+  });
+  t.after(() => gw.close());
+  const socket = connect(gw.port, '127.0.0.1');
+  socket.write('GET /x HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+  const chunks: Buffer[] = [];
+  for await (const c of socket) chunks.push(c as Buffer);
+  const raw = Buffer.concat(chunks).toString('latin1');
+  assert.match(raw, /^HTTP\/1\.1 204 /);
+  assert.doesNotMatch(raw, /content-length/i);
+  assert.ok(raw.endsWith('\r\n\r\n'), JSON.stringify(raw));
+  // The gateway keeps serving on its upstream pool afterwards.
+  assert.equal((await fetch(`${gw.url}/x`)).status, 204);
+});

@@ -188,3 +188,16 @@ test('a response mapping that makes an upstream answer a 204 sends no body and n
   // The gateway keeps serving on its upstream pool afterwards.
   assert.equal((await fetch(`${gw.url}/x`)).status, 204);
 });
+
+test('a header value node:http refuses to write (a Lambda result with a non-Latin-1 character) is a 500, and the gateway keeps serving', async (t) => {
+  const dir = tempDir({ 'bad-header.mjs': 'export const handler = async () => ({ statusCode: 200, headers: { "x-mark": "ok \\u2713" }, body: "fine" });' });
+  const gw = await startGateway(
+    { apis: [{ name: 'h', protocol: 'http', stage: '$default', routes: { 'GET /bad': { integration: { type: 'lambda', handler: './bad-header.mjs' } }, 'GET /ok': { integration: { type: 'mock', statusCode: 200, body: 'ok' } } } }] },
+    { baseDir: dir },
+  );
+  t.after(() => gw.close());
+  const bad = await fetch(`${gw.url}/bad`);
+  assert.equal(bad.status, 500);
+  assert.deepEqual(await bad.json(), { message: 'Internal Server Error' });
+  assert.equal(await (await fetch(`${gw.url}/ok`)).text(), 'ok');
+});

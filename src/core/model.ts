@@ -66,8 +66,6 @@ export interface GatewayResponse {
  */
 export interface PushedBody {
   readonly kind: 'pushed';
-  /** The producer's declared length (sent as `content-length`), or `null`: sent chunked. */
-  readonly length: number | null;
   /** Bytes handed to the sink so far. */
   readonly bytesSent: number;
   /** Writes what has arrived, then the rest as it arrives (honouring back-pressure); ends or destroys `sink`. */

@@ -97,9 +97,8 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
       const path = (pathOverride ?? (pathHasParams ? substitutePath(pathTemplate, pathParams) : pathTemplate)) + buildQuery(baseQuery, query, request.rawQueryString);
       headers['host'] = base.host;
       const hasBody = !request.body.isEmpty && method !== 'GET' && method !== 'HEAD';
-      const exchange = new UpstreamExchange(method === 'HEAD');
       const started = Date.now();
-      exchange.startTimer(cfg.timeoutInMillis);
+      const exchange = new UpstreamExchange(method === 'HEAD', cfg.timeoutInMillis);
       try {
         deps.dispatcher.dispatch(
           {
@@ -156,7 +155,6 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, PushedBody {
   readonly kind = 'pushed';
   readonly response: Promise<GatewayResponse>;
   timedOut = false;
-  length: number | null = null;
   bytesSent = 0;
   #resolve!: (r: GatewayResponse) => void;
   #reject!: (e: Error) => void;
@@ -170,22 +168,19 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, PushedBody {
   #ended = false;
   #failure: Error | null = null;
 
-  constructor(headOnly: boolean) {
+  constructor(headOnly: boolean, timeoutMs: number) {
     this.#noBody = headOnly;
     this.response = new Promise<GatewayResponse>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-  }
-
-  startTimer(ms: number): void {
     this.#timer = setTimeout(() => {
       this.timedOut = true;
       const err = new UpstreamTimeoutError();
       // Still queued for a connection: there is no controller yet, so onRequestStart aborts it.
       this.#controller?.abort(err);
       this.#reject(err);
-    }, ms);
+    }, timeoutMs);
   }
 
   // --- undici side --------------------------------------------------------------------------
@@ -204,13 +199,9 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, PushedBody {
     const out: Array<[string, string]> = [];
     for (const k in headers) {
       const v = headers[k];
-      if (v === undefined || HOP_BY_HOP.has(k)) continue;
-      if (k === 'content-length') {
-        // The length stays on a streamed body (the bytes pass through unchanged): the client then
-        // gets one write per response instead of chunked framing and its terminating chunk.
-        if (noBody || typeof v !== 'string' || !/^\d+$/.test(v)) continue;
-        this.length = Number(v);
-      }
+      // content-length stays on a streamed body (the bytes pass through unchanged): the client then
+      // gets one write per response instead of chunked framing and its terminating chunk.
+      if (v === undefined || HOP_BY_HOP.has(k) || (k === 'content-length' && noBody)) continue;
       if (typeof v === 'string') out.push([k, v]);
       else for (const one of v) out.push([k, one]);
     }

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from './core/errors.ts';
 import { startGateway, type RunningGateway } from './gateway.ts';
 import { ConfigFileError, loadConfigFile } from './io/config-file.ts';
-import { answerAdminQueries, CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, resolveWorkers, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
+import { answerAdminQueries, CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, reportStartupFailure, resolveWorkers, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
 import { createLogger, type Logger } from './io/logger.ts';
 import { createMetrics } from './io/metrics.ts';
 
@@ -151,10 +151,11 @@ async function start(args: string[]): Promise<number> {
     gateway = await startGateway(config, { baseDir, port, logger, readinessChecks, metrics, serveAdmin: !isClusterWorker() });
   } catch (err) {
     await core?.close().catch(() => undefined);
-    const code = reportConfigProblem(err);
-    if (code !== null) return code;
-    process.stderr.write(`portcullis: ${(err as Error).message}\n`);
-    return 1;
+    const code = err instanceof ConfigError || err instanceof ConfigFileError ? 2 : 1;
+    const line = `portcullis: ${(err as Error).message}`;
+    // In a cluster every worker meets the same problem; the primary prints it once.
+    if (!(await reportStartupFailure(line, code))) process.stderr.write(`${line}\n`);
+    return code;
   }
   const apis = gateway.gateway.apis.map((a) => `${a.name} (${a.protocol}) at ${gateway!.url}${a.stage === '$default' ? '/' : `/${a.stage}/`}`);
   const stopAnswering = isClusterWorker() ? answerAdminQueries(gateway) : null;

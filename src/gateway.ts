@@ -223,7 +223,7 @@ export interface RunningGateway {
   reload(config: Readonly<GatewayConfig>, baseDir?: string): Promise<{ generation: number; ignored: string[] }>;
   /** Reopens file access logs (SIGUSR2, after rotation). */
   reopenLogs(): void;
-  /** Stops accepting, drains in-flight requests (up to `server.shutdownTimeoutMs`), closes pools. */
+  /** Stops accepting, drains in-flight requests (up to `server.shutdownTimeoutMs`), closes pools. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -256,6 +256,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
   const dispatcher = createUpstreamAgent();
   let baseDir = resolve(options.baseDir ?? process.cwd());
   let shuttingDown = false;
+  let closing: Promise<void> | undefined;
   let lastReloadError: string | null = null;
 
   // One generation = one compiled config with its own authorizers, Lambda pools and access logs.
@@ -351,12 +352,16 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
       reopenLogs() {
         for (const api of generations.current().gateway.apis) api.accessLog?.reopen();
       },
-      async close() {
-        shuttingDown = true;
-        await server.close(generations.current().gateway.config.server.shutdownTimeoutMs);
-        await generations.close();
-        await dispatcher.close();
-        await admin?.close();
+      close() {
+        // Idempotent: a second SIGTERM, or a test's cleanup after its own close, waits for the same drain.
+        closing ??= (async () => {
+          shuttingDown = true;
+          await server.close(generations.current().gateway.config.server.shutdownTimeoutMs);
+          await generations.close();
+          await dispatcher.close();
+          await admin?.close();
+        })();
+        return closing;
       },
     };
   } catch (err) {

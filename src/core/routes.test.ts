@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '../../test/helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { compileRoutes, matchRoute, parseRouteKey } from './routes.ts';
 

@@ -12,8 +12,9 @@
  *                                 ─► all exited ─► close the core ─► exit 0 (1 if a worker failed)
  *   SIGHUP / SIGUSR2 on the primary ─► forwarded to every worker (reload, reopen logs)
  *   a worker dies unexpectedly ─► forked again (at most 5 times a minute, then the primary stops)
- *   a worker fails before it is ready (port in use, bad config) ─► the others are stopped, its
- *     exit code is the primary's
+ *   a worker fails before it is ready (port in use, bad config) ─► it hands its one-line reason to
+ *     the primary instead of printing it; the primary prints the first reason once (every worker
+ *     meets the same port in use), stops the others, and exits with that worker's code
  *   admin listener (when configured) ─► served by the primary: `/metrics` merges every worker's
  *     exposition (counters and histograms summed), `/readyz` is ready when every worker is
  */
@@ -26,6 +27,7 @@ import { mergeExpositions, type Metrics } from './metrics.ts';
 /** Environment a worker finds the core's URL in (the core runs in the primary). */
 export const CORE_URL_ENV = 'PORTCULLIS_CORE_URL';
 const READY = 'portcullis:ready';
+const STARTUP_FAILED = 'portcullis:startup-failed';
 const ADMIN_QUERY = 'portcullis:admin-query';
 const ADMIN_ANSWER = 'portcullis:admin-answer';
 const RESTARTS_PER_MINUTE = 5;
@@ -74,6 +76,20 @@ export function notifyReady(url: string): void {
   process.send?.({ type: READY, url });
 }
 
+type StartupFailure = { type: typeof STARTUP_FAILED; line: string; exitCode: number };
+
+/**
+ * Worker side, before it is ready: hands a start-up failure's one-line reason to the primary, which
+ * prints it once for the whole cluster. Resolves `true` once the primary has it; `false` when this
+ * process is not a cluster worker (or the channel is gone), and the caller prints the line itself.
+ */
+export function reportStartupFailure(line: string, exitCode: number): Promise<boolean> {
+  if (!cluster.isWorker || !process.connected || !process.send) return Promise.resolve(false);
+  return new Promise((resolveSent) => {
+    process.send!({ type: STARTUP_FAILED, line, exitCode } satisfies StartupFailure, undefined, undefined, (err) => resolveSent(!err));
+  });
+}
+
 /** Worker side, after its gateway has closed: leave the cluster so the process can exit. */
 export function leaveCluster(): void {
   if (cluster.isWorker && process.connected) cluster.worker?.disconnect();
@@ -110,6 +126,7 @@ export async function runClusterPrimary(options: PrimaryOptions): Promise<number
   const restarts: number[] = [];
   let stopping = false;
   let startupDone = false;
+  let startupFailure: StartupFailure | null = null;
   let admin: AdminServer | null = null;
   let nextQueryId = 1;
   const pending = new Map<number, (body: AdminAnswer['body']) => void>();
@@ -196,8 +213,17 @@ export async function runClusterPrimary(options: PrimaryOptions): Promise<number
     const fork = () => {
       const w = cluster.fork(env);
       live.add(w);
-      w.on('message', (msg: { type?: string; url?: string } | AdminAnswer) => {
+      w.on('message', (msg: { type?: string; url?: string } | AdminAnswer | StartupFailure) => {
         if (msg?.type === ADMIN_ANSWER) return void pending.get((msg as AdminAnswer).id)?.((msg as AdminAnswer).body);
+        if (msg?.type === STARTUP_FAILED) {
+          // One problem, one line: the first worker's reason is the cluster's; the rest are the same.
+          if (startupFailure || startupDone) return;
+          startupFailure = msg as StartupFailure;
+          process.stderr.write(`${startupFailure.line}\n`);
+          exitCode = startupFailure.exitCode;
+          stopAll('');
+          return;
+        }
         if (msg?.type !== READY) return;
         ready.add(w);
         if (!startupDone && ready.size === options.workers) {
@@ -211,13 +237,14 @@ export async function runClusterPrimary(options: PrimaryOptions): Promise<number
         ready.delete(w);
         const clean = code === 0 && signal === null;
         if (stopping) {
-          if (!clean) exitCode = 1;
+          if (!clean && !startupFailure) exitCode = 1;
           if (live.size === 0) void finish();
           return;
         }
         if (!startupDone) {
-          // Port in use, bad handler path, …: the worker already printed why.
-          exitCode = code ?? 1;
+          // Port in use, bad handler path, …: the worker handed its reason over (printed once above),
+          // or, if it died before it could, printed it itself.
+          exitCode = startupFailure?.exitCode ?? (code || 1);
           stopAll('');
           return;
         }

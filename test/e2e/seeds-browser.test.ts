@@ -7,7 +7,7 @@
  *
  * Skipped with a reason when Chromium is missing, unless CI=true (then it fails).
  */
-import { after, before, test } from 'node:test';
+import { after, before, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';

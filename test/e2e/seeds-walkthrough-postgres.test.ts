@@ -3,7 +3,7 @@
  * documented variable set (PORTCULLIS_DATABASE_URL), in a schema of its own that is dropped after.
  * Skipped with a reason when PostgreSQL is unreachable, unless CI=true (then it fails).
  */
-import { after, before, test } from 'node:test';
+import { after, before, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { dropSchema, postgresOrSkipReason, uniqueSchema } from '../supertokens/helpers.ts';
 import { startDemo, type Demo } from './helpers.ts';

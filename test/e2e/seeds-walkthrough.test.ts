@@ -2,7 +2,7 @@
  * `npm start`'s demo, started as a user would (a child process on free ports, fresh SQLite data
  * directory), driven through examples/seeds/WALKTHROUGH.md verbatim.
  */
-import { after, before, test } from 'node:test';
+import { after, before, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 

@@ -1,4 +1,4 @@
-import { test, after } from 'node:test';
+import { test, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { startGateway, startUpstream, closedPort, rawRequest, type TestUpstream } from '../helpers/gateway.ts';

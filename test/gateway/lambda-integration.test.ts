@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startGateway, tempDir, type TestGateway } from '../helpers/gateway.ts';

@@ -1,79 +1,65 @@
-import { test } from 'node:test';
+import { after, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { startUpstream, tempDir, closedPort } from '../helpers/gateway.ts';
+import { killChildren, listeningUrl, startCli } from '../operations/helpers.ts';
 
-const BIN = new URL('../../bin/portcullis.mjs', import.meta.url).pathname;
+// Every CLI child this file starts is killed when the file's tests end, pass or fail.
+after(killChildren);
 
-/** Starts `portcullis start` and resolves once it prints its listening line. */
-async function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'start', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line in 15 s:\n${out}`)), 15_000);
-    child.stdout!.on('data', () => {
-      const m = /gateway listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited ${code}:\n${out}`));
-    });
-  });
-  return { child, url, output: () => out };
-}
-
-test('SIGTERM drains in-flight requests, then exits 0', async () => {
-  const up = await startUpstream((_req, res) => setTimeout(() => res.end('finished'), 700));
+test('SIGTERM drains in-flight requests, then exits 0', { timeout: 30_000 }, async (t) => {
+  const up = await startUpstream(t, (_req, res) => setTimeout(() => res.end('finished'), 700));
   const dir = tempDir();
   const cfg = join(dir, 'portcullis.yaml');
   writeFileSync(cfg, `apis:\n  - name: a\n    protocol: http\n    stage: $default\n    routes:\n      "GET /slow":\n        integration: { type: http, uri: "${up.url}/" }\n`);
   const port = await closedPort();
-  const { child, url } = await startCli(['--config', cfg, '--port', String(port)]);
+  // `exited` listens from the spawn on: a child that is gone before the await below is still seen.
+  const child = startCli(['start', '--config', cfg, '--port', String(port)]);
+  await child.waitFor('gateway listening on');
+  const url = listeningUrl(child);
   const inFlight = fetch(`${url}/slow`);
   await new Promise((r) => setTimeout(r, 200));
   child.kill('SIGTERM');
   const res = await inFlight;
   assert.equal(res.status, 200);
   assert.equal(await res.text(), 'finished');
-  const [code] = await once(child, 'exit');
-  assert.equal(code, 0);
+  assert.deepEqual(await child.exited, { code: 0, signal: null });
   await assert.rejects(fetch(`${url}/slow`), 'the listener is closed after the drain');
-  await up.close();
 });
 
-test('a port in use exits 1 with one clear line', async () => {
-  const up = await startUpstream();
-  const dir = tempDir();
-  const cfg = join(dir, 'portcullis.yaml');
-  writeFileSync(cfg, 'apis: []\n');
-  const child = spawn(process.execPath, [BIN, 'start', '--config', cfg, '--port', String(up.port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const [code] = await once(child, 'exit');
-  assert.equal(code, 1);
-  assert.equal(err.trim(), `portcullis: port ${up.port} on 127.0.0.1 is already in use`);
-  await up.close();
-});
+for (const workers of ['auto', 1, 2, 3] as const) {
+  test(`a port in use exits 1 with one clear line (workers: ${workers})`, { timeout: 30_000 }, async (t) => {
+    const up = await startUpstream(t);
+    const cfg = join(tempDir(), 'portcullis.yaml');
+    writeFileSync(cfg, `server: { workers: ${workers} }\napis: []\n`);
+    const child = startCli(['start', '--config', cfg, '--port', String(up.port)]);
+    const { code } = await child.exited;
+    assert.equal(code, 1);
+    assert.equal(child.stderr().trim(), `portcullis: port ${up.port} on 127.0.0.1 is already in use`);
+  });
+}
 
-test('an invalid config exits 2, prints every problem and listens on nothing', async () => {
+test('an invalid config exits 2, prints every problem and listens on nothing', { timeout: 30_000 }, async () => {
   const dir = tempDir();
   const cfg = join(dir, 'portcullis.yaml');
   writeFileSync(cfg, 'server: { port: 3999 }\napis:\n  - name: a\n    protocol: http\n    stage: $default\n    routes:\n      "GET /x": { integration: { type: http, uri: nope } }\n      "GET /y": { authorizerId: ghost, integration: { type: mock } }\n');
-  const child = spawn(process.execPath, [BIN, 'start', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const [code] = await once(child, 'exit');
+  const child = startCli(['start', '--config', cfg]);
+  const { code } = await child.exited;
   assert.equal(code, 2);
+  const err = child.stderr();
   assert.match(err, /invalid configuration \(2 problems\)/);
   assert.match(err, /apis\[0\]\.routes\["GET \/x"\]\.integration\.uri: must be an absolute http\(s\) URL/);
   assert.match(err, /apis\[0\]\.routes\["GET \/y"\]\.authorizerId: unknown authorizer "ghost" \(known: none\)/);
+});
+
+test('a handler module that does not exist is reported once and exits 2, with several workers too', { timeout: 30_000 }, async () => {
+  const cfg = join(tempDir(), 'portcullis.yaml');
+  writeFileSync(cfg, 'server: { workers: 2 }\napis:\n  - name: a\n    protocol: http\n    stage: $default\n    routes:\n      "GET /x": { integration: { type: lambda, handler: missing.handler } }\n');
+  const child = startCli(['start', '--config', cfg, '--port', '0']);
+  const { code } = await child.exited;
+  const err = child.stderr();
+  assert.equal(code, 2, err);
+  assert.equal(err.match(/^portcullis: /gm)?.length, 1, err);
+  assert.match(err, /apis\[0\]\.routes\["GET \/x"\]\.integration: handler: missing\.handler does not exist/);
 });

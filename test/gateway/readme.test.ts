@@ -2,7 +2,7 @@
  * The README tells the truth: its walkthrough is the one the end-to-end tests run verbatim, and
  * the "Your own config" example works as pasted.
  */
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ test('the "Your own config" example runs as pasted', async () => {
   const dir = tempDir({ 'portcullis.yaml': yaml, 'hello.mjs': js });
   const port = await closedPort();
   const child = spawn(process.execPath, [join(ROOT, 'bin/portcullis.mjs'), 'start', '--config', join(dir, 'portcullis.yaml'), '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Listened for from the spawn on: a child that has already exited when the finally runs is still seen.
+  const exited = once(child, 'exit');
   try {
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
@@ -50,6 +52,6 @@ test('the "Your own config" example runs as pasted', async () => {
     assert.equal(await nope.text(), '{"message":"Not Found"}');
   } finally {
     child.kill('SIGTERM');
-    await once(child, 'exit');
+    await exited;
   }
 });

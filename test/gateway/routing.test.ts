@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 

@@ -1,7 +1,7 @@
 // The upstream body is pushed from undici's dispatcher straight into the client response
 // (src/integrations/http.ts `UpstreamExchange`): these pin what a Readable + pipe gave for free —
 // back-pressure, framing, aborts in either direction — plus 1xx answers and response accounting.
-import { test, after } from 'node:test';
+import { test, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { request as httpRequest, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
@@ -160,11 +160,11 @@ test('$context.responseLength counts the bytes actually sent of a streamed body'
         },
       ],
     },
-    { baseDir: dir },
+    { baseDir: dir, t },
   );
   const res = await fetch(`${gw.url}/len`);
   assert.equal(await res.text(), 'abcdefgh');
-  await gw.close();
+  await gw.close(); // flushes the access log
   assert.equal(readFileSync(join(dir, 'access.log'), 'utf8'), '8 200\n');
 });
 

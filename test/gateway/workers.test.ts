@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -74,7 +74,7 @@ test('server.workers defaults to auto: one gateway process per core', async () =
     else assert.doesNotMatch(child.stdout(), /workers:/);
   } finally {
     child.kill('SIGTERM');
-    assert.equal((await child.exited).code, 0, child.stderr());
+    assert.equal((await child.exited).code, 0, `${child.stdout()}\n${child.stderr()}`);
   }
 });
 

@@ -14,9 +14,24 @@ import { silentLogger, type Logger } from '../../src/io/logger.ts';
 
 export interface TestGateway extends RunningGateway {}
 
-export async function startGateway(config: unknown, options: { baseDir?: string; clock?: Clock; logger?: Logger; env?: Record<string, string> } = {}): Promise<TestGateway> {
+/**
+ * What owns a started server: a test context (`t`) or anything with node:test's `after`. Passing one
+ * registers the close with it, so the server goes whether the test passes or fails — the easy way to
+ * never leave a handle that keeps the test file alive.
+ */
+export interface CleanupOwner {
+  after(fn: () => unknown): void;
+}
+
+function isCleanupOwner(x: unknown): x is CleanupOwner {
+  return typeof x === 'object' && x !== null && typeof (x as CleanupOwner).after === 'function';
+}
+
+export async function startGateway(config: unknown, options: { baseDir?: string; clock?: Clock; logger?: Logger; env?: Record<string, string>; t?: CleanupOwner } = {}): Promise<TestGateway> {
   const parsed = parseConfig(config, options.env ?? {});
-  return start(parsed, { baseDir: options.baseDir ?? process.cwd(), port: 0, host: '127.0.0.1', logger: options.logger ?? silentLogger, ...(options.clock ? { clock: options.clock } : {}) });
+  const gateway = await start(parsed, { baseDir: options.baseDir ?? process.cwd(), port: 0, host: '127.0.0.1', logger: options.logger ?? silentLogger, ...(options.clock ? { clock: options.clock } : {}) });
+  options.t?.after(() => gateway.close());
+  return gateway;
 }
 
 export interface RecordedRequest {
@@ -34,11 +49,15 @@ export interface TestUpstream {
   close(): Promise<void>;
 }
 
+type Respond = (req: RecordedRequest, res: ServerResponse) => unknown;
+
 /**
  * An upstream that records each request and answers with `respond` (default: 200 JSON echo of
- * method, url, headers and body).
+ * method, url, headers and body). `startUpstream(t, respond?)` closes it when the test ends.
  */
-export async function startUpstream(respond?: (req: RecordedRequest, res: ServerResponse) => unknown): Promise<TestUpstream> {
+export async function startUpstream(ownerOrRespond?: CleanupOwner | Respond, maybeRespond?: Respond): Promise<TestUpstream> {
+  const owner = isCleanupOwner(ownerOrRespond) ? ownerOrRespond : undefined;
+  const respond = owner ? maybeRespond : (ownerOrRespond as Respond | undefined);
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -53,15 +72,18 @@ export async function startUpstream(respond?: (req: RecordedRequest, res: Server
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
-  return {
+  const upstream: TestUpstream = {
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
     close: () => new Promise<void>((r) => {
       server.closeAllConnections();
+      if (!server.listening) return r();
       server.close(() => r());
     }),
   };
+  owner?.after(() => upstream.close());
+  return upstream;
 }
 
 /** A temp directory with the given files (handler modules and the like). */

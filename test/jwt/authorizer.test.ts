@@ -2,7 +2,7 @@
  * The JWT plug-in's successful paths, through `authorize()`: conformance vectors §1.7, Cognito-shaped
  * tokens, identity sources, opt-in algorithms, and the verified-token cache.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../../src/core/errors.ts';
 import { bearer, claims, jwtConfig, makeAuthorizer, makeKey, makeRequest, NOW_MS, NOW_S, sign, startIdp, type Idp, type TestKey } from './fixtures.ts';

@@ -1,5 +1,5 @@
 /** Every YAML example in docs/jwt-authorizers.md is a valid config. */
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseConfigText } from '../../src/io/config-file.ts';

@@ -4,7 +4,7 @@
  * log), claims to Lambda payload 2.0 / 1.0 and to an HTTP backend through parameter mapping, and
  * key rotation at the issuer with an injected clock.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

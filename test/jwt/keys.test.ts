@@ -2,7 +2,7 @@
  * The per-issuer key cache (io/keys.ts) through the authorizer: prefetch, single-flight, cooldown,
  * max age, key rotation at the issuer, issuer outages, size and time limits. Time is a manual clock.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../../src/core/errors.ts';
 import { createKeyStore, importJwks, MAX_JWKS_BYTES, undiciGet } from '../../src/io/keys.ts';

@@ -3,7 +3,7 @@
  * issues an RS256 JWT access token for the client-credentials grant with a resource indicator,
  * and the JWT authorizer discovers its keys and accepts the token.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -2,7 +2,7 @@
  * The rejection matrix through the plug-in's `authorize()`: status, public message, `www-authenticate`
  * and `$context.authorizer.error` for every case in rejection-cases.ts.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../../src/core/errors.ts';
 import { jwtConfig, makeAuthorizer, makeKey, makeRequest, startIdp, type Idp, type TestKey } from './fixtures.ts';

@@ -2,7 +2,7 @@
  * `portcullis token`: decoded header and claims, the verdict and the exact reason, through the
  * same plug-in the gateway runs.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

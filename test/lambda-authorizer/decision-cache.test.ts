@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { createDecisionCache, decisionCacheKey } from '../../src/authorizers/decision-cache.ts';
 import { createManualClock } from '../../src/core/clock.ts';

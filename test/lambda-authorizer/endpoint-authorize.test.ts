@@ -2,7 +2,7 @@
  * The HTTP-endpoint variant (`authorizerUri`): the event is POSTed as JSON and the reply read back
  * with the same outcome rules as a handler module.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -2,7 +2,7 @@
  * Contract tests: the authorizer events we build have the shape of real AWS captures
  * (shared/conformance/aws-events) and type-check against @types/aws-lambda.
  */
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

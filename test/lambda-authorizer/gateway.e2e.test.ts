@@ -3,7 +3,7 @@
  * threads, a recording HTTP upstream. Every row of spec §2.6 and §3.7, the decision cache with an
  * injected clock, and the classic cached-policy `{proxy+}` 403.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

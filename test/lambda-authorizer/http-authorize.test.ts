@@ -2,7 +2,7 @@
  * HTTP API Lambda authorizers (REQUEST, payload 1.0 / 2.0, simple responses) through
  * `authorize()`: every row of spec §2.6 the plug-in decides, plus caching (§2.7).
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { buildAuthorizer, createFixture, makeInput, rejection, type Fixture } from './helpers.ts';
 

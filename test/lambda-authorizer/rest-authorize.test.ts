@@ -2,7 +2,7 @@
  * REST TOKEN / REQUEST authorizers through `authorize()`, with a real LambdaRuntime running a
  * handler module in worker threads. Every row of spec §3.7 that the plug-in decides, plus caching.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { buildAuthorizer, createFixture, makeInput, rejection, type Fixture } from './helpers.ts';
 import { EXPLICIT_DENY_MESSAGE, IMPLICIT_DENY_MESSAGE } from '../../src/authorizers/lambda.ts';

@@ -4,7 +4,7 @@
  * its own 401/403 with CORS headers, a `Set-Cookie` from the decision's context and a JSON body of
  * claim errors taken from `$context.authorizer.body`.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { startGateway, startUpstream, tempDir, type TestGateway, type TestUpstream } from '../helpers/gateway.ts';
 import { SCENARIO_HANDLER } from './helpers.ts';

@@ -4,7 +4,7 @@
  * escaped (a hostile User-Agent cannot add keys or lines); file reopen after rotation; the
  * batching writer keeps order, drains on close and bounds its memory.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,7 +4,7 @@
  * bounded label cardinality, `/healthz`, and `/readyz` turning 503 with detail when an issuer's
  * JWKS cannot be fetched or an injected check fails.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { startGateway, startUpstream, tempDir, type TestGateway, type TestUpstream } from '../helpers/gateway.ts';
 import { parseConfig } from '../../src/core/config.ts';

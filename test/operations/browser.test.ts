@@ -11,7 +11,7 @@
  * Needs Debian's `chromium` at /usr/bin/chromium. With CI=true a missing browser fails the test;
  * elsewhere the test is skipped with the reason.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

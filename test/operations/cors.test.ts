@@ -3,7 +3,7 @@
  * before routes / authorizers / integrations, CORS headers replacing the backend's on every
  * response (401/403/404/5xx included), and OPTIONS as an ordinary method when CORS is off.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/core/errors.ts';
 import { parseConfig } from '../../src/core/config.ts';

@@ -2,7 +2,7 @@
  * docs/operations.md stays true: its runnable example is a valid config, every `$context`
  * variable it lists compiles, and every metric it names is exported.
  */
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseConfigText } from '../../src/io/config-file.ts';

@@ -2,7 +2,7 @@
  * The counters that live outside the pipeline are really fed: JWKS fetches from io/keys.ts and
  * session operations from the in-process core.
  */
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

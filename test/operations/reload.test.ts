@@ -4,7 +4,7 @@
  * serving, no request fails, a request in flight across the swap finishes on the generation it
  * started on, and the replaced generation's Lambda pools and access logs close afterwards.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/core/config.ts';

@@ -5,7 +5,7 @@
  * authorizers, crashing and unreachable integrations, oversized bodies, unknown routes) against
  * the real CLI at debug level, and stdout, stderr and the access log are searched for them.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,7 +4,7 @@
  * file), SIGHUP and `--watch` reload the config under load (valid: applied; invalid: errors
  * logged as one JSON line at level error, old config keeps serving).
  */
-import { after, describe, test } from 'node:test';
+import { after, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

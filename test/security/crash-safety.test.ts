@@ -14,7 +14,7 @@
  *
  * PostgreSQL rule: runs for real with CI=true (fails loudly if unreachable), else skips with a reason.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,10 @@ import { cdiClient, dropSchema, postgresOrSkipReason, uniqueSchema } from '../su
 
 const BIN = new URL('../../bin/portcullis.mjs', import.meta.url).pathname;
 const dirs: string[] = [];
+const children = new Set<ChildProcess>();
 after(() => {
+  // A test that failed half-way leaves no core process behind.
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -38,6 +41,7 @@ interface CoreProcess {
 /** Starts `portcullis core --config <file> --port 0` and waits for its start-up line. */
 async function startCoreProcess(configFile: string): Promise<CoreProcess> {
   const child = spawn(process.execPath, [BIN, 'core', '--config', configFile, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -7,7 +7,7 @@
  *     fail closed with 401 and the reason, never a hang, recover when the issuer does.
  * Documented outcomes: docs/security.md ("Faults").
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { startGateway, tempDir, type TestGateway } from '../helpers/gateway.ts';
 import { createManualClock } from '../../src/core/clock.ts';

@@ -6,7 +6,7 @@
  *   - distinct identities past the Lambda decision cache's entry and byte bounds: both hold.
  * Cache sizes are read through the plug-ins' own status() / cacheStats().
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { sign as cryptoSign } from 'node:crypto';
 import { Agent, request } from 'undici';

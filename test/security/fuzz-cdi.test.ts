@@ -7,7 +7,7 @@
  * texts), never a 500 from bad input, never a hang; the core keeps serving.
  * Seeded: FC_SEED reproduces, FC_RUNS lengthens (`FC_RUNS=20000 node scripts/run-tests.mjs fuzz-cdi`).
  */
-import { after, before, test } from 'node:test';
+import { after, before, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { request as httpRequest, Agent } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';

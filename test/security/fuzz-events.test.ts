@@ -4,7 +4,7 @@
  * real listener (io/server.ts header join → Lambda 2.0 event). Seeded: FC_SEED reproduces, FC_RUNS
  * lengthens (`FC_RUNS=100000 node scripts/run-tests.mjs test/security/fuzz-events`).
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import fc from 'fast-check';

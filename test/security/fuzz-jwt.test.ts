@@ -9,7 +9,7 @@
  *   - `decodeUnverifiedJwt` never throws on near-JWT input.
  * Seeded: FC_SEED reproduces, FC_RUNS lengthens (`FC_RUNS=100000 node scripts/run-tests.mjs fuzz-jwt`).
  */
-import { after, before, test } from 'node:test';
+import { after, before, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { createHmac, verify as cryptoVerify, constants, sign as cryptoSign } from 'node:crypto';
 import fc from 'fast-check';

@@ -2,7 +2,7 @@
  * Hostile HTTP against the real listener: each case gets the right status, never a crash, and the
  * gateway keeps serving afterwards.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startGateway, startUpstream, type TestGateway, type TestUpstream } from '../helpers/gateway.ts';

@@ -1,7 +1,7 @@
 /**
  * Property-based tests (fast-check, seeded: set FC_SEED to reproduce, FC_RUNS for a long run).
  */
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseConfig } from '../../src/core/config.ts';

@@ -1,7 +1,7 @@
 /**
  * src/supertokens/rate-limit.ts: the sign-in limiter, pure, with a manual clock.
  */
-import { test } from 'node:test';
+import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createSignInRateLimiter, signInAccountKey, signInClientKey, signInRateLimitSchema, type SignInKey } from '../../src/supertokens/rate-limit.ts';

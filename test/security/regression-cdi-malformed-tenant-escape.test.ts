@@ -7,7 +7,7 @@
  * Found by test/security/fuzz-cdi.test.ts. Fix (one line in resolvePath): decode with a fallback
  * to the raw segment, e.g. `safeDecode(tenant)` = try decodeURIComponent, catch → the raw value.
  */
-import { after, before, test } from 'node:test';
+import { after, before, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -7,7 +7,7 @@
  * `jwksCacheMaxAgeSeconds`. Found by test/security/faults-authorizers.test.ts ("the issuer replaces
  * the key under the same kid").
  */
-import { after, before, test } from 'node:test';
+import { after, before, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../../src/core/errors.ts';
 import { bearer, claims, jwtConfig, makeAuthorizer, makeKey, makeRequest, sign, startIdp, type Idp } from '../jwt/fixtures.ts';

@@ -5,7 +5,7 @@
  * HTTP API header join turned `constructor: x` into `function Object() { [native code] },x`.
  * Found by test/security/fuzz-events.test.ts.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { eventParts } from '../../src/core/lambda-events.ts';

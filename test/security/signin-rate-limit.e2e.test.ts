@@ -3,7 +3,7 @@
  * src/supertokens/rate-limit.ts is wired in (config key `core.signInRateLimit`). Until the core
  * accepts that key this file skips with the reason; the limiter itself is covered by rate-limit.test.ts.
  */
-import { after, before, test } from 'node:test';
+import { after, before, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

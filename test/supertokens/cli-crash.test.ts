@@ -1,6 +1,6 @@
 // `portcullis core` as a process: start-up line, graceful SIGTERM, database unreachable at start,
 // and the kill -9 test (SIGKILL under refresh load, restart on the same data directory).
-import { after, describe, it } from 'node:test';
+import { after, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,12 +17,16 @@ function tempDir(): string {
   dirs.push(dir);
   return dir;
 }
+const children = new Set<ChildProcess>();
 after(() => {
+  // A test that failed before its own kill leaves no core process behind.
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function runCli(args: string[]): { child: ChildProcess; firstLine: Promise<string>; exit: Promise<{ code: number | null; stderr: string }> } {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const firstLine = new Promise<string>((resolve, reject) => {

@@ -1,6 +1,6 @@
 // Concurrent refreshes and verifies of one session (Lambda fan-out), on SQLite and on PostgreSQL
 // with two core instances sharing one database; plus a PostgreSQL outage during requests.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { startCore, type RunningCore } from '../../src/supertokens/index.ts';

@@ -1,6 +1,6 @@
 // The core over raw CDI HTTP: gatekeeping texts, session state machine with an injected clock,
 // key rotation, cleanup, password import. SQLite; the PostgreSQL paths run in concurrency.test.ts.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import bcrypt from 'bcryptjs';
 import { hash as argon2Hash } from '@node-rs/argon2';

@@ -4,7 +4,7 @@
  * test file per store (the SDK is a per-process singleton, and node:test runs files in separate
  * processes).
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import Session from 'supertokens-node/recipe/session';

@@ -1,6 +1,6 @@
 // Acceptance: the SDK with anti-CSRF VIA_TOKEN, an API key and an `/appid-x` connection URI
 // (one SDK configuration per process, hence a separate file).
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import Session from 'supertokens-node/recipe/session';
 import { cdiClient, startTestCore, type TestCore } from './helpers.ts';

@@ -1,5 +1,5 @@
 // The Store contract, run against SQLite and PostgreSQL (same assertions, same code path).
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

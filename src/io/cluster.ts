@@ -237,7 +237,11 @@ export async function runClusterPrimary(options: PrimaryOptions): Promise<number
         ready.delete(w);
         const clean = code === 0 && signal === null;
         if (stopping) {
-          if (!clean && !startupFailure) exitCode = 1;
+          if (!clean && !startupFailure) {
+            // Never silent: the exit code says a worker failed; this line says which and how.
+            process.stderr.write(`portcullis: worker ${w.process.pid} exited (${signal ?? `code ${code}`}) while draining\n`);
+            exitCode = 1;
+          }
           if (live.size === 0) void finish();
           return;
         }

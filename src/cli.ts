@@ -159,13 +159,12 @@ async function start(args: string[]): Promise<number> {
   }
   const apis = gateway.gateway.apis.map((a) => `${a.name} (${a.protocol}) at ${gateway!.url}${a.stage === '$default' ? '/' : `/${a.stage}/`}`);
   const stopAnswering = isClusterWorker() ? answerAdminQueries(gateway) : null;
-  if (isClusterWorker()) notifyReady(gateway.url);
-  else process.stdout.write(`portcullis gateway listening on ${gateway.url}\n${apis.map((a) => `  ${a}\n`).join('')}`);
-  if (gateway.adminUrl) process.stdout.write(`portcullis admin (/metrics, /healthz, /readyz) on ${gateway.adminUrl}\n`);
   const running = gateway;
   const reload = createReloader(file, running, logger);
   const watcher = values.watch || config.server.watchConfig ? watchConfigFile(file, () => void reload('watch')) : null;
-  const exitCode = await waitForShutdown(async () => {
+  // The signal handlers go in before anyone learns this process is ready: a SIGTERM sent the moment the
+  // listening line (or, in a cluster, the ready message) is out must drain, not meet the default action.
+  const shutdown = waitForShutdown(async () => {
     watcher?.close();
     await running.close();
     await core?.close();
@@ -173,6 +172,10 @@ async function start(args: string[]): Promise<number> {
     SIGUSR2: () => running.reopenLogs(),
     SIGHUP: () => void reload('SIGHUP'),
   });
+  if (isClusterWorker()) notifyReady(gateway.url);
+  else process.stdout.write(`portcullis gateway listening on ${gateway.url}\n${apis.map((a) => `  ${a}\n`).join('')}`);
+  if (gateway.adminUrl) process.stdout.write(`portcullis admin (/metrics, /healthz, /readyz) on ${gateway.adminUrl}\n`);
+  const exitCode = await shutdown;
   stopAnswering?.();
   leaveCluster();
   return exitCode;

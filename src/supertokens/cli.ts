@@ -106,8 +106,7 @@ export async function runCoreCli(argv: string[], io?: CoreCliIo): Promise<number
     err(`portcullis core: ${e instanceof CoreStartError ? e.message : `start failed: ${(e as Error).message}`}`);
     return 1;
   }
-  out(`portcullis core listening on ${core.url} (${core.storeDescription})`);
-
+  // Signal handlers before the listening line: a SIGTERM sent the moment it is read must close the store.
   const stop =
     io?.stopSignal ??
     new Promise<NodeJS.Signals>((resolveStop) => {
@@ -119,6 +118,7 @@ export async function runCoreCli(argv: string[], io?: CoreCliIo): Promise<number
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
     });
+  out(`portcullis core listening on ${core.url} (${core.storeDescription})`);
   await stop;
   try {
     await core.close();

@@ -15,11 +15,11 @@ import type { Dispatcher } from 'undici';
 import type { Authorizer } from './authorizers/authorizer.ts';
 import { createAuthorizer } from './authorizers/index.ts';
 import { formatPath, type ApiConfig, type GatewayConfig, type RouteConfig } from './core/config.ts';
-import { compileCors, type CompiledCors } from './core/cors.ts';
+import { compileCors } from './core/cors.ts';
 import { ConfigError, type ConfigIssue } from './core/errors.ts';
 import { compileGatewayResponses, type CompiledGatewayResponses } from './core/gateway-responses.ts';
-import { compileRestHeaderMapping, type MappingSource } from './core/mapping.ts';
-import { compileRoutes, type RouteTable } from './core/routes.ts';
+import { compileRestHeaderMapping } from './core/mapping.ts';
+import { compileRoutes } from './core/routes.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Integration } from './integrations/integration.ts';
 import { createHttpIntegration, createUpstreamAgent } from './integrations/http.ts';
@@ -32,38 +32,11 @@ import { createAdminServer, type AdminServer, type ReadinessCheck } from './io/a
 import { createGenerations, type Lease } from './io/generations.ts';
 import { createMetrics, type AuthorizerDecisionOutcome, type CollectedFamily, type Metrics, type RequestObservation } from './io/metrics.ts';
 import { createGatewayServer, type GatewayServer } from './io/server.ts';
-import type { GatewayRequest, RequestContext } from './core/model.ts';
+import type { RequestContext } from './core/model.ts';
 import { handleRequest, type PipelineDeps, type PipelineResult } from './pipeline.ts';
+import type { CompiledApi, CompiledGateway, CompiledRoute } from './compiled.ts';
 
-export interface CompiledRoute {
-  readonly routeKey: string;
-  readonly config: Readonly<RouteConfig>;
-  readonly authorizer: Authorizer | null;
-  readonly integration: Integration;
-  readonly methodResponseHeaders: ReadonlyArray<[string, (s: MappingSource) => string | undefined]> | null;
-}
-
-export interface CompiledApi {
-  readonly config: Readonly<ApiConfig>;
-  readonly name: string;
-  readonly protocol: 'http' | 'rest';
-  readonly stage: string;
-  readonly apiId: string;
-  readonly routes: RouteTable<CompiledRoute>;
-  readonly cors: CompiledCors | null;
-  readonly gatewayResponses: CompiledGatewayResponses | null;
-  readonly accessLog: AccessLog | null;
-  readonly authorizers: ReadonlyMap<string, Authorizer>;
-}
-
-export interface CompiledGateway {
-  readonly config: Readonly<GatewayConfig>;
-  readonly byStage: ReadonlyMap<string, CompiledApi>;
-  readonly defaultStage: CompiledApi | null;
-  readonly apis: readonly CompiledApi[];
-  readonly accountId: string;
-  readonly region: string;
-}
+export type { CompiledApi, CompiledGateway, CompiledRoute } from './compiled.ts';
 
 export interface GatewayDeps {
   clock: Clock;
@@ -286,7 +259,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
     throw err;
   }
   const generations = createGenerations(first, dispose);
-  const server: GatewayServer = createGatewayServer<Lease<Generation>>({
+  const server: GatewayServer = createGatewayServer<Lease<Generation>, PipelineResult>({
     // The request runs start to finish on the generation current when it arrived.
     acquire: () => generations.acquire(),
     handle: (request, lease) => handleRequest(request, lease.value.pipelineDeps),

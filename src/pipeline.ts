@@ -23,7 +23,7 @@ import { matchRoute } from './core/routes.ts';
 import type { GatewayRequest, GatewayResponse, RequestContext } from './core/model.ts';
 import type { MappingSource } from './core/mapping.ts';
 import { eventParts } from './core/lambda-events.ts';
-import type { CompiledApi, CompiledGateway, CompiledRoute } from './gateway.ts';
+import type { CompiledApi, CompiledGateway, CompiledRoute } from './compiled.ts';
 import type { Logger } from './io/logger.ts';
 
 export interface PipelineDeps {

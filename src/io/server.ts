@@ -10,16 +10,26 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { Transform, type Readable } from 'node:stream';
 import { RequestTooLargeError } from '../core/errors.ts';
-import { isPushedBody, type GatewayRequest, type PushedBody, type RequestBody } from '../core/model.ts';
-import type { PipelineResult } from '../pipeline.ts';
+import { isPushedBody, type GatewayRequest, type GatewayResponse, type PushedBody, type RequestBody, type RequestContext } from '../core/model.ts';
 import type { Logger } from './logger.ts';
 
-export interface GatewayServerOptions<Lease> {
+/**
+ * What the server needs of the pipeline's answer to write it (the pipeline's `PipelineResult` has this
+ * shape; the server does not import the pipeline, which sits above it).
+ */
+export interface ServedResult {
+  readonly response: GatewayResponse;
+  readonly ctx: RequestContext;
+  /** The API that answered (none when no API matched): its protocol picks the request-id headers. */
+  readonly api: { readonly protocol: 'http' | 'rest'; readonly accessLog: { write(ctx: RequestContext): void } | null } | null;
+}
+
+export interface GatewayServerOptions<Lease, Result extends ServedResult> {
   /** Called as a request arrives: pins what it runs on (the config generation) until `onComplete`. */
   acquire(): Lease;
-  handle(request: GatewayRequest, lease: Lease): Promise<PipelineResult>;
+  handle(request: GatewayRequest, lease: Lease): Promise<Result>;
   /** Called once per request after the last byte (and the access-log line): metrics, reload bookkeeping. */
-  onComplete(request: GatewayRequest, result: PipelineResult | null, lease: Lease): void;
+  onComplete(request: GatewayRequest, result: Result | null, lease: Lease): void;
   newRequestId(): string;
   logger: Logger;
   headersTimeoutMs: number;
@@ -33,7 +43,7 @@ export interface GatewayServer {
   readonly inFlight: number;
 }
 
-export function createGatewayServer<Lease>(options: GatewayServerOptions<Lease>): GatewayServer {
+export function createGatewayServer<Lease, Result extends ServedResult>(options: GatewayServerOptions<Lease, Result>): GatewayServer {
   let inFlight = 0;
   let draining = false;
   const idleWaiters: Array<() => void> = [];
@@ -100,7 +110,7 @@ export function createGatewayServer<Lease>(options: GatewayServerOptions<Lease>)
  * abort) the access-log line and `onComplete`. Callbacks rather than `await`s: each promise hop and
  * listener per request showed in the profile.
  */
-function serve<Lease>(req: IncomingMessage, res: ServerResponse, options: GatewayServerOptions<Lease>, onServed: () => void): void {
+function serve<Lease, Result extends ServedResult>(req: IncomingMessage, res: ServerResponse, options: GatewayServerOptions<Lease, Result>, onServed: () => void): void {
   const started = Date.now();
   const request = toGatewayRequest(req, options.newRequestId(), started);
   const lease = options.acquire();
@@ -119,7 +129,7 @@ function serve<Lease>(req: IncomingMessage, res: ServerResponse, options: Gatewa
   );
 }
 
-function respond(req: IncomingMessage, res: ServerResponse, request: GatewayRequest, result: PipelineResult, started: number, onComplete: () => void, onServed: () => void): void {
+function respond(req: IncomingMessage, res: ServerResponse, request: GatewayRequest, result: ServedResult, started: number, onComplete: () => void, onServed: () => void): void {
   const { response, ctx, api } = result;
   const headers: string[] = [];
   let streamLength: string | null = null;

@@ -28,7 +28,6 @@ import { openSqliteStore } from './store-sqlite.ts';
 import { createSignInRateLimiter } from './rate-limit.ts';
 
 export { coreConfigSchema, type CoreConfig, type CoreConfigInput } from './config.ts';
-export { runCoreCli } from './cli.ts';
 export { CoreStartError } from './errors.ts';
 export type { Clock } from './keys.ts';
 

@@ -2,7 +2,7 @@
  * The benchmark as data: which configurations exist, how each starts, and which cases (configuration ×
  * token mode × path) each scenario measures. `bench/run.ts` only interprets these tables.
  *
- * Ids follow shared/bench-peers: (a) direct upstream, (b) bare Node proxy, (c*) b + auth variants,
+ * Ids follow the earlier peer benchmark: (a) direct upstream, (b) bare Node proxy, (c*) b + auth variants,
  * (d*) HAProxy, (e*) nginx, (f*) fastify, (g*) serverless-offline; (p*) are Portcullis.
  */
 import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

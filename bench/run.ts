@@ -221,7 +221,7 @@ async function main(): Promise<number> {
   return failedChecks.length ? 1 : 0;
 }
 
-/** Round 1 in list order, even rounds reversed, odd rounds ≥ 3 rotated by half (as shared/bench-peers/bench.sh). */
+/** Round 1 in list order, even rounds reversed, odd rounds ≥ 3 rotated by half (as the peer benchmark this suite grew from did). */
 function orderForRound(ids: readonly string[], round: number): string[] {
   if (round % 2 === 0) return [...ids].reverse();
   if (round === 1) return [...ids];

@@ -1,5 +1,5 @@
 /**
- * Keys and tokens for the benchmark (adapted from shared/bench-peers/gen-keys.mjs), written once to
+ * Keys and tokens for the benchmark (adapted from the earlier peer benchmark's gen-keys.mjs), written once to
  * `.bench-work/keys/` and reused: an RSA-2048 key (kid `bench-rsa`), its JWKS, one valid RS256 token
  * (iss `https://issuer.example.test/`, aud `bench-api`, exp 2100-01-01), seven bad tokens, and a pool of
  * distinct valid tokens for the "fresh token per request" runs (warm-up and measured sets are disjoint,

@@ -1,4 +1,4 @@
--- wrk script (adapted from shared/bench-peers/lua/bearer.lua).
+-- wrk script (adapted from the earlier peer benchmark's bearer.lua).
 --   TOKEN_FILE  one token per line; one line = the same token on every request ("repeated"),
 --               several lines = a different token per request, rotating ("fresh": more tokens than any
 --               verified-token cache holds, so every request pays a signature check)

@@ -1,4 +1,4 @@
-// (b) Bare Node reverse proxy, copied from the peer benchmark (shared/bench-peers) with paths from env: node:http server + undici Pool forwarding, optional auth.
+// (b) Bare Node reverse proxy, from the team's earlier peer benchmark with paths from env: node:http server + undici Pool forwarding, optional auth.
 // Env: PORT (9101), UPSTREAM (http://127.0.0.1:9001), AUTH one of:
 //   none            - no auth (configuration b)
 //   crypto          - RS256 per request, node:crypto verify on a cached KeyObject + iss/aud/exp checks (c1)

@@ -3,7 +3,7 @@
  * them, and the identity-source selectors that feed them. [pure]
  *
  * Four shapes (spec §2.3, §2.4, §3.3, §3.4), each checked against real captures in
- * `shared/conformance/aws-events/` by `test/lambda-authorizer/events.contract.test.ts`:
+ * `test/fixtures/aws-events/` by `test/lambda-authorizer/events.contract.test.ts`:
  *   - REST `TOKEN`: exactly `{type, methodArn, authorizationToken}`; the header value is whole.
  *   - REST `REQUEST`: original header casing, `multiValue*` maps, and empty maps as `{}` (not
  *     `null` as in proxy integration events); no `body`.

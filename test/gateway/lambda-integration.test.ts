@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startGateway, tempDir, type TestGateway } from '../helpers/gateway.ts';
 
-const FIXTURES = new URL('../../../shared/conformance/aws-events/', import.meta.url);
+const FIXTURES = new URL('../fixtures/aws-events/', import.meta.url);
 const fixture = (path: string) => JSON.parse(readFileSync(new URL(path, FIXTURES), 'utf8')) as Record<string, unknown>;
 
 const dir = tempDir({

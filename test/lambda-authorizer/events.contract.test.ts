@@ -1,6 +1,6 @@
 /**
  * Contract tests: the authorizer events we build have the shape of real AWS captures
- * (shared/conformance/aws-events) and type-check against @types/aws-lambda.
+ * (test/fixtures/aws-events, with their sources and licences) and type-check against @types/aws-lambda.
  */
 import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
@@ -26,7 +26,7 @@ import { buildMethodArn, buildRouteArn } from '../../src/core/policy.ts';
 import { parseConfig } from '../../src/core/config.ts';
 import { makeInput } from './helpers.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../../shared/conformance/aws-events/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/aws-events/', import.meta.url));
 const fixture = (name: string) => JSON.parse(readFileSync(FIXTURES + name, 'utf8')) as Record<string, unknown>;
 
 const MAP_FIELDS = new Set(['headers', 'multiValueHeaders', 'queryStringParameters', 'multiValueQueryStringParameters', 'pathParameters', 'stageVariables']);

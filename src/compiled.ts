@@ -41,4 +41,10 @@ export interface CompiledGateway {
   readonly apis: readonly CompiledApi[];
   readonly accountId: string;
   readonly region: string;
+  /**
+   * How a path that selects no API is answered: `rest` (403 Missing Authentication Token, as an
+   * execute-api endpoint of REST APIs answers an unknown stage or resource) when every API is a REST
+   * API, else `http` (404 Not Found, the HTTP API answer).
+   */
+  readonly unmatchedPathFlavour: 'http' | 'rest';
 }

@@ -140,7 +140,8 @@ export function compileGateway(config: Readonly<GatewayConfig>, deps: GatewayDep
     if (api.stage === '$default') defaultStage = api;
     else byStage.set(api.stage, api);
   }
-  return { config, byStage, defaultStage, apis, accountId: config.aws.accountId, region: config.aws.region };
+  const unmatchedPathFlavour = apis.length > 0 && apis.every((a) => a.protocol === 'rest') ? 'rest' : 'http';
+  return { config, byStage, defaultStage, apis, accountId: config.aws.accountId, region: config.aws.region, unmatchedPathFlavour };
 }
 
 function createIntegration(route: Readonly<RouteConfig>, api: Readonly<ApiConfig>, deps: GatewayDeps): Integration {

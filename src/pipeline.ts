@@ -1,7 +1,8 @@
 /**
  * @module pipeline — the whole request lifecycle, top to bottom. [glue]
  *
- *   request ─► selectApi (stage)           no API for the path ─► 404 Not Found
+ *   request ─► selectApi (stage)           no API for the path ─► 404 Not Found (REST-only configs: 403
+ *                                          Missing Authentication Token)
  *            ─► newContext                  ($context model: requestId, time, ip, stage, …)
  *            ─► CORS preflight?             HTTP API with `cors`: answered here, nothing else runs
  *            ─► matchRoute                  none ─► HTTP 404 Not Found / REST 403 Missing Authentication Token
@@ -47,7 +48,7 @@ export async function handleRequest(request: GatewayRequest, deps: PipelineDeps)
   let route: CompiledRoute | null = null;
   let response: GatewayResponse;
   try {
-    if (!api) throw new RouteNotFoundError('http');
+    if (!api) throw new RouteNotFoundError(deps.gateway.unmatchedPathFlavour);
     if (api.cors && isPreflight(request.method, request.headers)) {
       response = preflightResponse(api, request);
     } else {
@@ -58,7 +59,7 @@ export async function handleRequest(request: GatewayRequest, deps: PipelineDeps)
       response = applyMethodResponse(route, response, request, ctx);
     }
   } catch (err) {
-    response = renderError(toGatewayError(err, deps.logger, ctx), api, request, ctx);
+    response = renderError(toGatewayError(err, deps.logger, ctx), api, request, ctx, api?.protocol ?? deps.gateway.unmatchedPathFlavour);
   }
   if (api?.cors) response = withCorsHeaders(api, request, response);
   ctx.status = response.status;
@@ -208,9 +209,9 @@ function toGatewayError(err: unknown, logger: Logger, ctx: RequestContext): Gate
   return new InternalError(ctx.apiId && ctx.stage ? 'Internal Server Error' : 'Internal Server Error', { detail: String(err), cause: err });
 }
 
-function renderError(err: GatewayError, api: CompiledApi | null, request: GatewayRequest, ctx: RequestContext): GatewayResponse {
+/** `flavour`: the API's protocol, or for a path that selected no API, the config's `unmatchedPathFlavour`. */
+function renderError(err: GatewayError, api: CompiledApi | null, request: GatewayRequest, ctx: RequestContext, flavour: 'http' | 'rest'): GatewayResponse {
   ctx.error = { message: err.publicMessage, responseType: err.responseType };
-  const flavour = api?.protocol ?? 'http';
   return renderGatewayError(err, flavour, api?.gatewayResponses ?? null, ctx, () => mappingSource(request, ctx, null));
 }
 

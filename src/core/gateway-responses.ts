@@ -49,6 +49,8 @@ export interface CompiledGatewayResponses {
   accessDeniedMessageKey: 'message' | 'Message';
 }
 
+const NO_CUSTOMISATION: CompiledGatewayResponses = { byType: new Map(), accessDeniedMessageKey: 'message' };
+
 const DEFAULT_TEMPLATE = compileTemplate('{"message":$context.error.messageString}');
 
 /** Compiles an API's `gatewayResponses`. Returns config issues (relative paths) instead of throwing. */
@@ -86,10 +88,12 @@ export function renderGatewayError(
   source: () => MappingSource,
 ): GatewayResponse {
   const extra = Object.entries(err.headers);
-  if (flavour === 'http' || !compiled) {
+  if (flavour === 'http') {
     const body = JSON.stringify({ message: err.publicMessage });
     return { status: err.status, headers: [['content-type', 'application/json'], ...extra], body };
   }
+  // A REST answer with no API to customise it (a path that selected no stage): AWS's defaults.
+  compiled ??= NO_CUSTOMISATION;
   const type = err.responseType;
   const isClientError = err.status < 500;
   const fallback = compiled.byType.get(isClientError ? 'DEFAULT_4XX' : 'DEFAULT_5XX');

@@ -50,3 +50,21 @@ test('every HTTP API response carries apigw-requestid; REST responses carry x-am
   const b = await fetch(`${gw.url}/prod/hello`);
   assert.match(b.headers.get('x-amzn-requestid') ?? '', /^[0-9a-f-]{36}$/);
 });
+
+test('a REST-only config answers a path that selects no stage (unknown, or a stage in the wrong case) with 403 Missing Authentication Token', async (t) => {
+  const rest = await startGateway({ apis: [{ name: 'r', protocol: 'rest', stage: 'prod', routes: { 'GET /hello': mock('hi') } }] }, { t });
+  for (const path of ['/nope', '/Prod/hello', '/', '/prod2/hello']) {
+    const r = await fetch(rest.url + path);
+    assert.equal(r.status, 403, path);
+    assert.equal(r.headers.get('x-amzn-errortype'), 'MissingAuthenticationTokenException', path);
+    assert.deepEqual(await r.json(), { message: 'Missing Authentication Token' }, path);
+  }
+  assert.equal((await fetch(`${rest.url}/prod/hello`)).status, 200);
+});
+
+test('a config with an HTTP API and no $default answers a path that selects no stage with 404 Not Found', async (t) => {
+  const mixed = await startGateway({ apis: [{ name: 'r', protocol: 'rest', stage: 'prod', routes: { 'GET /hello': mock('hi') } }, { name: 'h', protocol: 'http', stage: 'dev', routes: { 'GET /hello': mock('hi') } }] }, { t });
+  const r = await fetch(`${mixed.url}/nope`);
+  assert.equal(r.status, 404);
+  assert.deepEqual(await r.json(), { message: 'Not Found' });
+});

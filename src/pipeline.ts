@@ -107,6 +107,7 @@ class PipelineContext implements RequestContext {
   resourcePath = '';
   path: string;
   pathParameters: Record<string, string> = {};
+  rawPathParameters: Record<string, string> = {};
   stageVariables: Readonly<Record<string, string>>;
   authorizer: RequestContext['authorizer'] = null;
   authorizerError: string | null = null;
@@ -160,6 +161,7 @@ function findRoute(api: CompiledApi, method: string, ctx: RequestContext): Compi
   ctx.routeKey = match.entry.routeKey;
   ctx.resourcePath = match.entry.resourcePath === '$default' ? ctx.path : match.entry.resourcePath;
   ctx.pathParameters = match.pathParameters;
+  ctx.rawPathParameters = match.rawPathParameters;
   return match.entry.value;
 }
 

@@ -133,6 +133,8 @@ export interface RequestContext {
   /** Path without the stage prefix (`$request.path`), percent-decoded segments as AWS passes them. */
   path: string;
   pathParameters: Record<string, string>;
+  /** `pathParameters` as received, percent-encoding intact: what an HTTP integration forwards (core/paths.ts). */
+  rawPathParameters: Record<string, string>;
   stageVariables: Record<string, string>;
   authorizer: AuthorizerOutcome | null;
   /** Authorizer failure text (`$context.authorizer.error`). */

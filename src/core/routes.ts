@@ -118,6 +118,8 @@ export interface RouteTable<T> {
 export interface RouteMatch<T> {
   entry: RouteEntry<T>;
   pathParameters: Record<string, string>;
+  /** The same values as received (percent-encoding intact; a greedy value's segments joined by `/`). */
+  rawPathParameters: Record<string, string>;
 }
 
 function newNode<T>(): TrieNode<T> {
@@ -167,16 +169,23 @@ export function matchRoute<T>(table: RouteTable<T>, method: string, path: string
   let p = path;
   if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
   const segments = p === '/' || p === '' ? [] : p.slice(1).split('/');
-  const captured: string[] = [];
+  const captured: number[] = [];
   const found = walk(table.root, segments, 0, method, captured);
-  if (found) return { entry: found.entry, pathParameters: bindParams(found.entry.params, captured, found.greedyValue) };
-  if (table.defaultRoute) return { entry: table.defaultRoute, pathParameters: {} };
+  if (found) {
+    const decoded = captured.map((i) => safeDecode(segments[i]!));
+    const raw = captured.map((i) => segments[i]!);
+    const greedyRaw = found.greedyFrom === null ? null : segments.slice(found.greedyFrom).join('/');
+    const greedyDecoded = found.greedyFrom === null ? null : segments.slice(found.greedyFrom).map(safeDecode).join('/');
+    return { entry: found.entry, pathParameters: bindParams(found.entry.params, decoded, greedyDecoded), rawPathParameters: bindParams(found.entry.params, raw, greedyRaw) };
+  }
+  if (table.defaultRoute) return { entry: table.defaultRoute, pathParameters: {}, rawPathParameters: {} };
   return null;
 }
 
 interface WalkResult<T> {
   entry: RouteEntry<T>;
-  greedyValue: string | null;
+  /** Index of the first segment the greedy parameter took, or `null`. */
+  greedyFrom: number | null;
 }
 
 function pick<T>(methods: MethodTable<T> | null, method: string): RouteEntry<T> | undefined {
@@ -185,10 +194,11 @@ function pick<T>(methods: MethodTable<T> | null, method: string): RouteEntry<T> 
 }
 
 // Depth-first in priority order (literal, param, greedy); the first complete match is the most specific.
-function walk<T>(node: TrieNode<T>, segments: string[], i: number, method: string, captured: string[]): WalkResult<T> | null {
+// `captured` holds the indexes of the segments single parameters took.
+function walk<T>(node: TrieNode<T>, segments: string[], i: number, method: string, captured: number[]): WalkResult<T> | null {
   if (i === segments.length) {
     const entry = pick(node.routes, method);
-    return entry ? { entry, greedyValue: null } : null;
+    return entry ? { entry, greedyFrom: null } : null;
   }
   const seg = segments[i]!;
   const decoded = safeDecode(seg);
@@ -198,7 +208,7 @@ function walk<T>(node: TrieNode<T>, segments: string[], i: number, method: strin
     if (r) return r;
   }
   if (node.param && decoded !== '') {
-    captured.push(decoded);
+    captured.push(i);
     const r = walk(node.param, segments, i + 1, method, captured);
     if (r) return r;
     captured.pop();
@@ -206,14 +216,13 @@ function walk<T>(node: TrieNode<T>, segments: string[], i: number, method: strin
   if (node.greedy) {
     const entry = pick(node.greedy.routes, method);
     if (entry) {
-      const rest = segments.slice(i).map(safeDecode).join('/');
-      if (rest !== '') return { entry, greedyValue: rest };
+      if (segments.slice(i).join('/') !== '') return { entry, greedyFrom: i };
     }
   }
   return null;
 }
 
-function bindParams(names: RouteEntry<unknown>['params'], captured: string[], greedyValue: string | null): Record<string, string> {
+function bindParams(names: RouteEntry<unknown>['params'], captured: readonly string[], greedyValue: string | null): Record<string, string> {
   const params: Record<string, string> = {};
   let k = 0;
   for (const p of names) params[p.name] = p.greedy ? (greedyValue ?? '') : (captured[k++] ?? '');

@@ -9,7 +9,7 @@
  */
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ApiConfig, HttpIntegrationConfig } from '../core/config.ts';
-import { IntegrationFailureError, IntegrationTimeoutError, RequestTooLargeError } from '../core/errors.ts';
+import { BadRequestParametersError, IntegrationFailureError, IntegrationTimeoutError, RequestTooLargeError } from '../core/errors.ts';
 import { eventParts } from '../core/lambda-events.ts';
 import {
   applyHttpRequestMapping,
@@ -18,6 +18,8 @@ import {
   compileRestRequestMapping,
   type MappingSource,
 } from '../core/mapping.ts';
+import { encodePathSegment } from '../core/paths.ts';
+import { safeDecode } from '../core/routes.ts';
 import type { BodySink, GatewayRequest, GatewayResponse, PushedBody, RequestContext } from '../core/model.ts';
 import { applyHttpResponseMapping } from './response-mapping.ts';
 import { INTEGRATION_ERRORS, type Integration } from './integration.ts';
@@ -94,7 +96,7 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
           }
         }
       }
-      const path = (pathOverride ?? (pathHasParams ? substitutePath(pathTemplate, pathParams) : pathTemplate)) + buildQuery(baseQuery, query, request.rawQueryString);
+      const path = (pathOverride ?? (pathHasParams ? substitutePath(pathTemplate, pathParams, ctx) : pathTemplate)) + buildQuery(baseQuery, query, request.rawQueryString);
       headers['host'] = base.host;
       const hasBody = !request.body.isEmpty && method !== 'GET' && method !== 'HEAD';
       const started = Date.now();
@@ -282,20 +284,27 @@ function decodeParamMarkers(path: string): string {
 }
 
 /**
- * `{id}` → the encoded value; a greedy value keeps its slashes. A `.` or `..` segment that arrived
- * percent-encoded (`%2E%2E`, or inside `a%2F..`) is sent encoded, never as a real dot segment the
- * upstream could resolve out of its prefix. [INF: AWS's exact re-encoding is unverified]
+ * `{id}` / `{proxy+}` → the parameter, re-encoded segment by segment (core/paths.ts). A value the
+ * route matched is taken as received (`rawPathParameters`): its real slashes stay separators, an
+ * encoded one (`%2F`) stays encoded, and it holds no dot segment (the path was resolved before
+ * routing). A value a parameter mapping produced has only real slashes; a `.` or `..` segment in it
+ * is refused (400), since WHATWG and RFC 3986 parsers resolve `%2E` too: no encoding is safe.
+ * [INF: AWS's exact re-encoding is unverified]
  */
-function substitutePath(template: string, params: Readonly<Record<string, string>>): string {
+function substitutePath(template: string, params: Readonly<Record<string, string>>, ctx: RequestContext): string {
   return template.replace(/\{([^}+]+)\+?\}/g, (_, name: string) => {
-    const v = params[name] ?? '';
-    return v.split('/').map(encodePathSegment).join('/');
+    const value = params[name] ?? '';
+    const raw = ctx.rawPathParameters[name];
+    const asReceived = raw !== undefined && ctx.pathParameters[name] === value;
+    const segments = asReceived ? raw.split('/').map(safeDecode) : value.split('/');
+    return segments
+      .map((s) => {
+        const encoded = encodePathSegment(s);
+        if (encoded === null) throw new BadRequestParametersError(`path parameter ${name} holds a dot segment`);
+        return encoded;
+      })
+      .join('/');
   });
-}
-
-function encodePathSegment(segment: string): string {
-  if (segment === '.' || segment === '..') return segment.replace(/\./g, '%2E');
-  return encodeURIComponent(segment);
 }
 
 function rawQueryPairs(raw: string): Array<[string, string]> {

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { Transform, type Readable } from 'node:stream';
 import { RequestTooLargeError } from '../core/errors.ts';
+import { removeDotSegments } from '../core/paths.ts';
 import { isPushedBody, type GatewayRequest, type GatewayResponse, type PushedBody, type RequestBody, type RequestContext } from '../core/model.ts';
 import type { Logger } from './logger.ts';
 
@@ -212,8 +213,8 @@ function toGatewayRequest(req: IncomingMessage, requestId: string, now: number):
     }
   }
   const q = target.indexOf('?');
-  // Dot segments are resolved before routing (RFC 3986 §5.2.4), as nginx and most proxies do, so
-  // `/files/../admin` is routed as `/admin` and can never climb out of a route's upstream prefix.
+  // Dot segments, literal or percent-encoded, are resolved before routing (core/paths.ts), so
+  // `/files/../admin` and `/files/%2e%2e/admin` are routed (and authorized) as `/admin`.
   const rawPath = removeDotSegments(q < 0 ? target : target.slice(0, q));
   const rawQueryString = q < 0 ? '' : target.slice(q + 1);
   // A prototype-less object: a client-chosen name such as `constructor` or `__proto__` is an
@@ -240,24 +241,6 @@ function toGatewayRequest(req: IncomingMessage, requestId: string, now: number):
     requestTimeEpoch: now,
     body: new IncomingBody(req),
   };
-}
-
-/** RFC 3986 §5.2.4 for literal `.` and `..` segments; a path never climbs above `/`. */
-export function removeDotSegments(path: string): string {
-  if (!path.includes('/.')) return path;
-  const out: string[] = [];
-  const segments = path.split('/');
-  for (let i = 1; i < segments.length; i++) {
-    const seg = segments[i]!;
-    const last = i === segments.length - 1;
-    if (seg === '.') {
-      if (last) out.push('');
-    } else if (seg === '..') {
-      out.pop();
-      if (last) out.push('');
-    } else out.push(seg);
-  }
-  return '/' + out.join('/');
 }
 
 /** The request body, read only if something asks (a class: no closures per request). */

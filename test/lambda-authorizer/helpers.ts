@@ -192,6 +192,7 @@ export function makeInput(api: ApiConfig, o: RequestOptions): AuthorizerRequest 
     resourcePath: o.resourcePath,
     path,
     pathParameters: o.pathParameters ?? {},
+    rawPathParameters: o.pathParameters ?? {},
     stageVariables: o.stageVariables ?? {},
     authorizer: null,
     authorizerError: null,

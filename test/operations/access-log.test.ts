@@ -244,7 +244,7 @@ describe('the writer', () => {
   const ctx = (requestId: string): RequestContext => ({
     requestId, extendedRequestId: requestId, requestTimeEpoch: 0, requestTime: '01/Jan/1970:00:00:00 +0000', httpMethod: 'GET', protocol: 'HTTP/1.1',
     sourceIp: '127.0.0.1', userAgent: '', domainName: 'localhost', domainPrefix: 'localhost', accountId: '123456789012', apiId: 'x', apiName: 'x', stage: '$default',
-    routeKey: 'GET /', resourcePath: '/', path: '/', pathParameters: {}, stageVariables: {}, authorizer: null, authorizerError: null, authorizerLatencyMs: null,
+    routeKey: 'GET /', resourcePath: '/', path: '/', pathParameters: {}, rawPathParameters: {}, stageVariables: {}, authorizer: null, authorizerError: null, authorizerLatencyMs: null,
     error: null, integrationLatencyMs: null, integrationStatus: null, integrationErrorMessage: null, status: 200, responseLength: 0, responseLatencyMs: 1,
   });
 

@@ -13,7 +13,7 @@ import { createLambdaRuntime } from '../../src/io/lambda-runtime.ts';
 import { silentLogger } from '../../src/io/logger.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { Agent } from 'undici';
-import { removeDotSegments } from '../../src/io/server.ts';
+import { removeDotSegments } from '../../src/core/paths.ts';
 
 const seed = Number(process.env.FC_SEED ?? 20261122);
 const numRuns = Number(process.env.FC_RUNS ?? 300);
@@ -23,7 +23,7 @@ function ctxWith(overrides: Partial<RequestContext>): RequestContext {
   return {
     requestId: 'r', extendedRequestId: 'r', requestTimeEpoch: 0, requestTime: 't', httpMethod: 'GET', protocol: 'HTTP/1.1',
     sourceIp: '127.0.0.1', userAgent: 'ua', domainName: 'd', domainPrefix: 'd', accountId: '1', apiId: 'a', apiName: 'a',
-    stage: 's', routeKey: 'GET /', resourcePath: '/', path: '/', pathParameters: {}, stageVariables: {}, authorizer: null,
+    stage: 's', routeKey: 'GET /', resourcePath: '/', path: '/', pathParameters: {}, rawPathParameters: {}, stageVariables: {}, authorizer: null,
     authorizerError: null, authorizerLatencyMs: null, error: null, integrationLatencyMs: null, integrationStatus: null,
     integrationErrorMessage: null, status: 200, responseLength: 0, responseLatencyMs: 0, ...overrides,
   };

@@ -256,7 +256,7 @@ function fakeRequest(source: string, value: string, path: string, nowMs: number)
     rawHeaders: [],
     sourceIp: '127.0.0.1',
     protocol: 'HTTP/1.1',
-    scheme: 'http',
+    scheme: 'http', port: 80,
     requestId: 'portcullis-token',
     requestTimeEpoch: nowMs,
     body: {

@@ -24,16 +24,17 @@ export interface EventParts {
 }
 
 /**
- * Headers API Gateway adds before the integration sees the request. [INF: values are ours:
- * the client's address, scheme and the listener port.]
+ * Headers API Gateway adds before the integration sees the request, for Lambda events and HTTP
+ * backends alike. The client's own `X-Forwarded-Port`/`-Proto` are replaced, never passed on: the
+ * port and scheme are the listener's (a client-chosen `Host: x:1` does not change them); the
+ * client's address is appended to `X-Forwarded-For`. [INF: values are ours: the client's address,
+ * scheme and the listener port.]
  */
 export function forwardedHeaders(request: GatewayRequest): Array<[string, string]> {
   const prior = request.headers['x-forwarded-for'];
-  const host = request.headers['host'] ?? '';
-  const port = /:(\d+)$/.exec(host)?.[1] ?? (request.scheme === 'https' ? '443' : '80');
   return [
     ['X-Forwarded-For', prior ? `${prior}, ${request.sourceIp}` : request.sourceIp],
-    ['X-Forwarded-Port', port],
+    ['X-Forwarded-Port', String(request.port)],
     ['X-Forwarded-Proto', request.scheme],
   ];
 }

@@ -24,6 +24,8 @@ export interface GatewayRequest {
   readonly protocol: string;
   /** `http` or `https`, as seen by the listener. */
   readonly scheme: string;
+  /** The listener's port (`X-Forwarded-Port`): never taken from the client's `Host`. */
+  readonly port: number;
   /** Unique per request; AWS-shaped (`apigw-requestid`). */
   readonly requestId: string;
   /** Milliseconds since the epoch when the request arrived. */

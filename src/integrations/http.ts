@@ -10,7 +10,7 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ApiConfig, HttpIntegrationConfig } from '../core/config.ts';
 import { BadRequestParametersError, IntegrationFailureError, IntegrationTimeoutError, RequestTooLargeError } from '../core/errors.ts';
-import { eventParts } from '../core/lambda-events.ts';
+import { eventParts, forwardedHeaders } from '../core/lambda-events.ts';
 import {
   applyHttpRequestMapping,
   compileHttpRequestMapping,
@@ -24,10 +24,20 @@ import type { BodySink, GatewayRequest, GatewayResponse, PushedBody, RequestCont
 import { applyHttpResponseMapping } from './response-mapping.ts';
 import { INTEGRATION_ERRORS, type Integration } from './integration.ts';
 
-/** RFC 9110 §7.6.1 hop-by-hop headers, plus `host` (set from the upstream URL). */
+/** RFC 9110 §7.6.1 hop-by-hop headers: meaningful for one connection only, in either direction. */
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
-  'trailers', 'transfer-encoding', 'upgrade', 'host',
+  'trailers', 'transfer-encoding', 'upgrade',
+]);
+
+/**
+ * Request headers never forwarded upstream: the hop-by-hop ones (and those `Connection` names),
+ * `host` (set from the upstream URL), `expect` (RFC 9110 §10.1.1: the gateway answered the client's
+ * `100-continue` itself and forwards a complete body; undici refuses the header) and the
+ * `x-forwarded-*` headers the gateway owns (`forwardedHeaders`, and `x-forwarded-host` from `Host`).
+ */
+const NOT_FORWARDED = new Set([
+  ...HOP_BY_HOP, 'host', 'expect', 'x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-host',
 ]);
 
 export interface HttpIntegrationDeps {
@@ -336,12 +346,10 @@ function forwardHeaders(request: GatewayRequest): Record<string, string> {
   const connection = request.headers['connection'];
   const connectionListed = connection ? new Set(connection.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) : null;
   for (const name in request.headers) {
-    if (HOP_BY_HOP.has(name) || connectionListed?.has(name)) continue;
+    if (NOT_FORWARDED.has(name) || connectionListed?.has(name)) continue;
     out[name] = request.headers[name]!;
   }
-  const prior = request.headers['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${prior}, ${request.sourceIp}` : request.sourceIp;
-  out['x-forwarded-proto'] = request.scheme;
+  for (const [name, value] of forwardedHeaders(request)) out[name.toLowerCase()] = value;
   if (request.headers['host']) out['x-forwarded-host'] = request.headers['host'];
   return out;
 }

@@ -79,6 +79,9 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
   };
 }
 
+/** Lambda's limit on the Init phase (environment start and module load), apart from the function timeout. */
+const INIT_PHASE_LIMIT_MS = 10_000;
+
 interface Pending {
   id: number;
   resolve: (r: InvokeResult) => void;
@@ -214,7 +217,19 @@ class FunctionPool implements LambdaFunction {
   async #run(env: Environment, event: unknown, requestId: string, timeoutMs: number, resolve: (r: InvokeResult) => void, startedAt: number): Promise<void> {
     const pending: Pending = { id: this.#nextId++, resolve, startedAt, timer: null };
     env.busy = pending;
-    // The timeout covers the cold start too, as on Lambda (init counts against the first invoke's budget here).
+    // Lambda's Init phase (starting the environment, loading the module) has its own limit and is not
+    // part of the function timeout: the invocation's clock starts once the environment is ready. A
+    // thread that starts slowly on a loaded machine then cannot time out a fast handler.
+    const initTimer = setTimeout(() => {
+      if (env.busy !== pending) return;
+      env.busy = null;
+      resolve(failure('timeout', 'Sandbox.Timedout', `the environment did not finish its init phase within ${INIT_PHASE_LIMIT_MS / 1000} seconds`, Date.now() - startedAt));
+      void env.worker.terminate();
+    }, INIT_PHASE_LIMIT_MS);
+    await env.ready;
+    clearTimeout(initTimer);
+    if (env.dead || env.busy !== pending) return;
+    const invokedAt = Date.now();
     pending.timer = setTimeout(() => {
       if (env.busy !== pending) return;
       env.busy = null;
@@ -222,10 +237,8 @@ class FunctionPool implements LambdaFunction {
       // The handler may be stuck in a loop: this environment is not reused.
       void env.worker.terminate();
     }, timeoutMs);
-    await env.ready;
-    if (env.dead || env.busy !== pending) return;
     try {
-      env.worker.postMessage({ type: 'invoke', id: pending.id, event, requestId, deadline: startedAt + timeoutMs });
+      env.worker.postMessage({ type: 'invoke', id: pending.id, event, requestId, deadline: invokedAt + timeoutMs });
     } catch (err) {
       this.#release(env, pending, failure('error', 'Runtime.InvalidEvent', `the event cannot be sent to the handler: ${(err as Error).message}`, 0));
     }

@@ -113,6 +113,14 @@ export function createGatewayServer<Lease, Result extends ServedResult>(options:
  */
 function serve<Lease, Result extends ServedResult>(req: IncomingMessage, res: ServerResponse, options: GatewayServerOptions<Lease, Result>, onServed: () => void): void {
   const started = Date.now();
+  if (hostCount(req.rawHeaders) > 1) {
+    // RFC 9112 §3.2: more than one Host is a 400; which one routes, logs and is forwarded would be a guess.
+    res.shouldKeepAlive = false;
+    res.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
+    res.end('{"message":"Bad Request"}');
+    onServed();
+    return;
+  }
   const request = toGatewayRequest(req, options.newRequestId(), started);
   const lease = options.acquire();
   options.handle(request, lease).then(
@@ -200,14 +208,24 @@ function respond(req: IncomingMessage, res: ServerResponse, request: GatewayRequ
   else res.once('close', finish);
 }
 
+function hostCount(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++;
+  return n;
+}
+
 function toGatewayRequest(req: IncomingMessage, requestId: string, now: number): GatewayRequest {
   const url = req.url ?? '/';
   let target = url;
+  // absolute-form (`GET http://host/path`): RFC 9112 §3.2.2, the target's authority replaces any Host header.
+  let targetHost: string | null = null;
   if (!url.startsWith('/')) {
-    // absolute-form (`GET http://host/path`): keep only the path and query.
     try {
       const u = new URL(url);
-      target = u.pathname + u.search;
+      // `u.pathname` would resolve dot segments in WHATWG's way before ours; take the raw path.
+      const afterAuthority = url.indexOf('/', url.indexOf('//') + 2);
+      target = afterAuthority < 0 ? '/' + u.search : url.slice(afterAuthority).split('#')[0]!;
+      targetHost = u.host;
     } catch {
       target = '/';
     }
@@ -227,6 +245,7 @@ function toGatewayRequest(req: IncomingMessage, requestId: string, now: number):
     const prev = headers[name];
     headers[name] = prev === undefined ? value : name === 'cookie' ? `${prev}; ${value}` : `${prev},${value}`;
   }
+  if (targetHost !== null) headers['host'] = targetHost;
   const remote = req.socket.remoteAddress ?? '';
   return {
     method: req.method ?? 'GET',
@@ -237,6 +256,7 @@ function toGatewayRequest(req: IncomingMessage, requestId: string, now: number):
     sourceIp: remote.startsWith('::ffff:') ? remote.slice(7) : remote,
     protocol: 'HTTP/1.1',
     scheme: 'http',
+    port: req.socket.localPort ?? 0,
     requestId,
     requestTimeEpoch: now,
     body: new IncomingBody(req),

@@ -187,7 +187,7 @@ export function makeRequest(spec: RequestSpec = {}): AuthorizerRequest {
     rawHeaders: [],
     sourceIp: '127.0.0.1',
     protocol: 'HTTP/1.1',
-    scheme: 'http',
+    scheme: 'http', port: 80,
     requestId: 'req-1',
     requestTimeEpoch: NOW_MS,
     body: { declaredLength: 0, isEmpty: true, read: async () => Buffer.alloc(0), stream: () => { throw new Error('no body'); } },

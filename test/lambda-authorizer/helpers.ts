@@ -167,7 +167,7 @@ export function makeInput(api: ApiConfig, o: RequestOptions): AuthorizerRequest 
     rawHeaders,
     sourceIp: '203.0.113.9',
     protocol: 'HTTP/1.1',
-    scheme: 'http',
+    scheme: 'http', port: 80,
     requestId: 'req-1',
     requestTimeEpoch: 1718636523035,
     body: { declaredLength: 0, isEmpty: true, read: async () => Buffer.alloc(0), stream: () => Readable.from([]) },

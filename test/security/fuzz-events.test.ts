@@ -37,7 +37,7 @@ const rawQuery = fc.array(fc.tuple(queryPart, fc.option(queryPart, { nil: undefi
 function request(raw: Array<[string, string]>, rawQueryString: string): GatewayRequest {
   return {
     method: 'GET', rawPath: '/', rawQueryString, headers: {}, rawHeaders: raw.flat(), sourceIp: '10.1.2.3',
-    protocol: 'HTTP/1.1', scheme: 'http', requestId: 'r', requestTimeEpoch: 0,
+    protocol: 'HTTP/1.1', scheme: 'http', port: 80, requestId: 'r', requestTimeEpoch: 0,
   } as unknown as GatewayRequest;
 }
 

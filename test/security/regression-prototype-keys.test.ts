@@ -72,7 +72,7 @@ test('eventParts treats constructor / toString / __proto__ as ordinary header an
   const request = {
     method: 'GET', rawPath: '/', rawQueryString: 'constructor=1&__proto__=a&__proto__=b&toString=2',
     headers: {}, rawHeaders: ['constructor', 'x', 'toString', 'y', '__proto__', 'z', 'Constructor', 'w'],
-    sourceIp: '10.0.0.1', protocol: 'HTTP/1.1', scheme: 'http', requestId: 'r', requestTimeEpoch: 0,
+    sourceIp: '10.0.0.1', protocol: 'HTTP/1.1', scheme: 'http', port: 80, requestId: 'r', requestTimeEpoch: 0,
   } as unknown as GatewayRequest;
   const p = eventParts(request);
   assert.equal(p.headersV2['constructor'], 'x,w');

@@ -6,7 +6,7 @@
  *
  *   1 identity source present      → 401 `token not provided` (detail `missing: token not provided`)
  *   2 strip one `Bearer ` prefix (case-sensitive, single space)
- *   3 three base64url segments, JSON-object header and payload
+ *   3 three base64url segments, JSON-object header and payload; no `b64`, no `crit` (core/jwt.ts)
  *   4 `alg` in allowedAlgorithms (default RS256/384/512; never `none`, never HMAC)
  *   5 `kid` present and in the issuer's JWKS (io/keys.ts: discovery, cache, cooldown)
  *   6 signature, with a key whose type matches `alg` (no algorithm confusion)
@@ -38,7 +38,7 @@ import {
   type JwtRejection,
   type JwtTimes,
 } from '../core/claims.ts';
-import { decodeUnverifiedJwt, isJwtRejection } from '../core/jwt.ts';
+import { checkJoseHeader, decodeUnverifiedJwt, isJwtRejection } from '../core/jwt.ts';
 import { createKeyStore, type HttpGet, type KeyStore, type KeyStoreStatus, type VerificationKey } from '../io/keys.ts';
 
 /** AWS's default: RSA only. */
@@ -114,6 +114,8 @@ export function createJwtAuthorizerWithOptions(
   async function verifyToken(token: string, cacheKey: string): Promise<CachedToken | JwtRejection> {
     const jwt = decodeUnverifiedJwt(token);
     if (isJwtRejection(jwt)) return jwt;
+    const extension = checkJoseHeader(jwt.header);
+    if (extension) return extension;
     const alg = jwt.header.alg;
     if (typeof alg !== 'string' || !allowed.has(alg)) return rejection('alg_not_allowed', { alg: describeAlg(alg) });
     const kid = jwt.header.kid;

@@ -39,7 +39,7 @@ import {
   type JwtTimes,
 } from '../core/claims.ts';
 import { checkJoseHeader, decodeUnverifiedJwt, isJwtRejection } from '../core/jwt.ts';
-import { createKeyStore, type HttpGet, type KeyStore, type KeyStoreStatus, type VerificationKey } from '../io/keys.ts';
+import { createKeyStore, type HttpGet, type KeyStore, type KeyStoreOptions, type KeyStoreStatus, type VerificationKey } from '../io/keys.ts';
 
 /** AWS's default: RSA only. */
 export const DEFAULT_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512'];
@@ -65,8 +65,10 @@ export interface JwtAuthorizer extends Authorizer {
 export interface JwtAuthorizerOptions {
   readonly httpGet?: HttpGet;
   readonly tokenCacheMaxEntries?: number;
-  /** Share a key store (e.g. several authorizers trusting one issuer). */
+  /** Share a key store (e.g. several authorizers trusting one issuer). Its owner closes it. */
   readonly keyStore?: KeyStore;
+  /** Passed to `createKeyStore` (background retry while no keys are loaded; `null` = off). */
+  readonly keylessRetry?: KeyStoreOptions['keylessRetry'];
 }
 
 export const createJwtAuthorizer: AuthorizerFactory = (id, config, api, deps) => createJwtAuthorizerWithOptions(id, config, api, deps, {});
@@ -107,6 +109,7 @@ export function createJwtAuthorizerWithOptions(
       logger,
       httpGet: options.httpGet,
       metrics: deps.metrics,
+      keylessRetry: options.keylessRetry,
     });
   const cache = createTokenCache(options.tokenCacheMaxEntries ?? TOKEN_CACHE_MAX_ENTRIES);
 
@@ -173,6 +176,8 @@ export function createJwtAuthorizerWithOptions(
     },
     async close() {
       cache.clear();
+      // A store passed in is shared and closed by whoever made it; ours stops its background retry.
+      if (!options.keyStore) keys.close();
     },
   };
 }

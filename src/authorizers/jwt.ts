@@ -6,7 +6,7 @@
  *
  *   1 identity source present      → 401 `token not provided` (detail `missing: token not provided`)
  *   2 strip one `Bearer ` prefix (case-sensitive, single space)
- *   3 three base64url segments, JSON-object header and payload
+ *   3 three base64url segments, JSON-object header and payload; no `b64`, no `crit` (core/jwt.ts)
  *   4 `alg` in allowedAlgorithms (default RS256/384/512; never `none`, never HMAC)
  *   5 `kid` present and in the issuer's JWKS (io/keys.ts: discovery, cache, cooldown)
  *   6 signature, with a key whose type matches `alg` (no algorithm confusion)
@@ -38,8 +38,8 @@ import {
   type JwtRejection,
   type JwtTimes,
 } from '../core/claims.ts';
-import { decodeUnverifiedJwt, isJwtRejection } from '../core/jwt.ts';
-import { createKeyStore, type HttpGet, type KeyStore, type KeyStoreStatus, type VerificationKey } from '../io/keys.ts';
+import { checkJoseHeader, decodeUnverifiedJwt, isJwtRejection } from '../core/jwt.ts';
+import { createKeyStore, type HttpGet, type KeyStore, type KeyStoreOptions, type KeyStoreStatus, type VerificationKey } from '../io/keys.ts';
 
 /** AWS's default: RSA only. */
 export const DEFAULT_ALGORITHMS: readonly string[] = ['RS256', 'RS384', 'RS512'];
@@ -65,8 +65,10 @@ export interface JwtAuthorizer extends Authorizer {
 export interface JwtAuthorizerOptions {
   readonly httpGet?: HttpGet;
   readonly tokenCacheMaxEntries?: number;
-  /** Share a key store (e.g. several authorizers trusting one issuer). */
+  /** Share a key store (e.g. several authorizers trusting one issuer). Its owner closes it. */
   readonly keyStore?: KeyStore;
+  /** Passed to `createKeyStore` (background retry while no keys are loaded; `null` = off). */
+  readonly keylessRetry?: KeyStoreOptions['keylessRetry'];
 }
 
 export const createJwtAuthorizer: AuthorizerFactory = (id, config, api, deps) => createJwtAuthorizerWithOptions(id, config, api, deps, {});
@@ -107,6 +109,7 @@ export function createJwtAuthorizerWithOptions(
       logger,
       httpGet: options.httpGet,
       metrics: deps.metrics,
+      keylessRetry: options.keylessRetry,
     });
   const cache = createTokenCache(options.tokenCacheMaxEntries ?? TOKEN_CACHE_MAX_ENTRIES);
 
@@ -114,6 +117,8 @@ export function createJwtAuthorizerWithOptions(
   async function verifyToken(token: string, cacheKey: string): Promise<CachedToken | JwtRejection> {
     const jwt = decodeUnverifiedJwt(token);
     if (isJwtRejection(jwt)) return jwt;
+    const extension = checkJoseHeader(jwt.header);
+    if (extension) return extension;
     const alg = jwt.header.alg;
     if (typeof alg !== 'string' || !allowed.has(alg)) return rejection('alg_not_allowed', { alg: describeAlg(alg) });
     const kid = jwt.header.kid;
@@ -171,6 +176,8 @@ export function createJwtAuthorizerWithOptions(
     },
     async close() {
       cache.clear();
+      // A store passed in is shared and closed by whoever made it; ours stops its background retry.
+      if (!options.keyStore) keys.close();
     },
   };
 }

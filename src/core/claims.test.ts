@@ -44,6 +44,11 @@ describe('checkJwtClaims', () => {
     assert.equal(reason(checkJwtClaims({ ...base, nbf: true }, rules, NOW)), 'nbf_invalid');
     assert.equal(reason(checkJwtClaims({ ...base, iat: [1] }, rules, NOW)), 'iat_invalid');
   });
+  test('a time claim set to null is present and refused, not read as absent (unlike aud: null)', () => {
+    assert.equal(reason(checkJwtClaims({ ...base, exp: null }, rules, NOW)), 'exp_invalid');
+    assert.equal(reason(checkJwtClaims({ ...base, nbf: null }, rules, NOW)), 'nbf_invalid');
+    assert.equal(reason(checkJwtClaims({ ...base, iat: null }, rules, NOW)), 'iat_invalid');
+  });
 });
 
 describe('hasValidAudience', () => {

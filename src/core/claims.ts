@@ -24,6 +24,9 @@ export type JwtRejectReason =
   | 'malformed_payload_base64'
   | 'malformed_payload_json'
   | 'malformed_signature_base64'
+  | 'crit_invalid'
+  | 'crit_unsupported'
+  | 'b64_unsupported'
   | 'alg_not_allowed'
   | 'kid_missing'
   | 'kid_unknown'
@@ -64,6 +67,9 @@ const DESCRIPTIONS: Record<JwtRejectReason, string> = {
   malformed_payload_base64: 'token payload is not valid base64url', // [INF]
   malformed_payload_json: 'token payload is not a valid JSON object', // [INF]
   malformed_signature_base64: 'token signature is not valid base64url', // [INF]
+  crit_invalid: 'token header has an invalid crit parameter', // [INF] RFC 7515 §4.1.11
+  crit_unsupported: 'token header lists a critical extension that is not supported', // [INF] RFC 7515 §4.1.11
+  b64_unsupported: 'token header has a b64 parameter, which is not supported', // [INF] RFC 7797
   alg_not_allowed: 'signing method {alg} is invalid', // AWS [OBS] pattern
   kid_missing: 'token header has no kid', // [INF]
   kid_unknown: "no key in the issuer's JWKS matches the token's kid", // [INF]
@@ -164,7 +170,10 @@ export function hasValidAudience(payload: Readonly<Record<string, unknown>>, aud
   return false;
 }
 
-/** Reads `exp`/`nbf`/`iat`; each must be a finite number (NumericDate) when present. */
+/**
+ * Reads `exp`/`nbf`/`iat`; each must be a finite number (NumericDate, RFC 7519 §2) when present.
+ * Unlike `aud`, a JSON `null` is present and not a number: refused, never read as "absent".
+ */
 export function readJwtTimes(payload: Readonly<Record<string, unknown>>): JwtTimes | JwtRejection {
   const exp = readNumericDate(payload.exp);
   if (exp === null) return rejection('exp_invalid');
@@ -176,7 +185,7 @@ export function readJwtTimes(payload: Readonly<Record<string, unknown>>): JwtTim
 }
 
 function readNumericDate(v: unknown): number | undefined | null {
-  if (v === undefined || v === null) return undefined;
+  if (v === undefined) return undefined;
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 

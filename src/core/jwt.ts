@@ -61,6 +61,36 @@ export function decodeUnverifiedJwt(token: string): UnverifiedJwt | JwtRejection
   };
 }
 
+/**
+ * Header parameters RFC 7515 §4.1 defines; §4.1.11 forbids listing them in `crit`. (RFC 7518 adds
+ * none for JWS.)
+ */
+const JWS_HEADER_PARAMETERS = new Set(['alg', 'jku', 'jwk', 'kid', 'x5u', 'x5c', 'x5t', 'x5t#S256', 'typ', 'cty', 'crit']);
+
+/**
+ * The header's extension rules. This authorizer implements no JWS extension, so:
+ * - `b64` (RFC 7797, unencoded payload) present with any value is refused: `false` would change the
+ *   bytes the signature covers, and `true` (the default spelled out) is never needed by a JWT;
+ *   refusing both leaves no reading of the token on which two verifiers could disagree;
+ * - `crit` (RFC 7515 §4.1.11) that is not a non-empty list of distinct extension names (empty,
+ *   not an array, non-string or empty entries, duplicates, names §4.1 defines) is invalid;
+ * - a well-formed `crit` names extensions that must be understood, and none are: refused too.
+ * @returns `null` when the header asks for nothing beyond plain JWS.
+ */
+export function checkJoseHeader(header: JwtHeader): JwtRejection | null {
+  const raw = header.raw;
+  if (Object.hasOwn(raw, 'b64')) return rejection('b64_unsupported');
+  if (!Object.hasOwn(raw, 'crit')) return null;
+  const crit = raw.crit;
+  if (!Array.isArray(crit) || crit.length === 0) return rejection('crit_invalid');
+  const seen = new Set<string>();
+  for (const name of crit) {
+    if (typeof name !== 'string' || name === '' || seen.has(name) || JWS_HEADER_PARAMETERS.has(name)) return rejection('crit_invalid');
+    seen.add(name);
+  }
+  return rejection('crit_unsupported');
+}
+
 export function isJwtRejection(value: UnverifiedJwt | JwtRejection): value is JwtRejection {
   return 'reason' in value;
 }

@@ -17,12 +17,16 @@
  *     background on next use and keep working until a refresh succeeds (issuer down → cached keys work);
  *   - an unknown kid refetches only when the last fetch attempt is at least `cooldownMs` old, so a
  *     flood of unknown kids costs the issuer at most one request per cooldown;
- *   - with no keys at all (issuer down since start) a fetch is tried at most once per
- *     `min(cooldownMs, 10 s)`; requests in between fail closed with the last error as the reason.
+ *   - with no keys at all (issuer down since start) a request tries a fetch at most once per
+ *     `min(cooldownMs, 1 s)`; requests in between fail closed with the last error as the reason;
+ *   - with no keys at all, a failed fetch is also retried in the background, 1 s after the first
+ *     failure and then with the delay doubled up to 30 s, whatever the cooldown: readiness
+ *     (`status().ready`) must recover without requests, which a load balancer routing on `/readyz`
+ *     would never send. The timer is unref'd and `close()` stops it.
  * JWKs are imported once into node:crypto `KeyObject`s; `oct` (HMAC) keys, keys whose `use` is not
  * `sig` and keys without `kid` are ignored.
  *
- * Must not: log key or token material; follow redirects; retry in a loop.
+ * Must not: log key or token material; follow redirects; retry without a delay.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { request } from 'undici';
@@ -38,6 +42,20 @@ export const MAX_JWKS_BYTES = 150_000;
  * most once a second per issuer.
  */
 const MAX_FAILURE_RETRY_MS = 1_000;
+
+/**
+ * Background retry while no keys are loaded: first delay and cap. 1 s is Envoy `jwt_authn`'s
+ * `failed_refetch_duration` default; doubling up to 8 s bounds what a long outage costs the issuer
+ * (one request per 8 s per authorizer) and keeps readiness within 10 s of the issuer's return,
+ * however long it was away (a load balancer routing on /readyz sends no request to prompt a fetch).
+ */
+export const KEYLESS_RETRY_FIRST_MS = 1_000;
+export const KEYLESS_RETRY_MAX_MS = 8_000;
+
+/** Delay before background retry number `attempt` (0 = the first): `firstMs · 2^attempt`, capped at `maxMs`. */
+export function keylessRetryDelayMs(attempt: number, firstMs = KEYLESS_RETRY_FIRST_MS, maxMs = KEYLESS_RETRY_MAX_MS): number {
+  return Math.min(maxMs, firstMs * 2 ** Math.min(attempt, 30));
+}
 
 /** One importable verification key. Several JWKs may share a kid; all are candidates. */
 export interface VerificationKey {
@@ -66,6 +84,8 @@ export interface KeyStoreStatus {
   readonly coolingDown: boolean;
   /** A fetch is in flight. */
   readonly reloading: boolean;
+  /** No keys are loaded and a background retry is scheduled. */
+  readonly retryScheduled: boolean;
   readonly keyCount: number;
   readonly jwksUri: string | null;
   /** Epoch ms of the last successful fetch. */
@@ -86,6 +106,8 @@ export interface KeyStore {
   /** Fetch now unless a fetch is in flight. Never throws; failures show in `status()`. */
   warmUp(): Promise<void>;
   status(): KeyStoreStatus;
+  /** Stops the background retry; later failures schedule none. Idempotent. */
+  close(): void;
 }
 
 /** Test seam: a GET returning status and body, enforcing the deadline and size cap. */
@@ -108,6 +130,11 @@ export interface KeyStoreOptions {
   readonly httpGet?: HttpGet | undefined;
   /** Counts fetches for `/metrics` (`portcullis_jwks_fetches_total`). */
   readonly metrics?: KeyMetrics | undefined;
+  /**
+   * Background retry while no keys are loaded. Default `{ firstMs: 1000, maxMs: 30000 }`; `null`
+   * turns it off (tests of request-driven fetching that count attempts).
+   */
+  readonly keylessRetry?: { readonly firstMs: number; readonly maxMs: number } | null | undefined;
 }
 
 /** A fetch failure whose message is safe to send as a reason. */
@@ -134,6 +161,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
   const failureRetryMs = Math.min(cooldownMs, MAX_FAILURE_RETRY_MS);
   const httpGet = options.httpGet ?? undiciGet;
   const logger = options.logger;
+  const keylessRetry = options.keylessRetry === undefined ? { firstMs: KEYLESS_RETRY_FIRST_MS, maxMs: KEYLESS_RETRY_MAX_MS } : options.keylessRetry;
 
   let keys: Map<string, VerificationKey[]> | null = null;
   let keyCount = 0;
@@ -142,10 +170,39 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
   let lastError: string | null = null;
   let jwksUri: string | null = options.jwksUri ?? null;
   let pending: Promise<void> | null = null;
+  let retryTimer: NodeJS.Timeout | null = null;
+  /** Background retries made since keys were last missing; sets the next delay. */
+  let retryAttempts = 0;
+  let closed = false;
 
-  /** Single-flight fetch. Resolves when done; errors are recorded, never thrown. */
-  /** `prefetch`: a warm-up at start, whose failure is expected while an issuer is still starting. */
-  function refresh(prefetch = false): Promise<void> {
+  /**
+   * While no keys are loaded, one retry is always scheduled after a failure. Requests also fetch
+   * (at most once per retry interval); whichever succeeds first ends the retries.
+   */
+  function retryInBackground(): void {
+    if (closed || keylessRetry === null || keys !== null || retryTimer !== null) return;
+    const delayMs = keylessRetryDelayMs(retryAttempts, keylessRetry.firstMs, keylessRetry.maxMs);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      retryAttempts++;
+      void refresh('retry');
+    }, delayMs);
+    // A process with nothing else to do may exit: the retry only keeps readiness current.
+    retryTimer.unref();
+  }
+
+  function stopRetrying(): void {
+    if (retryTimer !== null) clearTimeout(retryTimer);
+    retryTimer = null;
+    retryAttempts = 0;
+  }
+
+  /**
+   * Single-flight fetch. Resolves when done; errors are recorded, never thrown. `why` only picks the
+   * log level of a failure: a warm-up at start (`prefetch`) fails routinely while an issuer served
+   * behind this gateway is still starting.
+   */
+  function refresh(why: 'prefetch' | 'request' | 'retry' = 'request'): Promise<void> {
     if (pending) return pending;
     lastAttemptAt = clock.now();
     pending = (async () => {
@@ -157,6 +214,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
         keyCount = imported.count;
         fetchedAt = clock.now();
         lastError = null;
+        stopRetrying();
         options.metrics?.jwksFetch(issuer, 'ok');
         logger?.debug('jwks fetched', { issuer, jwks_uri: uri, key_count: keyCount });
       } catch (err) {
@@ -164,10 +222,11 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
         options.metrics?.jwksFetch(issuer, 'error');
         // A failed prefetch is routine when the issuer sits behind this gateway (it is not listening
         // yet): requests decide fail-closed anyway, and a request-time failure is a warning.
-        if (prefetch) logger?.info('jwks prefetch failed; keys will be fetched on the first request', { issuer, reason: lastError });
-        else logger?.warn('jwks fetch failed', { issuer, reason: lastError });
+        if (why === 'prefetch') logger?.info('jwks prefetch failed; keys will be fetched on the first request or the background retry', { issuer, reason: lastError });
+        else logger?.warn('jwks fetch failed', { issuer, reason: lastError, ...(why === 'retry' ? { retry: retryAttempts } : {}) });
       } finally {
         pending = null;
+        retryInBackground();
       }
     })();
     return pending;
@@ -249,7 +308,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       return keys?.get(key.kid)?.includes(key) ?? false;
     },
     async warmUp() {
-      await refresh(true);
+      await refresh('prefetch');
       // A failed prefetch must not hold requests back for the retry interval: at start the issuer
       // may be this very gateway (SuperTokens serves discovery behind it), not listening yet.
       if (keys === null) lastAttemptAt = null;
@@ -265,7 +324,11 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
         : lastError
           ? `no keys: ${lastError}`
           : 'no keys fetched yet';
-      return { ready, fresh, coolingDown, reloading: pending !== null, keyCount, jwksUri, fetchedAt, lastError, detail };
+      return { ready, fresh, coolingDown, reloading: pending !== null, retryScheduled: retryTimer !== null, keyCount, jwksUri, fetchedAt, lastError, detail };
+    },
+    close() {
+      closed = true;
+      stopRetrying();
     },
   };
 }

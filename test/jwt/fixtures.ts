@@ -55,9 +55,13 @@ export async function sign(key: TestKey, claims: Record<string, unknown>, header
   return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header }).sign(key.privateKey);
 }
 
-/** RS256 with node:crypto directly (jose refuses keys under 2048 bits). */
-export function signRs256Raw(key: TestKey, claims: Record<string, unknown>): string {
-  const input = `${b64url({ alg: 'RS256', kid: key.kid })}.${b64url(claims)}`;
+/**
+ * RS256 with node:crypto directly: jose refuses keys under 2048 bits, and headers it would not
+ * produce (`crit: []`, `crit` naming an extension it does not know, `b64` without `crit`).
+ * `header` is merged over `{ alg: 'RS256', kid }`.
+ */
+export function signRs256Raw(key: TestKey, claims: Record<string, unknown>, header: Record<string, unknown> = {}): string {
+  const input = `${b64url({ alg: 'RS256', kid: key.kid, ...header })}.${b64url(claims)}`;
   return `${input}.${cryptoSign('sha256', Buffer.from(input), key.privateKey).toString('base64url')}`;
 }
 

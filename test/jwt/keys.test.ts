@@ -5,7 +5,7 @@
 import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../../src/core/errors.ts';
-import { createKeyStore, importJwks, MAX_JWKS_BYTES, undiciGet } from '../../src/io/keys.ts';
+import { createKeyStore, importJwks, keylessRetryDelayMs, KEYLESS_RETRY_FIRST_MS, KEYLESS_RETRY_MAX_MS, MAX_JWKS_BYTES, undiciGet, type HttpGet } from '../../src/io/keys.ts';
 import { createManualClock } from '../../src/core/clock.ts';
 import { bearer, claims, jwtConfig, makeAuthorizer, makeKey, makeRequest, NOW_MS, sign, startIdp, type Idp, type TestKey } from './fixtures.ts';
 
@@ -124,7 +124,8 @@ describe('JWKS cache', () => {
 
   test('issuer down at start: fail closed, retry at most once a second, recover when it is back', async () => {
     const { issuer, state } = idp.tenant(name(), [k1.jwk], { down: true });
-    const { authorizer, clock } = makeAuthorizer(jwtConfig(issuer));
+    // Request-driven fetching only: the background retry (real timers) would add attempts.
+    const { authorizer, clock } = makeAuthorizer(jwtConfig(issuer), { keylessRetry: null });
     await authorizer.warmUp();
     assert.equal(authorizer.status().ready, false);
     assert.match(authorizer.status().detail, /^no keys: the OIDC discovery endpoint could not be reached/);
@@ -153,6 +154,7 @@ describe('JWKS cache', () => {
     assert.match(await outcome(quick.authorizer, await sign(k2, claims(issuer))), /did not answer within 100 ms/);
     // ...while the warm store falls back to the jwks_uri it already knows.
     assert.equal(await outcome(authorizer, await sign(k2, claims(issuer))), 'ok');
+    await quick.authorizer.close();
   });
 
   test('jwksUri skips discovery', async () => {
@@ -172,6 +174,7 @@ describe('JWKS cache', () => {
     );
     const took = performance.now() - started;
     assert.ok(took >= 1_450 && took < 1_790, `took ${took} ms`);
+    await authorizer.close();
   });
 
   test('a JWKS of exactly 150000 bytes is accepted, one more byte is refused (chunked and with content-length)', async () => {
@@ -223,5 +226,62 @@ describe('JWKS cache', () => {
     assert.equal(store.status().reloading, false);
     assert.equal(store.status().coolingDown, true);
     assert.equal(calls, 1);
+    store.close();
+  });
+
+  test('background retry delays while no keys are loaded: 1 s, doubling, capped at 8 s (ready within 10 s of the issuer\'s return)', () => {
+    assert.equal(KEYLESS_RETRY_FIRST_MS, 1_000);
+    assert.equal(KEYLESS_RETRY_MAX_MS, 8_000);
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 1_000].map((n) => keylessRetryDelayMs(n)), [1_000, 2_000, 4_000, 8_000, 8_000, 8_000, 8_000, 8_000]);
+    assert.deepEqual([0, 1, 2, 3].map((n) => keylessRetryDelayMs(n, 5, 20)), [5, 10, 20, 20]);
+  });
+
+  test('with no keys, failed fetches are retried in the background until one succeeds, with no getKey() and whatever the cooldown', async () => {
+    const jwks = Buffer.from(JSON.stringify({ keys: [k1.jwk] }));
+    let calls = 0;
+    let succeeded!: () => void;
+    const fourth = new Promise<void>((resolve) => (succeeded = resolve));
+    const httpGet: HttpGet = async () => {
+      calls++;
+      if (calls < 4) return { status: 503, body: Buffer.from('down') };
+      succeeded();
+      return { status: 200, body: jwks };
+    };
+    const store = createKeyStore({ issuer: 'https://idp.example', jwksUri: 'https://idp.example/jwks', clock: createManualClock(NOW_MS), cooldownMs: 3_600_000, httpGet, keylessRetry: { firstMs: 5, maxMs: 20 } });
+    try {
+      await store.warmUp();
+      assert.equal(store.status().ready, false);
+      assert.equal(store.status().retryScheduled, true);
+      await fourth; // three failures, each followed by a scheduled retry; the manual clock never moved
+      await store.warmUp(); // joins the fourth fetch
+      assert.equal(calls, 4);
+      assert.equal(store.status().ready, true);
+      assert.equal(store.status().retryScheduled, false);
+      const found = store.getKey('key-1');
+      assert.ok(!(found instanceof Promise) && 'candidates' in found, 'served from the keys the retry loaded');
+      assert.equal(found.candidates.length, 1);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('close() stops the background retry, and a failure after close schedules none', async () => {
+    let calls = 0;
+    const store = createKeyStore({
+      issuer: 'https://idp.example',
+      clock: createManualClock(NOW_MS),
+      httpGet: async () => {
+        calls++;
+        return { status: 500, body: Buffer.alloc(0) };
+      },
+    });
+    await store.warmUp();
+    assert.equal(store.status().retryScheduled, true);
+    store.close();
+    assert.equal(store.status().retryScheduled, false);
+    assert.deepEqual(await store.getKey('x'), { reason: 'keys_unavailable', cause: 'the OIDC discovery endpoint answered with status 500' });
+    assert.equal(calls, 2);
+    assert.equal(store.status().retryScheduled, false);
+    store.close(); // idempotent
   });
 });

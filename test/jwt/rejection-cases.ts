@@ -33,6 +33,9 @@ export interface RejectionCase {
 const auth = (value: string): RequestSpec => ({ headers: { authorization: value } });
 const bearer = (token: string): RequestSpec => auth(`Bearer ${token}`);
 const SEGMENTS = 'token contains an invalid number of segments';
+const CRIT_INVALID = 'token header has an invalid crit parameter';
+const CRIT_UNSUPPORTED = 'token header lists a critical extension that is not supported';
+const B64_UNSUPPORTED = 'token header has a b64 parameter, which is not supported';
 
 /** Swaps one character in the middle of a base64url segment for another valid one. */
 function flip(segment: string): string {
@@ -122,6 +125,96 @@ export const REJECTION_CASES: RejectionCase[] = [
     },
     status: 401,
     description: 'token header is not valid base64url',
+  },
+  {
+    name: 'signed header with crit naming an unknown extension (RFC 7515 §4.1.11)',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(signRs256Raw(env.rsa, claims(issuer), { crit: ['x-unknown'], 'x-unknown': 1 })) };
+    },
+    status: 401,
+    description: CRIT_UNSUPPORTED,
+  },
+  {
+    name: 'signed header with crit naming an extension absent from the header',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(signRs256Raw(env.rsa, claims(issuer), { crit: ['x-unknown'] })) };
+    },
+    status: 401,
+    description: CRIT_UNSUPPORTED,
+  },
+  {
+    name: 'signed header with an empty crit list',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(signRs256Raw(env.rsa, claims(issuer), { crit: [] })) };
+    },
+    status: 401,
+    description: CRIT_INVALID,
+  },
+  {
+    name: 'signed header with crit as a string, not a list',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(signRs256Raw(env.rsa, claims(issuer), { crit: 'x-unknown' })) };
+    },
+    status: 401,
+    description: CRIT_INVALID,
+  },
+  {
+    name: 'signed header with crit null',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(signRs256Raw(env.rsa, claims(issuer), { crit: null })) };
+    },
+    status: 401,
+    description: CRIT_INVALID,
+  },
+  {
+    name: 'signed header with crit listing a JWS-defined name (alg)',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(signRs256Raw(env.rsa, claims(issuer), { crit: ['alg'] })) };
+    },
+    status: 401,
+    description: CRIT_INVALID,
+  },
+  {
+    name: 'signed header with crit listing a name twice',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(signRs256Raw(env.rsa, claims(issuer), { crit: ['x-a', 'x-a'], 'x-a': 1 })) };
+    },
+    status: 401,
+    description: CRIT_INVALID,
+  },
+  {
+    name: 'signed header with b64 false and crit b64 (RFC 7797)',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(signRs256Raw(env.rsa, claims(issuer), { b64: false, crit: ['b64'] })) };
+    },
+    status: 401,
+    description: B64_UNSUPPORTED,
+  },
+  {
+    name: 'signed header with b64 false without crit',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(signRs256Raw(env.rsa, claims(issuer), { b64: false })) };
+    },
+    status: 401,
+    description: B64_UNSUPPORTED,
+  },
+  {
+    name: 'signed header with b64 true',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(signRs256Raw(env.rsa, claims(issuer), { b64: true, crit: ['b64'] })) };
+    },
+    status: 401,
+    description: B64_UNSUPPORTED,
   },
   {
     name: 'alg none (unsigned)',
@@ -315,6 +408,78 @@ export const REJECTION_CASES: RejectionCase[] = [
     },
     status: 401,
     description: 'token has an invalid exp claim',
+  },
+  {
+    name: 'exp is null',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(await sign(env.rsa, claims(issuer, { exp: null }))) };
+    },
+    status: 401,
+    description: 'token has an invalid exp claim',
+  },
+  {
+    name: 'exp is a boolean',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(await sign(env.rsa, claims(issuer, { exp: true }))) };
+    },
+    status: 401,
+    description: 'token has an invalid exp claim',
+  },
+  {
+    name: 'exp is an object',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(await sign(env.rsa, claims(issuer, { exp: { seconds: 1_718_725_600 } }))) };
+    },
+    status: 401,
+    description: 'token has an invalid exp claim',
+  },
+  {
+    name: 'nbf is null',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(await sign(env.rsa, claims(issuer, { nbf: null }))) };
+    },
+    status: 401,
+    description: 'token has an invalid nbf claim',
+  },
+  {
+    name: 'nbf is a numeric string',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(await sign(env.rsa, claims(issuer, { nbf: '1718721000' }))) };
+    },
+    status: 401,
+    description: 'token has an invalid nbf claim',
+  },
+  {
+    name: 'iat is null',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(await sign(env.rsa, claims(issuer, { iat: null }))) };
+    },
+    status: 401,
+    description: 'token has an invalid iat claim',
+  },
+  {
+    name: 'iat is a boolean',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(await sign(env.rsa, claims(issuer, { iat: false }))) };
+    },
+    status: 401,
+    description: 'token has an invalid iat claim',
+  },
+  {
+    name: 'iat is an array',
+    setup: async (env) => {
+      const issuer = await env.tenant();
+      return { issuer, request: bearer(await sign(env.rsa, claims(issuer, { iat: [1_718_721_000] }))) };
+    },
+    status: 401,
+    description: 'token has an invalid iat claim',
   },
   {
     name: 'no exp when requireExp is true',

@@ -24,7 +24,7 @@ describe('JWT rejection matrix (plug-in)', () => {
   });
 
   for (const c of REJECTION_CASES) {
-    test(`${c.status}: ${c.name}`, async () => {
+    test(`${c.status}: ${c.name}`, async (t) => {
       const env: CaseEnv = {
         idp,
         rsa,
@@ -35,6 +35,8 @@ describe('JWT rejection matrix (plug-in)', () => {
       };
       const setup = await c.setup(env);
       const { authorizer } = makeAuthorizer(jwtConfig(setup.issuer, setup.config));
+      // Closed: an issuer that failed keeps a background retry scheduled until then.
+      t.after(() => authorizer.close());
       const err = await authorizer.authorize(makeRequest(setup.request)).then(
         (outcome) => assert.fail(`expected a rejection, got ${JSON.stringify(outcome)}`),
         (e: unknown) => e,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { runTokenCommandWith } from '../../src/cli/token.ts';
 import { createManualClock } from '../../src/core/clock.ts';
 import { tempDir } from '../helpers/gateway.ts';
-import { claims, makeKey, NOW_MS, NOW_S, sign, startIdp, type Idp, type TestKey } from './fixtures.ts';
+import { claims, makeKey, NOW_MS, NOW_S, sign, signRs256Raw, startIdp, type Idp, type TestKey } from './fixtures.ts';
 
 describe('portcullis token', () => {
   let idp: Idp;
@@ -107,6 +107,22 @@ describe('portcullis token', () => {
     assert.match(later.stdout, /reason:  token is expired/);
     const ok = await run(['--config', config, '--route', 'GET /orders/1', '--api', 'billing', '--at', '2024-06-18T15:00:00Z', token]);
     assert.equal(ok.code, 0, ok.stdout);
+  });
+
+  test('the same header and time-claim checks as the gateway: crit, b64 and a null exp are refused, the header still printed', async () => {
+    const good = { ...claims(issuer), scope: 'orders:read' };
+    const crit = await run(['--config', config, '--route', 'GET /orders/1', '--api', 'orders', signRs256Raw(rsa, good, { crit: ['x-unknown'], 'x-unknown': true })]);
+    assert.equal(crit.code, 1, crit.stdout);
+    assert.match(crit.stdout, /"crit": \[\n\s+"x-unknown"\n\s+\]/);
+    assert.match(crit.stdout, /reason:  token header lists a critical extension that is not supported\nwww-authenticate: Bearer scope="" error="invalid_token" error_description="token header lists a critical extension that is not supported"\n$/);
+    const b64 = await run(['--config', config, '--route', 'GET /orders/1', '--api', 'orders', signRs256Raw(rsa, good, { b64: false, crit: ['b64'] })]);
+    assert.equal(b64.code, 1, b64.stdout);
+    assert.match(b64.stdout, /reason:  token header has a b64 parameter, which is not supported\n/);
+    const nullExp = await run(['--config', config, '--route', 'GET /orders/1', '--api', 'orders', await sign(rsa, { ...good, exp: null })]);
+    assert.equal(nullExp.code, 1, nullExp.stdout);
+    assert.match(nullExp.stdout, /reason:  token has an invalid exp claim\n/);
+    // The control: the same claims without the hostile parts are admitted.
+    assert.equal((await run(['--config', config, '--route', 'GET /orders/1', '--api', 'orders', signRs256Raw(rsa, good)])).code, 0);
   });
 
   test('a token that does not decode still gets its reason', async () => {

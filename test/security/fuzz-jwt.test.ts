@@ -6,6 +6,8 @@
  *   - nothing throws except a GatewayError with status 401 or 403;
  *   - a token is accepted only when its signing input is one the issuer's private keys signed and
  *     its signature verifies independently (node:crypto) with a key from the JWKS;
+ *   - a token the issuer did sign is still refused when its header carries `b64` or `crit` (RFC 7797,
+ *     RFC 7515 §4.1.11) or a time claim is not a number (`null` included), with that reason;
  *   - `decodeUnverifiedJwt` never throws on near-JWT input.
  * Seeded: FC_SEED reproduces, FC_RUNS lengthens (`FC_RUNS=100000 node scripts/run-tests.mjs fuzz-jwt`).
  */
@@ -15,7 +17,7 @@ import { createHmac, verify as cryptoVerify, constants, sign as cryptoSign } fro
 import fc from 'fast-check';
 import { GatewayError } from '../../src/core/errors.ts';
 import { decodeUnverifiedJwt, isJwtRejection } from '../../src/core/jwt.ts';
-import { b64url, bearer, claims, jwtConfig, makeAuthorizer, makeKey, makeRequest, sign, startIdp, NOW_S, type Idp, type TestKey } from '../jwt/fixtures.ts';
+import { b64url, bearer, claims, jwtConfig, makeAuthorizer, makeKey, makeRequest, sign, signRs256Raw, startIdp, NOW_S, type Idp, type TestKey } from '../jwt/fixtures.ts';
 
 const seed = Number(process.env.FC_SEED ?? 20261122);
 const numRuns = Number(process.env.FC_RUNS ?? 300);
@@ -182,6 +184,46 @@ test('mutated and forged tokens are refused with 401/403, and only issuer-signed
   // Unknown kids in the run cost the issuer at most one refetch (the cooldown is an hour).
   assert.ok(jwksHits() <= 2, `JWKS fetched ${jwksHits()} times`);
   for (const t of validTokens) assert.equal((await authorizer.authorize(makeRequest(bearer(t)))).kind, 'jwt', 'genuine tokens still pass');
+});
+
+/** Header extras an issuer might sign: `crit` of any JSON shape or a list of names, `b64` of any value. */
+const extensionHeaderArb = fc.record(
+  {
+    crit: fc.oneof(jsonValue, fc.array(fc.constantFrom('b64', 'x-ext', 'exp', 'alg', 'kid', ''), { maxLength: 3 })),
+    b64: jsonValue,
+    'x-ext': jsonValue,
+  },
+  { requiredKeys: [] },
+);
+const notANumber = jsonValue.filter((v) => typeof v !== 'number');
+const timeClaimsArb = fc.record({ exp: notANumber, nbf: notANumber, iat: notANumber }, { requiredKeys: [] });
+
+test('issuer-signed tokens with b64, crit or a non-numeric time claim are refused with that reason', async () => {
+  let checked = 0;
+  await fc.assert(
+    fc.asyncProperty(extensionHeaderArb, timeClaimsArb, async (header, times) => {
+      const hasExtension = 'b64' in header || 'crit' in header;
+      const badTime = (['exp', 'nbf', 'iat'] as const).find((name) => name in times);
+      fc.pre(hasExtension || badTime !== undefined);
+      // Signed by the issuer's own key: only these header or claim values can make it fail.
+      const token = signRs256Raw(rsa, { ...claims(issuer), ...times }, header);
+      const err = await authorizer.authorize(makeRequest(bearer(token))).then(
+        () => assert.fail(`admitted: header ${JSON.stringify(header)}, times ${JSON.stringify(times)}`),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof GatewayError && err.status === 401, String(err));
+      const expected =
+        'b64' in header
+          ? ['token header has a b64 parameter, which is not supported']
+          : 'crit' in header
+            ? ['token header has an invalid crit parameter', 'token header lists a critical extension that is not supported']
+            : [`token has an invalid ${badTime} claim`];
+      assert.ok(expected.includes(err.detail ?? ''), `${err.detail} for header ${JSON.stringify(header)}, times ${JSON.stringify(times)}`);
+      checked++;
+    }),
+    { seed, numRuns },
+  );
+  assert.ok(checked > numRuns / 2, `only ${checked} of ${numRuns} runs built a hostile token`);
 });
 
 test('decodeUnverifiedJwt never throws on near-JWT input and never yields a __proto__ key', () => {

@@ -13,6 +13,7 @@ import { BadRequestParametersError, IntegrationFailureError, IntegrationTimeoutE
 import { eventParts } from '../core/lambda-events.ts';
 import {
   applyHttpRequestMapping,
+  checkMappedHeaderValue,
   compileHttpRequestMapping,
   compileHttpResponseMappings,
   compileRestRequestMapping,
@@ -81,7 +82,7 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
         if (restMapping?.ok) {
           for (const [name, get] of restMapping.value.headers) {
             const v = get(src);
-            if (v !== undefined) headers[name.toLowerCase()] = v;
+            if (v !== undefined) headers[name.toLowerCase()] = checkMappedHeaderValue(`integration.request.header.${name}`, v);
           }
           if (restMapping.value.query.length) {
             query = rawQueryPairs(request.rawQueryString);
@@ -120,7 +121,7 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
         return responseMappings?.ok ? applyHttpResponseMapping(responseMappings.value, upstream, ctx, request) : upstream;
       } catch (err) {
         ctx.integrationLatencyMs = Date.now() - started;
-        if (err instanceof RequestTooLargeError) throw err;
+        if (err instanceof RequestTooLargeError || err instanceof BadRequestParametersError) throw err;
         if ((err as { cause?: unknown }).cause instanceof RequestTooLargeError) throw (err as { cause: RequestTooLargeError }).cause;
         const isTimeout = exchange.timedOut || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
         ctx.integrationErrorMessage = isTimeout ? `upstream ${origin} did not answer within ${cfg.timeoutInMillis} ms` : `upstream ${origin}: ${describeNetworkError(err)}`;

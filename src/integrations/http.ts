@@ -97,7 +97,7 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
           }
         }
       }
-      const path = (pathOverride ?? (pathHasParams ? substitutePath(pathTemplate, pathParams, ctx) : pathTemplate)) + buildQuery(baseQuery, query, request.rawQueryString);
+      const path = (pathOverride !== null ? encodeMappedPath(pathOverride) : pathHasParams ? substitutePath(pathTemplate, pathParams, ctx) : pathTemplate) + buildQuery(baseQuery, query, request.rawQueryString);
       headers['host'] = base.host;
       const hasBody = !request.body.isEmpty && method !== 'GET' && method !== 'HEAD';
       const started = Date.now();
@@ -306,6 +306,24 @@ function substitutePath(template: string, params: Readonly<Record<string, string
       })
       .join('/');
   });
+}
+
+/**
+ * An `overwrite:path` result as the upstream path. It mixes encoded text (`$request.path`) and
+ * decoded client input (`$request.querystring.q`, `$request.path.id`), so each segment is decoded
+ * once and re-encoded like a route parameter: a space, CR, LF, NUL or `€` becomes a percent-escape
+ * (never a 500 for an unsendable path), `?` and `#` stay data, and a `.` or `..` segment — in any
+ * encoding — is refused (400), as for mapped path parameters.
+ */
+function encodeMappedPath(value: string): string {
+  const segments = (value.startsWith('/') ? value.slice(1) : value).split('/');
+  return '/' + segments
+    .map((s) => {
+      const encoded = encodePathSegment(safeDecode(s));
+      if (encoded === null) throw new BadRequestParametersError('Bad Request: the value mapped to overwrite:path holds a dot segment');
+      return encoded;
+    })
+    .join('/');
 }
 
 function rawQueryPairs(raw: string): Array<[string, string]> {

@@ -2,7 +2,8 @@
  * Client input mapped into a header (request, response and gateway-response mappings) can never
  * make the gateway answer 500: a mapped value that is not a valid header value (RFC 9110 §5.5:
  * visible ASCII, SP, HTAB and Latin-1 obs-text) is a 400 naming the mapping, and the upstream never
- * sees the request; a gateway response header that cannot carry it is left out.
+ * sees the request; a gateway response header that cannot carry it is left out. The same input
+ * mapped into `overwrite:path` is percent-encoded (a dot segment is refused), never a 500.
  */
 import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
@@ -35,6 +36,7 @@ before(async () => {
           routes: {
             'GET /request': { integration: { type: 'http', uri: `${upstream.url}/request`, requestParameters: { 'append:header.x-q': '$request.querystring.q', 'overwrite:header.x-fixed': 'yes' } } },
             'GET /response/{id}': { integration: { type: 'http', uri: `${upstream.url}/response`, responseParameters: { '200': { 'overwrite:header.x-id': '$request.path.id' } } } },
+            'GET /path': { integration: { type: 'http', uri: `${upstream.url}/unused`, requestParameters: { 'overwrite:path': '/base/$request.querystring.q/end' } } },
             'GET /lambda/{id}': { integration: { type: 'lambda', handler: './ok.mjs', responseParameters: { '200': { 'append:header.x-id': '$request.path.id' } } } },
           },
         },
@@ -114,4 +116,34 @@ test('values a header can carry still pass: Latin-1 (é), SP, HTAB, and the empt
   const empty = await rawRequest(`${gw.url}/h/request?q=`);
   assert.equal(empty.status, 200);
   assert.equal(upstream.requests.at(-1)!.headers['x-fixed'], 'yes');
+});
+
+describe('client input mapped into overwrite:path is encoded, never a 500', () => {
+  // [what, encoded query value, upstream path]
+  const cases: Array<[string, string, string]> = [
+    ['space', 'a%20b', '/base/a%20b/end'],
+    ['CR LF', 'a%0D%0Ab', '/base/a%0D%0Ab/end'],
+    ['NUL', 'a%00b', '/base/a%00b/end'],
+    ['U+2028', 'a%E2%80%A8b', '/base/a%E2%80%A8b/end'],
+    ['€', '%E2%82%AC5', '/base/%E2%82%AC5/end'],
+    ['? and # stay data', 'a%3Fx%3D1%23f', '/base/a%3Fx%3D1%23f/end'],
+    ['a slash is a separator', 'a%2Fb', '/base/a/b/end'],
+  ];
+  for (const [what, encoded, expected] of cases) {
+    test(`${what}: forwarded as ${expected}`, async () => {
+      const res = await rawRequest(`${gw.url}/h/path?q=${encoded}`);
+      assert.equal(res.status, 200);
+      assert.equal(upstream.requests.at(-1)!.url, `${expected}?q=${encoded}`);
+    });
+  }
+
+  for (const [what, encoded] of [['..', '..'], ['.. after a slash', 'x%2F..%2F..'], ['%2e%2e (decoded once by the query)', '%252e%252e'], ['.', '.']] as const) {
+    test(`a dot segment (${what}) is 400 and the upstream never sees it`, async () => {
+      const before = upstream.requests.length;
+      const res = await rawRequest(`${gw.url}/h/path?q=${encoded}`);
+      assert.equal(res.status, 400);
+      assert.deepEqual(JSON.parse(res.body), { message: 'Bad Request: the value mapped to overwrite:path holds a dot segment' });
+      assert.equal(upstream.requests.length, before);
+    });
+  }
 });

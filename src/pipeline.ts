@@ -21,8 +21,8 @@ import { GatewayError, InternalError, RequestTooLargeError, RouteNotFoundError }
 import { renderGatewayError } from './core/gateway-responses.ts';
 import { formatClfTime } from './core/context.ts';
 import { matchRoute } from './core/routes.ts';
-import type { GatewayRequest, GatewayResponse, RequestContext } from './core/model.ts';
-import type { MappingSource } from './core/mapping.ts';
+import { isPushedBody, type GatewayRequest, type GatewayResponse, type RequestContext } from './core/model.ts';
+import { checkMappedHeaderValue, type MappingSource } from './core/mapping.ts';
 import { eventParts } from './core/lambda-events.ts';
 import type { CompiledApi, CompiledGateway, CompiledRoute } from './compiled.ts';
 import type { Logger } from './io/logger.ts';
@@ -197,6 +197,13 @@ function applyMethodResponse(route: CompiledRoute, response: GatewayResponse, re
   for (const [name, get] of route.methodResponseHeaders) {
     const value = get(src);
     if (value === undefined || value === '') continue;
+    try {
+      checkMappedHeaderValue(`method.response.header.${name}`, value);
+    } catch (err) {
+      // The answer is a 400 instead: stop the integration's body nobody will read.
+      if (isPushedBody(response.body)) response.body.abandon();
+      throw err;
+    }
     // A mapped header replaces the backend's (no duplicate Access-Control-Allow-Origin); cookies add up.
     const lower = name.toLowerCase();
     if (lower !== 'set-cookie') headers = headers.filter(([k]) => k.toLowerCase() !== lower);

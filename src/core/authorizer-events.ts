@@ -357,6 +357,8 @@ export function compileIdentitySource(expression: string, protocol: 'http' | 're
  * (the caller answers 401 without invoking; spec §2.2, §3.2). Header values are whole (no
  * `Bearer ` stripping). Repeated headers / query parameters: HTTP APIs join them with `,` (the
  * 2.0 event rule); REST APIs take the last one (the `headers` / `queryStringParameters` rule). [INF]
+ * Only identical copies get this far in the gateway: `findRepeatedIdentitySource` refuses
+ * different ones first (`authorizers/single-credential.ts`).
  */
 export function resolveIdentity(selector: IdentitySelector, src: AuthorizerEventSource, protocol: 'http' | 'rest'): string | undefined {
   let value: string | number | null | undefined;
@@ -395,6 +397,35 @@ export function resolveIdentity(selector: IdentitySelector, src: AuthorizerEvent
   if (value === null || value === undefined) return undefined;
   const text = String(value);
   return text.trim() === '' ? undefined : text;
+}
+
+/**
+ * The first header or query-string identity source this request carries more than once with
+ * different values, or `undefined`. Two `Authorization: Bearer …` headers are one credential too
+ * many: the authorizer sees one value (REST: the last) or the comma-joined pair (HTTP APIs), the
+ * decision cache keys on that, and the backend receives every copy — one that reads the first copy
+ * acts on a credential no authorizer validated. So such a request is refused before any authorizer
+ * runs. Identical copies pass: whichever copy the backend reads is the value the authorizer saw.
+ * Names compare case-insensitively for headers, exactly for query parameters (AWS's rules).
+ */
+export function findRepeatedIdentitySource(selectors: readonly IdentitySelector[], src: AuthorizerEventSource): IdentitySelector | undefined {
+  for (const s of selectors) {
+    if (s.kind === 'header') {
+      const raw = src.request.rawHeaders;
+      let first: string | undefined;
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        if (raw[i]!.toLowerCase() !== s.name) continue;
+        if (first === undefined) first = raw[i + 1]!;
+        else if (raw[i + 1] !== first) return s;
+      }
+    } else if (s.kind === 'querystring') {
+      const multi = partsOf(src).multiValueQuery;
+      // hasOwn: a client-chosen `constructor` is data, not Object.prototype's (regression-prototype-keys).
+      const values = Object.hasOwn(multi, s.name) ? multi[s.name]! : [];
+      if (values.some((v) => v !== values[0])) return s;
+    }
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import { parseRouteKey } from './routes.ts';
 import { coreConfigSchema } from '../supertokens/config.ts';
 import { compileTemplate, KNOWN_CONTEXT_VARIABLES } from './context.ts';
 import { compileHttpValue, compileRestExpression } from './mapping.ts';
+import { compileOriginPattern } from './origins.ts';
 
 /** Access-log presets (AWS console presets), by name. */
 export const ACCESS_LOG_PRESETS: Readonly<Record<string, string>> = {
@@ -642,6 +643,10 @@ function checkSemantics(config: GatewayConfig, issues: ConfigIssue[]): void {
       const compiled = compileTemplate(format);
       if (!compiled.ok) issues.push({ path: at('accessLogSettings', 'format'), message: templateErrors(compiled.errors) });
       else if (format.length > 3 * 1024) issues.push({ path: at('accessLogSettings', 'format'), message: `is ${format.length} bytes; AWS allows 3 KB` });
+    }
+    for (const [i, pattern] of (api.cors?.allowOrigins ?? []).entries()) {
+      const compiled = compileOriginPattern(pattern);
+      if (typeof compiled === 'string') issues.push({ path: at('cors', 'allowOrigins', i), message: `${compiled}, got "${pattern}"` });
     }
     if (api.cors?.allowCredentials && api.cors.allowOrigins.includes('*')) {
       issues.push({ path: at('cors', 'allowCredentials'), message: 'cannot be true while allowOrigins contains "*" (browsers reject credentials with a wildcard origin)' });

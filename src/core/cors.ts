@@ -9,6 +9,7 @@
  * and `*` in allowMethods / allowHeaders answers with the requested method / headers.
  */
 import type { CorsConfig } from './config.ts';
+import { compileOriginPattern, type OriginMatcher } from './origins.ts';
 
 export interface CompiledCors {
   /**
@@ -27,7 +28,11 @@ export interface CompiledCors {
 }
 
 export function compileCors(cfg: Readonly<CorsConfig>): CompiledCors {
-  const matchers = cfg.allowOrigins.map(originMatcher);
+  // parseConfig refuses entries that do not compile, so a string here cannot happen; matching nothing is the safe reading.
+  const matchers = cfg.allowOrigins.map((pattern): OriginMatcher => {
+    const matcher = compileOriginPattern(pattern);
+    return typeof matcher === 'string' ? () => false : matcher;
+  });
   const anyOrigin = cfg.allowOrigins.includes('*');
   const methods = cfg.allowMethods.map((m) => m.toUpperCase());
   const anyMethod = methods.includes('*');
@@ -73,25 +78,6 @@ export function compileCors(cfg: Readonly<CorsConfig>): CompiledCors {
       out.push(...(origin === undefined ? vary : responseHeaders(origin)));
       return out;
     },
-  };
-}
-
-/** `*` (any origin), `https://*` style wildcards, or an exact origin (case-insensitive). */
-function originMatcher(pattern: string): (origin: string) => boolean {
-  if (pattern === '*') return () => true;
-  const lower = pattern.toLowerCase().replace(/\/$/, '');
-  if (!lower.includes('*')) return (o) => o.toLowerCase() === lower;
-  const parts = lower.split('*');
-  return (o) => {
-    const s = o.toLowerCase();
-    if (!s.startsWith(parts[0]!) || !s.endsWith(parts.at(-1)!)) return false;
-    let pos = parts[0]!.length;
-    for (let i = 1; i < parts.length - 1; i++) {
-      const at = s.indexOf(parts[i]!, pos);
-      if (at < 0) return false;
-      pos = at + parts[i]!.length;
-    }
-    return pos <= s.length - parts.at(-1)!.length;
   };
 }
 

@@ -10,7 +10,7 @@
 import type { ApiConfig } from './config.ts';
 import { compileTemplate, renderTemplate, type CompiledTemplate } from './context.ts';
 import type { GatewayError, GatewayResponseType } from './errors.ts';
-import { compileRestHeaderMapping, type MappingSource } from './mapping.ts';
+import { compileRestHeaderMapping, isHeaderValue, type MappingSource } from './mapping.ts';
 import type { GatewayResponse, RequestContext } from './model.ts';
 
 /** Default status and `x-amzn-ErrorType` of each REST gateway response type (spec §4.2). */
@@ -120,7 +120,9 @@ export function renderGatewayError(
   const src = mapped.length ? source() : null;
   for (const [name, get] of mapped) {
     const value = get(src!);
-    if (value !== undefined) headers.push([name, value]);
+    // Mapped from the request, the value may be no header value at all (CR, LF, `€`); this is
+    // already an error answer, so the header is left out rather than turned into another error.
+    if (value !== undefined && isHeaderValue(value)) headers.push([name, value]);
   }
   return { status, headers, body };
 }

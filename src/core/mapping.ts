@@ -14,6 +14,7 @@
  * A reference with no value renders as an empty string (HTTP) or is not sent (REST). [INF]
  */
 import { contextVariable, isKnownContextVariable } from './context.ts';
+import { BadRequestParametersError } from './errors.ts';
 import type { RequestContext } from './model.ts';
 
 /** Everything an expression may read. Header names lower-cased. */
@@ -32,6 +33,26 @@ export interface MappingSource {
 }
 
 type Getter = (src: MappingSource) => string | undefined;
+
+/**
+ * True when `value` can be sent as a header value: RFC 9110 §5.5 field-value characters (visible
+ * ASCII, SP, HTAB) plus obs-text, which node:http and undici send as one Latin-1 byte each. CR, LF,
+ * NUL, other controls, DEL and anything beyond U+00FF (U+2028, `€`) are not.
+ */
+export function isHeaderValue(value: string): boolean {
+  return !/[^\t\x20-\x7e\x80-\xff]/.test(value);
+}
+
+/**
+ * `value` when it can be a header value; otherwise a 400 naming the mapping (`mapping` is the
+ * config key, e.g. `append:header.x-user`). Mapped values come from client input (query strings,
+ * decoded path parameters), so a value no header can carry is the client's error, never a 500.
+ * [INF] AWS does not document what it does with such a value.
+ */
+export function checkMappedHeaderValue(mapping: string, value: string): string {
+  if (!isHeaderValue(value)) throw new BadRequestParametersError(`Bad Request: the value mapped to ${mapping} is not a valid header value`);
+  return value;
+}
 
 export type Compiled<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -118,8 +139,9 @@ function jsonPath(value: unknown, path: readonly string[]): string | undefined {
 }
 
 export interface HttpRequestMapping {
-  headerOps: Array<{ op: 'overwrite' | 'append' | 'remove'; name: string; value: (s: MappingSource) => string }>;
-  queryOps: Array<{ op: 'overwrite' | 'append' | 'remove'; name: string; value: (s: MappingSource) => string }>;
+  /** `key` is the mapping's config key, named in errors. */
+  headerOps: Array<{ op: 'overwrite' | 'append' | 'remove'; name: string; key: string; value: (s: MappingSource) => string }>;
+  queryOps: Array<{ op: 'overwrite' | 'append' | 'remove'; name: string; key: string; value: (s: MappingSource) => string }>;
   path: ((s: MappingSource) => string) | null;
   needsBody: boolean;
 }
@@ -137,7 +159,7 @@ export function compileHttpRequestMapping(params: Readonly<Record<string, string
     }
     const m = /^(append|overwrite|remove):(header|querystring)\.(.+)$/.exec(key);
     if (!m) return { ok: false, error: `${key}: unknown mapping key` };
-    const op = { op: m[1] as 'overwrite' | 'append' | 'remove', name: m[2] === 'header' ? m[3]!.toLowerCase() : m[3]!, value: compiled.value };
+    const op = { op: m[1] as 'overwrite' | 'append' | 'remove', name: m[2] === 'header' ? m[3]!.toLowerCase() : m[3]!, key, value: compiled.value };
     (m[2] === 'header' ? mapping.headerOps : mapping.queryOps).push(op);
   }
   return { ok: true, value: mapping };
@@ -153,9 +175,10 @@ export interface MappedRequest {
 /**
  * Applies an HTTP API request mapping. `headers` are lower-cased; `query` keeps order.
  * All values are computed first, from the original request, then applied.
+ * Throws `BadRequestParametersError` when a header value cannot be one (`checkMappedHeaderValue`).
  */
 export function applyHttpRequestMapping(mapping: HttpRequestMapping, src: MappingSource, headers: Record<string, string>, query: Array<[string, string]>): MappedRequest {
-  const headerValues = mapping.headerOps.map((o) => o.value(src));
+  const headerValues = mapping.headerOps.map((o) => (o.op === 'remove' ? '' : checkMappedHeaderValue(o.key, o.value(src))));
   const queryValues = mapping.queryOps.map((o) => o.value(src));
   const path = mapping.path ? mapping.path(src) : null;
   const outHeaders = { ...headers };
@@ -191,7 +214,7 @@ export function compileHttpResponseMappings(params: Readonly<Record<string, Read
       }
       const m = /^(append|overwrite|remove):header\.(.+)$/.exec(key);
       if (!m) return { ok: false, error: `${status}.${key}: unknown mapping key` };
-      mapping.headerOps.push({ op: m[1] as 'overwrite' | 'append' | 'remove', name: m[2]!.toLowerCase(), value: compiled.value });
+      mapping.headerOps.push({ op: m[1] as 'overwrite' | 'append' | 'remove', name: m[2]!.toLowerCase(), key: `${status}.${key}`, value: compiled.value });
     }
     out.set(Number(status), mapping);
   }

@@ -13,6 +13,7 @@ import { BadRequestParametersError, IntegrationFailureError, IntegrationTimeoutE
 import { eventParts, forwardedHeaders } from '../core/lambda-events.ts';
 import {
   applyHttpRequestMapping,
+  checkMappedHeaderValue,
   compileHttpRequestMapping,
   compileHttpResponseMappings,
   compileRestRequestMapping,
@@ -91,7 +92,7 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
         if (restMapping?.ok) {
           for (const [name, get] of restMapping.value.headers) {
             const v = get(src);
-            if (v !== undefined) headers[name.toLowerCase()] = v;
+            if (v !== undefined) headers[name.toLowerCase()] = checkMappedHeaderValue(`integration.request.header.${name}`, v);
           }
           if (restMapping.value.query.length) {
             query = rawQueryPairs(request.rawQueryString);
@@ -106,7 +107,7 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
           }
         }
       }
-      const path = (pathOverride ?? (pathHasParams ? substitutePath(pathTemplate, pathParams, ctx) : pathTemplate)) + buildQuery(baseQuery, query, request.rawQueryString);
+      const path = (pathOverride !== null ? encodeMappedPath(pathOverride) : pathHasParams ? substitutePath(pathTemplate, pathParams, ctx) : pathTemplate) + buildQuery(baseQuery, query, request.rawQueryString);
       headers['host'] = base.host;
       const hasBody = !request.body.isEmpty && method !== 'GET' && method !== 'HEAD';
       const started = Date.now();
@@ -130,7 +131,7 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
         return responseMappings?.ok ? applyHttpResponseMapping(responseMappings.value, upstream, ctx, request) : upstream;
       } catch (err) {
         ctx.integrationLatencyMs = Date.now() - started;
-        if (err instanceof RequestTooLargeError) throw err;
+        if (err instanceof RequestTooLargeError || err instanceof BadRequestParametersError) throw err;
         if ((err as { cause?: unknown }).cause instanceof RequestTooLargeError) throw (err as { cause: RequestTooLargeError }).cause;
         const isTimeout = exchange.timedOut || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError;
         ctx.integrationErrorMessage = isTimeout ? `upstream ${origin} did not answer within ${cfg.timeoutInMillis} ms` : `upstream ${origin}: ${describeNetworkError(err)}`;
@@ -315,6 +316,24 @@ function substitutePath(template: string, params: Readonly<Record<string, string
       })
       .join('/');
   });
+}
+
+/**
+ * An `overwrite:path` result as the upstream path. It mixes encoded text (`$request.path`) and
+ * decoded client input (`$request.querystring.q`, `$request.path.id`), so each segment is decoded
+ * once and re-encoded like a route parameter: a space, CR, LF, NUL or `€` becomes a percent-escape
+ * (never a 500 for an unsendable path), `?` and `#` stay data, and a `.` or `..` segment — in any
+ * encoding — is refused (400), as for mapped path parameters.
+ */
+function encodeMappedPath(value: string): string {
+  const segments = (value.startsWith('/') ? value.slice(1) : value).split('/');
+  return '/' + segments
+    .map((s) => {
+      const encoded = encodePathSegment(safeDecode(s));
+      if (encoded === null) throw new BadRequestParametersError('Bad Request: the value mapped to overwrite:path holds a dot segment');
+      return encoded;
+    })
+    .join('/');
 }
 
 function rawQueryPairs(raw: string): Array<[string, string]> {

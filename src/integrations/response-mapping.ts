@@ -2,8 +2,8 @@
  * @module integrations/response-mapping — HTTP API `responseParameters` on an integration's
  * answer (`overwrite:statuscode`, `append|overwrite|remove:header.NAME`). [glue]
  */
-import type { HttpResponseMapping, MappingSource } from '../core/mapping.ts';
-import type { GatewayRequest, GatewayResponse, RequestContext } from '../core/model.ts';
+import { checkMappedHeaderValue, type HttpResponseMapping, type MappingSource } from '../core/mapping.ts';
+import { isPushedBody, type GatewayRequest, type GatewayResponse, type RequestContext } from '../core/model.ts';
 
 export function applyHttpResponseMapping(
   mappings: ReadonlyMap<number, HttpResponseMapping>,
@@ -19,7 +19,14 @@ export function applyHttpResponseMapping(
     responseHeaders[lower] = lower in responseHeaders ? `${responseHeaders[lower]},${v}` : v;
   }
   const src: MappingSource = { ctx, headers: request.headers, query: {}, response: { headers: responseHeaders } };
-  const values = mapping.headerOps.map((o) => o.value(src));
+  let values: string[];
+  try {
+    values = mapping.headerOps.map((o) => (o.op === 'remove' ? '' : checkMappedHeaderValue(o.key, o.value(src))));
+  } catch (err) {
+    // The answer is a 400 instead: stop the upstream body nobody will read.
+    if (isPushedBody(response.body)) response.body.abandon();
+    throw err;
+  }
   let headers = [...response.headers];
   mapping.headerOps.forEach((o, i) => {
     if (o.op === 'remove' || o.op === 'overwrite') headers = headers.filter(([k]) => k.toLowerCase() !== o.name);

@@ -53,6 +53,13 @@ before(async () => {
           routes: { 'GET /x': { integration: { type: 'mock', body: 'x' } } },
         },
         {
+          name: 'patterns',
+          protocol: 'http',
+          stage: 'patterns',
+          cors: { allowOrigins: ['http://localhost:*', 'https://*.example.com'], allowMethods: ['GET'], allowCredentials: true },
+          routes: { 'GET /x': { integration: { type: 'http', uri: `${upstream.url}/x` } } },
+        },
+        {
           name: 'star',
           protocol: 'http',
           stage: 'star',
@@ -84,6 +91,40 @@ after(async () => {
 
 const preflight = (path: string, origin: string, method: string, headers?: string) =>
   send('OPTIONS', `${gw.url}${path}`, { origin, 'access-control-request-method': method, ...(headers ? { 'access-control-request-headers': headers } : {}) });
+
+describe('origins are parsed as scheme://host[:port] before a wildcard applies (port and subdomain wildcards)', () => {
+  // [origin, allowed by ['http://localhost:*', 'https://*.example.com']]
+  const origins: Array<[string, boolean]> = [
+    ['http://localhost:3000', true],
+    ['https://app.example.com', true],
+    ['http://localhost:3000.evil.com', false],
+    ['https://evil.com/.example.com', false],
+    ['http://localhost:abc', false],
+    ['http://localhost:3000?x', false],
+    ['https://evil.com#.example.com', false],
+    ['https://user@app.example.com', false],
+    ['https://example.com', false],
+  ];
+  for (const [origin, allowed] of origins) {
+    test(`${origin}: ${allowed ? 'echoed' : 'no CORS headers'} on the preflight and on the actual request`, async () => {
+      const pre = await preflight('/patterns/x', origin, 'GET');
+      assert.equal(pre.status, 204);
+      const actual = await send('GET', `${gw.url}/patterns/x`, { origin });
+      assert.equal(actual.status, 200);
+      for (const r of [pre, actual]) {
+        assert.deepEqual(corsHeadersOf(r), allowed ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', ...(r === pre ? { 'access-control-allow-methods': 'GET' } : {}) } : {});
+        assert.equal(r.headers['vary'], 'Origin');
+      }
+    });
+  }
+
+  test('an allowOrigins entry with "*" elsewhere is a config error naming the entry', () => {
+    assert.throws(
+      () => parseConfig({ apis: [{ name: 'x', protocol: 'http', stage: '$default', cors: { allowOrigins: [APP, 'https://app-*.example.com'] }, routes: { 'GET /': { integration: { type: 'mock' } } } }] }),
+      (err: unknown) => err instanceof ConfigError && err.issues.some((i) => i.path === 'apis[0].cors.allowOrigins[1]' && /app-\*/.test(i.message)),
+    );
+  });
+});
 
 describe('preflight matrix (answered by the gateway)', () => {
   test('allowed origin, listed method and headers: 204, origin echoed, credentials, lists, max-age, Vary', async () => {

@@ -98,6 +98,36 @@ describe('CDI gatekeeping', () => {
   });
 });
 
+describe('password reset tokens', () => {
+  let t: TestCore;
+  let cdi: ReturnType<typeof cdiClient>;
+  before(async () => {
+    t = await startTestCore('sqlite');
+    cdi = cdiClient(t.core.url);
+  });
+  after(() => t.dispose());
+
+  it('a token is issued only for the user\'s own email (trimmed, any case); another email or a missing one is refused', async () => {
+    const alice = (await cdi.post('/public/recipe/signup', { email: 'alice@example.com', password: 'pw-alice-1' })).json.user.id as string;
+    await cdi.post('/public/recipe/signup', { email: 'bob@example.com', password: 'pw-bob-1' });
+    for (const email of ['attacker@evil.com', 'bob@example.com']) {
+      const refused = await cdi.post('/public/recipe/user/password/reset/token', { userId: alice, email });
+      assert.deepEqual([refused.status, refused.json], [200, { status: 'UNKNOWN_USER_ID_ERROR' }], email);
+    }
+    const missing = await cdi.post('/public/recipe/user/password/reset/token', { userId: alice });
+    assert.deepEqual([missing.status, missing.text], [400, "Field name 'email' is invalid in JSON input"]);
+    const unknown = await cdi.post('/public/recipe/user/password/reset/token', { userId: 'no-such-user', email: 'alice@example.com' });
+    assert.deepEqual(unknown.json, { status: 'UNKNOWN_USER_ID_ERROR' });
+
+    const issued = await cdi.post('/public/recipe/user/password/reset/token', { userId: alice, email: ' Alice@Example.COM ' });
+    assert.equal(issued.json.status, 'OK');
+    const consumed = await cdi.post('/public/recipe/user/password/reset/token/consume', { token: issued.json.token });
+    assert.deepEqual(consumed.json, { status: 'OK', userId: alice, email: 'alice@example.com' });
+    const again = await cdi.post('/public/recipe/user/password/reset/token/consume', { token: issued.json.token });
+    assert.deepEqual(again.json, { status: 'RESET_PASSWORD_INVALID_TOKEN_ERROR' });
+  });
+});
+
 describe('session semantics with an injected clock', () => {
   const clock = manualClock(Date.UTC(2030, 0, 1));
   let t: TestCore;

@@ -86,17 +86,27 @@ export const emailPasswordRoutes: Route[] = [
     scope: 'tenant',
     async handle(req) {
       const userId = requireString(req.body, 'userId');
-      const email = optionalString(req.body, 'email');
+      // CDI >= 4.0 requires `email` (the Java core: 400 "Field name 'email' is invalid in JSON input").
+      const email = normaliseEmail(requireString(req.body, 'email'));
       const { store, clock, config } = req.runtime;
       const user = await store.getUser(req.appId, userId);
-      if (user === undefined) return outcome('UNKNOWN_USER_ID_ERROR');
+      // DIVERGENCE: the Java core (EmailPassword.generatePasswordResetToken, CDI >= 4.0) stores whatever
+      // email the caller names, because with account linking a token may create a new email/password
+      // login method for a primary user. Users here are never linked: each has exactly one
+      // email/password login method, so a token for another email has no legitimate use. Mailed to that
+      // address it would reset this user's password (supertokens-node's passwordResetPOST does not
+      // compare the emails for a user that is not primary) and mark the foreign email verified for
+      // this user. We answer it
+      // as the Java core answers a user without an email/password login method (its pre-4.0 path):
+      // UNKNOWN_USER_ID_ERROR.
+      if (user === undefined || user.email !== email) return outcome('UNKNOWN_USER_ID_ERROR');
       const token = newOpaqueToken();
       await store.insertPasswordResetToken(
         req.appId,
         req.tenantId,
         sha256Hex(token),
         user.userId,
-        email === undefined ? user.email : normaliseEmail(email),
+        user.email,
         clock.nowMs() + config.passwordResetTokenLifetimeSeconds * 1000,
       );
       return ok({ token });

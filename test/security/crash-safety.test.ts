@@ -128,7 +128,9 @@ function runLoad(url: string, workers: number): { stop(): Promise<void>; ledger:
 async function crashAndCheck(configFile: string, t: { diagnostic(msg: string): void }): Promise<void> {
   const first = await startCoreProcess(configFile);
   const load = runLoad(first.url, 12);
-  await new Promise((r) => setTimeout(r, 1200));
+  // Kill once the load has made real progress (not after a fixed time: a loaded machine is slower).
+  const deadline = Date.now() + 30_000;
+  while (load.counts() <= 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const beforeKill = load.counts();
   first.child.kill('SIGKILL');
   await first.exited;

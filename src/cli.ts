@@ -13,9 +13,10 @@
 import { existsSync, readFileSync, watch } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
+import { IncompleteConfigError } from './core/config.ts';
 import { ConfigError } from './core/errors.ts';
-import { startGateway, type RunningGateway } from './gateway.ts';
-import { ConfigFileError, loadConfigFile } from './io/config-file.ts';
+import { startGateway, validateGateway, type RunningGateway } from './gateway.ts';
+import { ConfigFileError, loadConfigFile, type LoadedConfig } from './io/config-file.ts';
 import { answerAdminQueries, CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, reportStartupFailure, resolveWorkers, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
 import { createLogger, type Logger } from './io/logger.ts';
 import { createMetrics } from './io/metrics.ts';
@@ -65,6 +66,23 @@ function reportConfigProblem(err: unknown): number | null {
   return null;
 }
 
+/**
+ * Reads the file and runs the whole compile dry (handlers, authorizers, mappings, templates,
+ * access-log files): every problem `start` would meet, in one `ConfigError`, with one path style.
+ * `validate` and `start` both begin here, so they report a bad config identically.
+ */
+async function loadCheckedConfig(file: string): Promise<LoadedConfig> {
+  try {
+    const loaded = await loadConfigFile(file);
+    await validateGateway(loaded.config, loaded.baseDir);
+    return loaded;
+  } catch (err) {
+    // Schema problems: the parts that parsed are compiled too, and all problems come back at once.
+    if (err instanceof IncompleteConfigError) await validateGateway(err.parsed, dirname(resolvePath(file)), err.issues);
+    throw err;
+  }
+}
+
 async function validate(args: string[]): Promise<number> {
   const file = args[0];
   if (!file || args.length > 1) {
@@ -72,7 +90,7 @@ async function validate(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    const { config } = await loadConfigFile(file);
+    const { config } = await loadCheckedConfig(file);
     const routes = config.apis.reduce((n, a) => n + Object.keys(a.routes).length, 0);
     process.stdout.write(`${file}: valid (${config.apis.length} API${config.apis.length === 1 ? '' : 's'}, ${routes} route${routes === 1 ? '' : 's'}${config.core ? ', core' : ''})\n`);
     return 0;
@@ -106,7 +124,8 @@ async function start(args: string[]): Promise<number> {
   }
   let loaded;
   try {
-    loaded = await loadConfigFile(file);
+    // Every problem, found before anything starts, forks or listens: the same check as `validate`.
+    loaded = await loadCheckedConfig(file);
   } catch (err) {
     const code = reportConfigProblem(err);
     if (code !== null) return code;

@@ -22,9 +22,8 @@ import { compileRestHeaderMapping } from './core/mapping.ts';
 import { compileRoutes } from './core/routes.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Integration } from './integrations/integration.ts';
-import { createHttpIntegration, createUpstreamAgent } from './integrations/http.ts';
-import { createLambdaIntegration } from './integrations/lambda.ts';
-import { createMockIntegration } from './integrations/mock.ts';
+import { createUpstreamAgent } from './integrations/http.ts';
+import { createIntegration } from './integrations/index.ts';
 import { createAccessLog, type AccessLog } from './io/access-log.ts';
 import { createLambdaRuntime, type LambdaRuntime } from './io/lambda-runtime.ts';
 import { createLogger, type Logger } from './io/logger.ts';
@@ -46,6 +45,23 @@ export interface GatewayDeps {
   baseDir: string;
   /** Access-log drops; plug-ins may report through it (`AuthorizerMetrics`, `KeyMetrics`). */
   metrics?: Metrics;
+  /** `portcullis validate`: compile everything, but open no file for writing (access logs are only checked). */
+  dryRun?: boolean;
+  /**
+   * Paths that already have problems (from `parseConfig`): the plug-ins under them are not built, so a
+   * bad identity source is reported once, by the schema, not again by the plug-in that cannot use it.
+   */
+  knownIssuePaths?: readonly string[];
+}
+
+function hasKnownIssue(prefix: string, deps: GatewayDeps): boolean {
+  return deps.knownIssuePaths?.some((p) => p === prefix || p.startsWith(prefix + '.') || p.startsWith(prefix + '[')) ?? false;
+}
+
+/** A plug-in's problems, with paths relative to the plug-in, under the plug-in's own path. */
+function issuesUnder(prefix: string, err: unknown): ConfigIssue[] {
+  if (err instanceof ConfigError) return err.issues.map((i) => ({ path: i.path ? `${prefix}${i.path.startsWith('[') ? '' : '.'}${i.path}` : prefix, message: i.message }));
+  return [{ path: prefix, message: (err as Error).message }];
 }
 
 /** 10 lowercase characters derived from the API name (AWS ids look like `lsw1ro4ipb`). */
@@ -66,19 +82,21 @@ export function compileGateway(config: Readonly<GatewayConfig>, deps: GatewayDep
     // `metrics` rides along for plug-ins that report cache lookups / JWKS fetches (io/metrics.ts).
     const authorizerDeps = { clock: deps.clock, lambdaRuntime: deps.lambdaRuntime, logger: deps.logger, baseDir: deps.baseDir, gateway: config, metrics: deps.metrics };
     for (const [id, auth] of Object.entries(api.authorizers)) {
+      if (hasKnownIssue(at('authorizers', id), deps)) continue;
       try {
         authorizers.set(id, createAuthorizer(id, auth, api, authorizerDeps));
       } catch (err) {
-        issues.push({ path: at('authorizers', id), message: (err as Error).message });
+        issues.push(...issuesUnder(at('authorizers', id), err));
       }
     }
     const routes: Array<{ routeKey: string; value: CompiledRoute }> = [];
     for (const [routeKey, route] of Object.entries(api.routes)) {
       let integration: Integration;
+      if (hasKnownIssue(at('routes', routeKey), deps)) continue;
       try {
-        integration = createIntegration(route, api, deps);
+        integration = createIntegration(route.integration, api, deps);
       } catch (err) {
-        issues.push({ path: at('routes', routeKey, 'integration'), message: (err as Error).message });
+        issues.push(...issuesUnder(at('routes', routeKey, 'integration'), err));
         continue;
       }
       let methodResponseHeaders: CompiledRoute['methodResponseHeaders'] = null;
@@ -99,16 +117,17 @@ export function compileGateway(config: Readonly<GatewayConfig>, deps: GatewayDep
       });
     }
     let gatewayResponses: CompiledGatewayResponses | null = null;
-    if (api.protocol === 'rest') {
+    if (api.protocol === 'rest' && !hasKnownIssue(at('gatewayResponses'), deps)) {
       const gr = compileGatewayResponses(api);
       gatewayResponses = gr.compiled;
       for (const i of gr.issues) issues.push({ path: at('gatewayResponses', ...i.path), message: i.message });
     }
     let accessLog: AccessLog | null = null;
-    if (api.accessLogSettings) {
+    if (api.accessLogSettings && !hasKnownIssue(at('accessLogSettings'), deps)) {
       const created = createAccessLog(api.accessLogSettings, deps.baseDir, {
         onDrop: (n) => deps.metrics?.accessLogDropped(n),
         onError: (message) => deps.logger.error(message, { api: api.name }),
+        dryRun: deps.dryRun ?? false,
       });
       if (created.ok) accessLog = created.value;
       else issues.push({ path: at('accessLogSettings', 'format'), message: created.error });
@@ -144,15 +163,31 @@ export function compileGateway(config: Readonly<GatewayConfig>, deps: GatewayDep
   return { config, byStage, defaultStage, apis, accountId: config.aws.accountId, region: config.aws.region, unmatchedPathFlavour };
 }
 
-function createIntegration(route: Readonly<RouteConfig>, api: Readonly<ApiConfig>, deps: GatewayDeps): Integration {
-  const cfg = route.integration;
-  switch (cfg.type) {
-    case 'http':
-      return createHttpIntegration(cfg, api, { dispatcher: deps.dispatcher });
-    case 'lambda':
-      return createLambdaIntegration(cfg, api, { lambdaRuntime: deps.lambdaRuntime, baseDir: deps.baseDir });
-    case 'mock':
-      return createMockIntegration(cfg);
+/**
+ * Everything `startGateway()` would check before it listens, without starting anything: the same
+ * compile as `start`, with no listener, no Lambda worker, no upstream connection and no file opened
+ * for writing (`portcullis validate`; the cluster primary before it forks).
+ * `known` is what `parseConfig()` already found (an `IncompleteConfigError`): the parts of the config
+ * that parsed are compiled too, and every problem comes back in one `ConfigError`.
+ * @throws ConfigError with every problem, paths as in `parseConfig()`'s.
+ */
+export async function validateGateway(config: Readonly<GatewayConfig>, baseDir: string, known: readonly ConfigIssue[] = []): Promise<void> {
+  const lambdaRuntime = createLambdaRuntime({ region: config.aws.region, accountId: config.aws.accountId });
+  const dispatcher = createUpstreamAgent();
+  try {
+    let compiled: CompiledGateway;
+    try {
+      compiled = compileGateway(config, { clock: systemClock, logger: createLogger({ level: 'error' }), lambdaRuntime, dispatcher, baseDir: resolve(baseDir), dryRun: true, knownIssuePaths: known.map((i) => i.path) });
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ConfigError([...known, ...err.issues]);
+      throw err;
+    }
+    await Promise.all(compiled.apis.flatMap((a) => [...a.authorizers.values()].map((z) => z.close?.().catch(() => undefined))));
+    await Promise.all(compiled.apis.map((a) => a.accessLog?.close()));
+    if (known.length) throw new ConfigError(known);
+  } finally {
+    await lambdaRuntime.close();
+    await dispatcher.close();
   }
 }
 

@@ -104,7 +104,8 @@ export function createLambdaAuthorizer(
   api: Readonly<ApiConfig>,
   deps: AuthorizerDeps,
 ): LambdaAuthorizer {
-  const at = (...rest: string[]) => [`apis[${JSON.stringify(api.name)}].authorizers.${id}`, ...rest].join('.');
+  // Issue paths are relative to this authorizer's config; the compiler prefixes `apis[i].authorizers.ID`.
+  const at = (...rest: string[]) => rest.join('.');
   if (config.authorizerType === 'JWT') throw new ConfigError([{ path: at('authorizerType'), message: 'a JWT authorizer cannot be built as a Lambda authorizer' }]);
   const cfg = config as Readonly<RequestAuthorizerConfig | TokenAuthorizerConfig>;
   const protocol = api.protocol;
@@ -133,7 +134,7 @@ export function createLambdaAuthorizer(
       issues.push({ path: at('identityValidationExpression'), message: `is not a valid regular expression: ${(err as Error).message}` });
     }
   }
-  if (!cfg.function && !cfg.authorizerUri) issues.push({ path: at(), message: 'needs a `function` (handler module) or an `authorizerUri` (HTTP endpoint)' });
+  // "a function or an authorizerUri" is a schema rule (core/config.ts); a config got here through parseConfig.
   if (cfg.function) {
     const handlerPath = isAbsolute(cfg.function.handler) ? cfg.function.handler : resolve(deps.baseDir, cfg.function.handler);
     if (!existsSync(handlerPath)) issues.push({ path: at('function', 'handler'), message: `handler module not found: ${handlerPath}` });

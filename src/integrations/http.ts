@@ -9,7 +9,7 @@
  */
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ApiConfig, HttpIntegrationConfig } from '../core/config.ts';
-import { BadRequestParametersError, IntegrationFailureError, IntegrationTimeoutError, RequestTooLargeError } from '../core/errors.ts';
+import { BadRequestParametersError, ConfigError, IntegrationFailureError, IntegrationTimeoutError, RequestTooLargeError } from '../core/errors.ts';
 import { eventParts, forwardedHeaders } from '../core/lambda-events.ts';
 import {
   applyHttpRequestMapping,
@@ -58,11 +58,11 @@ export function createHttpIntegration(cfg: Readonly<HttpIntegrationConfig>, api:
   const baseQuery = base.search.slice(1);
   const flavour = api.protocol;
   const httpMapping = flavour === 'http' && cfg.requestParameters ? compileHttpRequestMapping(cfg.requestParameters) : null;
-  if (httpMapping && !httpMapping.ok) throw new Error(httpMapping.error);
+  if (httpMapping && !httpMapping.ok) throw new ConfigError([{ path: 'requestParameters', message: httpMapping.error }]);
   const restMapping = flavour === 'rest' && cfg.requestParameters ? compileRestRequestMapping(cfg.requestParameters) : null;
-  if (restMapping && !restMapping.ok) throw new Error(restMapping.error);
+  if (restMapping && !restMapping.ok) throw new ConfigError([{ path: 'requestParameters', message: restMapping.error }]);
   const responseMappings = cfg.responseParameters ? compileHttpResponseMappings(cfg.responseParameters) : null;
-  if (responseMappings && !responseMappings.ok) throw new Error(responseMappings.error);
+  if (responseMappings && !responseMappings.ok) throw new ConfigError([{ path: 'responseParameters', message: responseMappings.error }]);
   const needsParts = Boolean(restMapping || httpMapping);
   const pathHasParams = /\{[^}]+\}/.test(pathTemplate);
 

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ApiConfig, LambdaIntegrationConfig } from '../core/config.ts';
-import { IntegrationFailureError, IntegrationTimeoutError } from '../core/errors.ts';
+import { ConfigError, IntegrationFailureError, IntegrationTimeoutError } from '../core/errors.ts';
 import { buildEventV1, buildEventV2, eventParts, parseResultV1, parseResultV2 } from '../core/lambda-events.ts';
 import { applyHttpRequestMapping, compileHttpRequestMapping, compileHttpResponseMappings } from '../core/mapping.ts';
 import type { LambdaRuntime } from '../io/lambda-runtime.ts';
@@ -29,7 +29,7 @@ export const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
 export function createLambdaIntegration(cfg: Readonly<LambdaIntegrationConfig>, api: Readonly<ApiConfig>, deps: LambdaIntegrationDeps): Integration {
   const handlerPath = resolve(deps.baseDir, cfg.handler);
   // A missing module is a start-up error with its config path, not a 500 on the first request.
-  if (!existsSync(handlerPath)) throw new Error(`handler: ${cfg.handler} does not exist (resolved to ${handlerPath})`);
+  if (!existsSync(handlerPath)) throw new ConfigError([{ path: 'handler', message: `handler module not found: ${handlerPath}` }]);
   const fn = deps.lambdaRuntime.getFunction({
     handlerPath,
     exportName: cfg.exportName,
@@ -42,9 +42,9 @@ export function createLambdaIntegration(cfg: Readonly<LambdaIntegrationConfig>, 
   const flavour = api.protocol;
   const version = flavour === 'rest' ? '1.0' : (cfg.payloadFormatVersion ?? '2.0');
   const requestMapping = cfg.requestParameters && flavour === 'http' ? compileHttpRequestMapping(cfg.requestParameters) : null;
-  if (requestMapping && !requestMapping.ok) throw new Error(requestMapping.error);
+  if (requestMapping && !requestMapping.ok) throw new ConfigError([{ path: 'requestParameters', message: requestMapping.error }]);
   const responseMappings = cfg.responseParameters ? compileHttpResponseMappings(cfg.responseParameters) : null;
-  if (responseMappings && !responseMappings.ok) throw new Error(responseMappings.error);
+  if (responseMappings && !responseMappings.ok) throw new ConfigError([{ path: 'responseParameters', message: responseMappings.error }]);
 
   return {
     type: 'lambda',

@@ -14,8 +14,8 @@
  *
  * Must not: throw from `write()`, reorder lines, split a line across writes.
  */
-import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, closeSync, constants, createWriteStream, existsSync, openSync, statSync, type WriteStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ACCESS_LOG_PRESETS, type AccessLogConfig } from '../core/config.ts';
 import { compileTemplate, renderTemplate } from '../core/context.ts';
 import type { RequestContext } from '../core/model.ts';
@@ -35,6 +35,8 @@ export interface AccessLogOptions {
   onError?: (message: string) => void;
   /** Default is 8388608 (8 MiB). */
   maxBufferedBytes?: number;
+  /** `portcullis validate`: check that the file could be opened for appending, but open nothing. */
+  dryRun?: boolean;
 }
 
 /** Default bound of lines waiting for a slow destination. */
@@ -53,7 +55,10 @@ export function createAccessLog(
   const dest = settings.destination;
   const path = dest === 'stdout' || dest === 'stderr' ? null : resolve(baseDir, dest);
   let file: WriteStream | null = null;
-  if (path) {
+  if (path && options.dryRun) {
+    const problem = appendProblem(path);
+    if (problem) return { ok: false, error: `cannot open access log file ${path}: ${problem}` };
+  } else if (path) {
     try {
       file = openFile(path, options);
     } catch (err) {
@@ -96,6 +101,19 @@ export function createAccessLog(
       },
     },
   };
+}
+
+/** Why `path` could not be opened for appending (without creating it), or `null`. */
+function appendProblem(path: string): string | null {
+  try {
+    if (existsSync(path)) {
+      if (statSync(path).isDirectory()) return 'EISDIR';
+      accessSync(path, constants.W_OK);
+    } else accessSync(dirname(path), constants.W_OK);
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  }
 }
 
 /** Opens synchronously so a bad path is reported at config time, not as a crash later. */

@@ -61,5 +61,5 @@ test('a handler module that does not exist is reported once and exits 2, with se
   const err = child.stderr();
   assert.equal(code, 2, err);
   assert.equal(err.match(/^portcullis: /gm)?.length, 1, err);
-  assert.match(err, /apis\[0\]\.routes\["GET \/x"\]\.integration: handler: missing\.handler does not exist/);
+  assert.match(err, /apis\[0\]\.routes\["GET \/x"\]\.integration\.handler: handler module not found: .*missing\.handler/);
 });

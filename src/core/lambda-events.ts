@@ -161,20 +161,58 @@ export function decodeQueryComponent(s: string): string {
   }
 }
 
+/**
+ * HTTP APIs: the media types delivered as text. AWS's docs say only "if the content type of the request
+ * is binary, the body is base64-encoded" (http-api-develop-integrations-lambda); the list is [INF].
+ */
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql|x-ndjson)|[^;]*\+(json|xml))/i;
 
-/** Body as the event carries it: text when textual, else base64 (`isBase64Encoded: true`). */
-export function encodeEventBody(body: Buffer, contentType: string | undefined): { body: string; isBase64Encoded: boolean } {
-  const isText = contentType ? TEXT_TYPES.test(contentType.trim()) : isValidUtf8(body);
-  return isText ? { body: body.toString('utf8'), isBase64Encoded: false } : { body: body.toString('base64'), isBase64Encoded: true };
+/** The request body as an event carries it: `body` plus `isBase64Encoded`. */
+export interface EventBody {
+  body: string;
+  isBase64Encoded: boolean;
 }
 
-function isValidUtf8(buf: Buffer): boolean {
+/**
+ * Body as the event carries it. Text only when the API's rule says text **and** the bytes survive it:
+ * a body with a `Content-Encoding` (compressed bytes) or one that is not valid UTF-8 is always base64
+ * (`isBase64Encoded: true`), so a handler can always get the exact bytes back. Rules by API:
+ *   - HTTP APIs (payload 2.0 and 1.0): text for the `TEXT_TYPES` media types, or no content type;
+ *   - REST APIs (`binaryMediaTypes` given): base64 when the content type matches one of them (AWS's
+ *     api-gateway-payload-encodings), else text. [INF: AWS would hand a non-UTF-8 body over as a
+ *     lossy string; we never do.]
+ */
+export function encodeEventBody(body: Buffer, headers: Readonly<Record<string, string>>, binaryMediaTypes?: readonly string[]): EventBody {
+  const contentType = headers['content-type']?.trim();
+  const encoding = headers['content-encoding']?.trim();
+  const wantsText = binaryMediaTypes ? !matchesBinaryMediaType(contentType, binaryMediaTypes) : contentType ? TEXT_TYPES.test(contentType) : true;
+  const text = wantsText && !encoding ? losslessUtf8(body) : null;
+  return text !== null ? { body: text, isBase64Encoded: false } : { body: body.toString('base64'), isBase64Encoded: true };
+}
+
+/** `image/png` matches `image/png`, `image/*` and `*\/*` (parameters and case ignored). */
+export function matchesBinaryMediaType(contentType: string | undefined, binaryMediaTypes: readonly string[]): boolean {
+  if (binaryMediaTypes.length === 0) return false;
+  const essence = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const slash = essence.indexOf('/');
+  if (slash <= 0) return binaryMediaTypes.includes('*/*');
+  const type = essence.slice(0, slash);
+  for (const pattern of binaryMediaTypes) {
+    const p = pattern.toLowerCase();
+    if (p === '*/*' || p === essence || p === `${type}/*`) return true;
+  }
+  return false;
+}
+
+/** One fatal decode doubles as the validity check; the BOM is kept (a dropped BOM is a lost byte). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as a string when its UTF-8 decoding is exact, else `null`. */
+function losslessUtf8(buf: Buffer): string | null {
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(buf);
-    return true;
+    return strictUtf8.decode(buf);
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -203,6 +241,8 @@ export interface EventInput {
   ctx: RequestContext;
   parts: EventParts;
   body: Buffer | null;
+  /** REST APIs: the API's `binaryMediaTypes` (payload 1.0 on HTTP APIs ignores them). */
+  binaryMediaTypes?: readonly string[];
 }
 
 /** HTTP API payload format 2.0 integration event (spec §8.1). */
@@ -242,7 +282,7 @@ export function buildEventV2({ request, ctx, parts, body }: EventInput): Record<
   });
   event.requestContext = requestContext;
   if (body && body.length) {
-    const encoded = encodeEventBody(body, request.headers['content-type']);
+    const encoded = encodeEventBody(body, request.headers);
     event.body = encoded.body;
     event.isBase64Encoded = encoded.isBase64Encoded;
   } else {
@@ -272,7 +312,7 @@ export function identityV1(ctx: RequestContext): Record<string, unknown> {
  * REST Lambda proxy event (spec §8.4), and HTTP API payload 1.0 (§8.3: the same shape plus
  * `version: "1.0"`). Empty maps are `null`; `body` is `null` when there is none.
  */
-export function buildEventV1({ request, ctx, parts, body }: EventInput, flavour: 'rest' | 'http'): Record<string, unknown> {
+export function buildEventV1({ request, ctx, parts, body, binaryMediaTypes }: EventInput, flavour: 'rest' | 'http'): Record<string, unknown> {
   const nonEmpty = <T extends object>(o: T): T | null => (Object.keys(o).length ? o : null);
   const stagePath = request.rawPath;
   const event: Record<string, unknown> = {};
@@ -311,7 +351,7 @@ export function buildEventV1({ request, ctx, parts, body }: EventInput, flavour:
   if (authorizer !== undefined) requestContext.authorizer = authorizer;
   event.requestContext = requestContext;
   if (body && body.length) {
-    const encoded = encodeEventBody(body, request.headers['content-type']);
+    const encoded = encodeEventBody(body, request.headers, flavour === 'rest' ? (binaryMediaTypes ?? []) : undefined);
     event.body = encoded.body;
     event.isBase64Encoded = encoded.isBase64Encoded;
   } else {

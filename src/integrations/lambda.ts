@@ -57,7 +57,7 @@ export function createLambdaIntegration(cfg: Readonly<LambdaIntegrationConfig>, 
         parts.headersV2 = mapped.headers;
         parts.queryV2 = Object.fromEntries(mapped.query);
       }
-      const event = version === '2.0' ? buildEventV2({ request, ctx, parts, body }) : buildEventV1({ request, ctx, parts, body }, flavour);
+      const event = version === '2.0' ? buildEventV2({ request, ctx, parts, body }) : buildEventV1({ request, ctx, parts, body, binaryMediaTypes: api.binaryMediaTypes }, flavour);
       const result = await fn.invoke(event, randomUUID());
       ctx.integrationLatencyMs = result.durationMs;
       const errors = INTEGRATION_ERRORS;

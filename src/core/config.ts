@@ -291,6 +291,13 @@ export const configSchema = z.strictObject({
       headersTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
       /** Slow clients: whole-request deadline (headers + body). Default is 60000. */
       requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
+      /**
+       * Request-body bytes buffered at once across all requests of one gateway process (Lambda
+       * integrations buffer bodies; HTTP integrations stream them and do not count). A body that does
+       * not fit gets 503 with `Retry-After`; one larger than this on its own gets 413. Default is
+       * 268435456 (256 MiB).
+       */
+      maxBufferedBodyBytes: z.number().int().min(1024 * 1024).max(64 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
       /** Re-read the config file when it changes (like SIGHUP). Default is false. */
       watchConfig: z.boolean().default(false),
     })

@@ -216,6 +216,36 @@ function losslessUtf8(buf: Buffer): string | null {
   }
 }
 
+/**
+ * Lambda's limit on a synchronous invocation's request payload: 6 MB (Lambda quotas, "Invocation
+ * payload (request and response)"), which Invoke enforces as "Request must be smaller than 6291456
+ * bytes". The payload is the whole event, so headers, and base64's 4/3, count too.
+ */
+export const LAMBDA_REQUEST_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+
+/**
+ * The event's size as an Invoke payload (its UTF-8 JSON), without serialising a large body: the rest
+ * of the event is small, the body's JSON length is counted from its characters.
+ */
+export function invocationPayloadBytes(event: Readonly<Record<string, unknown>>): number {
+  const body = event.body;
+  if (typeof body !== 'string' || body.length === 0) return Buffer.byteLength(JSON.stringify(event));
+  // `"body":""` stands in for the body, whose quoted, escaped length replaces its two quotes.
+  return Buffer.byteLength(JSON.stringify({ ...event, body: '' })) - 2 + jsonStringBytes(body, event.isBase64Encoded === true);
+}
+
+/** UTF-8 bytes of `JSON.stringify(s)`: quotes, `\"` `\\` and control-character escapes included. */
+function jsonStringBytes(s: string, isBase64: boolean): number {
+  let bytes = Buffer.byteLength(s, 'utf8') + 2;
+  if (isBase64) return bytes; // base64 needs no escapes
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) bytes += 1;
+    else if (c < 0x20) bytes += c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 1 : 5;
+  }
+  return bytes;
+}
+
 /** Authorizer data as a 2.0 integration event carries it. */
 export function authorizerForV2(ctx: RequestContext): unknown {
   const a = ctx.authorizer;

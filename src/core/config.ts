@@ -295,9 +295,10 @@ export const configSchema = z.strictObject({
        * Request-body bytes buffered at once across all requests of one gateway process (Lambda
        * integrations buffer bodies; HTTP integrations stream them and do not count). A body that does
        * not fit gets 503 with `Retry-After`; one larger than this on its own gets 413. Default is
-       * 268435456 (256 MiB).
+       * 134217728 (128 MiB): a buffered byte costs about 3 bytes of RSS (docs/BENCHMARKS.md, slow
+       * uploads), so bodies stay under ~400 MB per process.
        */
-      maxBufferedBodyBytes: z.number().int().min(1024 * 1024).max(64 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+      maxBufferedBodyBytes: z.number().int().min(1024 * 1024).max(64 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
       /** Re-read the config file when it changes (like SIGHUP). Default is false. */
       watchConfig: z.boolean().default(false),
     })

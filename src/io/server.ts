@@ -287,7 +287,11 @@ export class BodyBudget {
 class IncomingBody implements RequestBody {
   readonly declaredLength: number | null;
   readonly isEmpty: boolean;
-  #buffered: Promise<Buffer> | null = null;
+  /**
+   * `read()` hands the bytes over and keeps no reference: once the caller has made what it needs
+   * (a Lambda event), the raw copy can be collected while the invocation runs.
+   */
+  #read = false;
   /** Bytes this body holds of the budget: its declared length up front, or each chunk as it arrives. */
   #held = 0;
   constructor(
@@ -306,14 +310,16 @@ class IncomingBody implements RequestBody {
   }
 
   read(maxBytes: number): Promise<Buffer> {
-    if (this.#buffered) return this.#buffered;
-    if (this.isEmpty) return (this.#buffered = Promise.resolve(Buffer.alloc(0)));
-    if (this.declaredLength !== null && this.declaredLength > maxBytes) return (this.#buffered = Promise.reject(new RequestTooLargeError()));
+    if (this.#read) return Promise.reject(new Error('the request body was already read'));
+    this.#read = true;
+    if (this.isEmpty) return Promise.resolve(Buffer.alloc(0));
+    if (this.declaredLength !== null && this.declaredLength > maxBytes) return Promise.reject(new RequestTooLargeError());
     const refusal = this.declaredLength === null ? null : this.#take(this.declaredLength);
-    if (refusal) return (this.#buffered = Promise.reject(refusal));
+    if (refusal) return Promise.reject(refusal);
     const req = this.req;
-    const counted = this.declaredLength === null;
-    return (this.#buffered = new Promise((resolveBody, reject) => {
+    // A declared length is filled in place: no list of chunks and no second copy to join them.
+    const whole = this.declaredLength === null ? null : Buffer.allocUnsafe(this.declaredLength);
+    return new Promise((resolveBody, reject) => {
       let chunks: Buffer[] = [];
       let size = 0;
       const refuse = (err: Error) => {
@@ -324,17 +330,23 @@ class IncomingBody implements RequestBody {
         reject(err);
       };
       req.on('data', (chunk: Buffer) => {
+        if (whole) {
+          // node:http never passes more than the declared length.
+          chunk.copy(whole, size);
+          size += chunk.length;
+          return;
+        }
         size += chunk.length;
         if (size > maxBytes) return refuse(new RequestTooLargeError({ detail: `body exceeds ${maxBytes} bytes` }));
         // A chunked body takes its bytes as they arrive; a declared one took them all up front.
-        const full = counted ? this.#take(chunk.length, size) : null;
+        const full = this.#take(chunk.length, size);
         if (full) return refuse(full);
         chunks.push(chunk);
       });
-      req.once('end', () => resolveBody(Buffer.concat(chunks, size)));
+      req.once('end', () => resolveBody(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size)));
       req.once('error', reject);
       req.once('aborted', () => reject(new Error('client aborted the request')));
-    }));
+    });
   }
 
   /**

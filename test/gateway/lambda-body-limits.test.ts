@@ -112,6 +112,24 @@ test('with server.maxBufferedBodyBytes 1 MiB, a second large body gets 503 + Ret
   assert.equal(bufferedBytes(gw), 0);
 });
 
+test('a client that goes away mid-body gives its buffered bytes back', async (t) => {
+  const gw = await startGateway({
+    server: { maxBufferedBodyBytes: 1024 * 1024 },
+    apis: [{ name: 'h', protocol: 'http', stage: '$default', routes: { 'POST /size': { integration: { type: 'lambda', handler: './size.mjs' } } } }],
+  }, { baseDir: dir, t });
+  const large = 700 * 1024;
+  const framings: Array<Record<string, string>> = [{ 'content-length': String(large) }, { 'transfer-encoding': 'chunked' }];
+  for (const headers of framings) {
+    const upload = heldUpload(`${gw.url}/size`, { 'content-type': 'application/octet-stream', ...headers }, Buffer.alloc(64 * 1024, 1), Buffer.alloc(0));
+    upload.finish().catch(() => undefined); // never completes: the client leaves first
+    await eventually(() => bufferedBytes(gw) > 0, 10_000, 'the body counted');
+    upload.req.destroy();
+    await eventually(() => bufferedBytes(gw) === 0, 10_000, 'the bytes given back');
+  }
+  const after = await send('POST', `${gw.url}/size`, { 'content-type': 'text/plain' }, 'x'.repeat(large));
+  assert.equal(after.status, 200);
+});
+
 test('server.maxBufferedBodyBytes is validated', async () => {
   await assert.rejects(startGateway({ server: { maxBufferedBodyBytes: 1000 } }), /server\.maxBufferedBodyBytes/);
 });

@@ -263,7 +263,7 @@ function toGatewayRequest(req: IncomingMessage, requestId: string, now: number, 
  * not fit is refused with 503 + `Retry-After`, never waited for: waiting would hold its socket and
  * its client's bytes anyway.
  */
-export class BodyBudget {
+class BodyBudget {
   #used = 0;
   constructor(readonly limit: number) {}
 

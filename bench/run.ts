@@ -28,7 +28,7 @@ const WORK = join(ROOT, '.bench-work');
 
 const { values: opt } = parseArgs({
   options: {
-    scenario: { type: 'string', default: '1,2,3,4,5,6' },
+    scenario: { type: 'string', default: '1,2,3,4,5,6,7' },
     cases: { type: 'string' },
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '10' },
@@ -182,6 +182,8 @@ async function main(): Promise<number> {
     // The core helper's bench (SQLite and PostgreSQL over loopback HTTP, as the SDK calls it); it prints a table.
     if (scenarios.includes(5)) micro.core = runMicro('core', ['bench/core.bench.ts', '--seconds', String(Math.min(duration, 5))]);
     if (scenarios.includes(6)) micro.routes = runMicro('routes', ['bench/routes.bench.ts', '--json']);
+    // Slow uploads: 100 concurrent 9 MiB bodies at 3 MiB/s each to a Lambda route; peak RSS and a health route's latency.
+    if (scenarios.includes(7)) micro.slowUpload = runMicro('slow-upload', ['bench/slow-upload.ts', '--json', ...(opt['portcullis-root'] ? ['--portcullis-root', resolve(opt['portcullis-root'])] : [])]);
   }
 
   // Report
@@ -196,10 +198,13 @@ async function main(): Promise<number> {
     }
     if (micro.core) out(`\n## Scenario 5: the core (sessions per second)\n\n${(micro.core as { table?: string }).table ?? JSON.stringify(micro.core)}`);
     if (micro.routes) out(`\n## Scenario 6: route matching\n\n${(micro.routes as { table?: string }).table ?? JSON.stringify(micro.routes)}`);
+    if (micro.slowUpload) out(`\n## Scenario 7: slow uploads to a Lambda route\n\n${(micro.slowUpload as { table?: string }).table ?? JSON.stringify(micro.slowUpload)}`);
   }
   const targets = opt['check-only'] ? [] : evaluateTargets(samples, summary);
   const routeTarget = (micro.routes as { target?: { target: string; measured: string; pass: boolean } } | undefined)?.target;
   if (routeTarget) targets.push(routeTarget);
+  const slowUploadTarget = (micro.slowUpload as { target?: { target: string; measured: string; pass: boolean } } | undefined)?.target;
+  if (slowUploadTarget) targets.push(slowUploadTarget);
   if (targets.length) out(`\n## Targets (issue 9)\n\n${targetTable(targets)}`);
 
   const resultsDir = join(ROOT, 'bench/results');

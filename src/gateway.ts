@@ -307,8 +307,9 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
     logger,
     headersTimeoutMs: config.server.headersTimeoutMs,
     requestTimeoutMs: config.server.requestTimeoutMs,
+    maxBufferedBodyBytes: config.server.maxBufferedBodyBytes,
   });
-  metrics.addCollector(() => collectGatewayGauges(generations.current().gateway, server.inFlight, generations.number, generations.retiring));
+  metrics.addCollector(() => collectGatewayGauges(generations.current().gateway, server.inFlight, server.bufferedBodyBytes, generations.number, generations.retiring));
   const host = options.host ?? config.server.host;
   let admin: AdminServer | null = null;
   let adminUrl: string | null = null;
@@ -384,7 +385,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
 /** Settings bound when the listeners opened; a reload cannot change them. */
 function listenerChanges(running: Readonly<GatewayConfig>, next: Readonly<GatewayConfig>): string[] {
   const out: string[] = [];
-  for (const key of ['host', 'port', 'workers', 'headersTimeoutMs', 'requestTimeoutMs'] as const) {
+  for (const key of ['host', 'port', 'workers', 'headersTimeoutMs', 'requestTimeoutMs', 'maxBufferedBodyBytes'] as const) {
     if (running.server[key] !== next.server[key]) out.push(`server.${key}`);
   }
   if (JSON.stringify(running.admin ?? null) !== JSON.stringify(next.admin ?? null)) out.push('admin');
@@ -417,7 +418,7 @@ function decisionOutcome(ctx: RequestContext): AuthorizerDecisionOutcome {
 interface CacheStatsView { hits: number; misses: number; entries: number }
 interface KeysView { ready: boolean; keyCount: number; fetchedAt: number | null }
 
-function collectGatewayGauges(gateway: CompiledGateway, inFlight: number, generation: number, retiring: number): CollectedFamily[] {
+function collectGatewayGauges(gateway: CompiledGateway, inFlight: number, bufferedBodyBytes: number, generation: number, retiring: number): CollectedFamily[] {
   const ready: CollectedFamily = { name: 'portcullis_authorizer_ready', help: 'Authorizer status() ready (1) or not (0).', type: 'gauge', samples: [] };
   const lookups: CollectedFamily = { name: 'portcullis_authorizer_cache_lookups_total', help: 'Lookups in an authorizer plug-in cache, by result (hit, miss); resets on reload.', type: 'counter', samples: [] };
   const entries: CollectedFamily = { name: 'portcullis_authorizer_cache_entries', help: 'Entries in an authorizer plug-in cache.', type: 'gauge', samples: [] };
@@ -451,6 +452,7 @@ function collectGatewayGauges(gateway: CompiledGateway, inFlight: number, genera
   }
   return [
     { name: 'portcullis_inflight_requests', help: 'Requests being handled now.', type: 'gauge', samples: [{ labels: {}, value: inFlight }] },
+    { name: 'portcullis_buffered_body_bytes', help: 'Request-body bytes buffered now (bounded by server.maxBufferedBodyBytes).', type: 'gauge', samples: [{ labels: {}, value: bufferedBodyBytes }] },
     { name: 'portcullis_config_generation', help: 'Config generation serving new requests (1 at start, +1 per reload).', type: 'gauge', samples: [{ labels: {}, value: generation }] },
     { name: 'portcullis_config_generations_retiring', help: 'Replaced configs still finishing in-flight requests.', type: 'gauge', samples: [{ labels: {}, value: retiring }] },
     ready, lookups, entries, jwksReady, jwksKeys, jwksFetched,

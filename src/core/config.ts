@@ -264,6 +264,11 @@ export const apiSchema = z.strictObject({
   /** REST APIs only: keyed by response type (`ACCESS_DENIED`, `DEFAULT_4XX`, …). */
   gatewayResponses: z.record(z.string(), gatewayResponseSchema).default({}),
   accessLogSettings: accessLogSchema.optional(),
+  /**
+   * REST APIs only: media types whose request bodies reach a Lambda base64-encoded (AWS's
+   * `binaryMediaTypes`): `image/png`, `image/*`, `*\/*`. Default is none.
+   */
+  binaryMediaTypes: z.array(z.string().regex(/^([A-Za-z0-9!#$&^_.+-]+|\*)\/([A-Za-z0-9!#$&^_.+-]+|\*)$/, 'must be a media type such as image/png, image/* or */*')).default([]),
   /** Request body limit. Default is 10485760 (AWS's 10 MB). */
   maxBodyBytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
   /** [INF] REST `ACCESS_DENIED` body key: `message` (2022+) or `Message` (older captures). */
@@ -287,6 +292,14 @@ export const configSchema = z.strictObject({
       headersTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
       /** Slow clients: whole-request deadline (headers + body). Default is 60000. */
       requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
+      /**
+       * Request-body bytes buffered at once across all requests of one gateway process (Lambda
+       * integrations buffer bodies; HTTP integrations stream them and do not count). A body that does
+       * not fit gets 503 with `Retry-After`; one larger than this on its own gets 413. Default is
+       * 134217728 (128 MiB): a buffered byte costs about 3 bytes of RSS (docs/BENCHMARKS.md, slow
+       * uploads), so bodies stay under ~400 MB per process.
+       */
+      maxBufferedBodyBytes: z.number().int().min(1024 * 1024).max(64 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
       /** Re-read the config file when it changes (like SIGHUP). Default is false. */
       watchConfig: z.boolean().default(false),
     })
@@ -631,6 +644,9 @@ function checkSemantics(config: GatewayConfig, issues: ConfigIssue[]): void {
     }
     if (api.protocol === 'rest' && api.cors) {
       issues.push({ path: at('cors'), message: 'CORS configuration is an HTTP API feature; for REST APIs add an OPTIONS route with a mock integration and gateway response headers' });
+    }
+    if (api.protocol === 'http' && api.binaryMediaTypes.length) {
+      issues.push({ path: at('binaryMediaTypes'), message: 'binary media types are a REST API setting (HTTP APIs decide by content type)' });
     }
     if (api.protocol === 'http' && Object.keys(api.gatewayResponses).length) {
       issues.push({ path: at('gatewayResponses'), message: 'gateway responses are a REST API feature (HTTP APIs have none)' });

@@ -48,6 +48,7 @@ export type GatewayErrorCode =
   | 'ERR_GW_REQUEST_TOO_LARGE'
   | 'ERR_GW_URI_TOO_LONG'
   | 'ERR_GW_THROTTLED'
+  | 'ERR_GW_BODY_BUFFERS_FULL'
   | 'ERR_GW_INTEGRATION_FAILURE'
   | 'ERR_GW_INTEGRATION_TIMEOUT'
   | 'ERR_GW_INTERNAL';
@@ -185,6 +186,22 @@ export class ThrottledError extends GatewayError {
   }
 }
 
+/** A buffered body is held only while its request runs (a Lambda invocation): room comes back within seconds. */
+export const BODY_BUFFERS_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * 503: the request bodies buffered at once across all requests (`server.maxBufferedBodyBytes`) leave no
+ * room for this one. A load condition, not the client's fault: `Retry-After` says when to try again.
+ */
+export class BodyBuffersFullError extends GatewayError {
+  readonly code = 'ERR_GW_BODY_BUFFERS_FULL';
+  readonly responseType = 'DEFAULT_5XX';
+  readonly status = 503;
+  constructor(options?: GatewayErrorOptions) {
+    super('Service Unavailable', { ...options, headers: { 'retry-after': String(BODY_BUFFERS_RETRY_AFTER_SECONDS), ...options?.headers } });
+  }
+}
+
 /**
  * Upstream refused, reset, or the Lambda handler threw / returned garbage.
  * Status differs by flavour and integration: HTTP proxy 502/504, Lambda 500/502 (see constructor callers).
@@ -231,6 +248,7 @@ export type AnyGatewayError =
   | RequestTooLargeError
   | UriTooLongError
   | ThrottledError
+  | BodyBuffersFullError
   | IntegrationFailureError
   | IntegrationTimeoutError
   | InternalError;

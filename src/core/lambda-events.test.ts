@@ -1,6 +1,7 @@
 import { test } from '../../test/helpers/node-test.ts';
 import assert from 'node:assert/strict';
-import { parseResultV1, parseResultV2 } from './lambda-events.ts';
+import fc from 'fast-check';
+import { invocationPayloadBytes, parseResultV1, parseResultV2 } from './lambda-events.ts';
 
 // The REST proxy response validation matrix (spec §8.5, AWS-validated snapshot).
 const V1_MATRIX: Array<[string, unknown, number | 'malformed', Array<[string, string]>?, string?]> = [
@@ -62,4 +63,15 @@ test('payload 2.0 structured: cookies become Set-Cookie lines, base64 bodies are
   assert.equal(String(r.response.body), 'hi');
   assert.equal(parseResultV2({ statusCode: 'nope' }).ok, false);
   assert.equal(parseResultV2({ statusCode: 700 }).ok, false);
+});
+
+test('invocationPayloadBytes is the UTF-8 length of the event serialised as JSON, for any body', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.boolean(), fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 20 }), { maxKeys: 4 }), (body, isBase64Encoded, headers) => {
+      const event = { version: '2.0', headers, body, isBase64Encoded: isBase64Encoded && /^[A-Za-z0-9+/=]*$/.test(body) };
+      assert.equal(invocationPayloadBytes(event), Buffer.byteLength(JSON.stringify(event)));
+    }),
+    { seed: 20261206, numRuns: 500 },
+  );
+  assert.equal(invocationPayloadBytes({ body: null, isBase64Encoded: false }), Buffer.byteLength('{"body":null,"isBase64Encoded":false}'));
 });

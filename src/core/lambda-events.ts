@@ -162,21 +162,89 @@ export function decodeQueryComponent(s: string): string {
   }
 }
 
+/**
+ * HTTP APIs: the media types delivered as text. AWS's docs say only "if the content type of the request
+ * is binary, the body is base64-encoded" (http-api-develop-integrations-lambda); the list is [INF].
+ */
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql|x-ndjson)|[^;]*\+(json|xml))/i;
 
-/** Body as the event carries it: text when textual, else base64 (`isBase64Encoded: true`). */
-export function encodeEventBody(body: Buffer, contentType: string | undefined): { body: string; isBase64Encoded: boolean } {
-  const isText = contentType ? TEXT_TYPES.test(contentType.trim()) : isValidUtf8(body);
-  return isText ? { body: body.toString('utf8'), isBase64Encoded: false } : { body: body.toString('base64'), isBase64Encoded: true };
+/** The request body as an event carries it: `body` plus `isBase64Encoded`. */
+export interface EventBody {
+  body: string;
+  isBase64Encoded: boolean;
 }
 
-function isValidUtf8(buf: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(buf);
-    return true;
-  } catch {
-    return false;
+/**
+ * Body as the event carries it. Text only when the API's rule says text **and** the bytes survive it:
+ * a body with a `Content-Encoding` (compressed bytes) or one that is not valid UTF-8 is always base64
+ * (`isBase64Encoded: true`), so a handler can always get the exact bytes back. Rules by API:
+ *   - HTTP APIs (payload 2.0 and 1.0): text for the `TEXT_TYPES` media types, or no content type;
+ *   - REST APIs (`binaryMediaTypes` given): base64 when the content type matches one of them (AWS's
+ *     api-gateway-payload-encodings), else text. [INF: AWS would hand a non-UTF-8 body over as a
+ *     lossy string; we never do.]
+ */
+export function encodeEventBody(body: Buffer, headers: Readonly<Record<string, string>>, binaryMediaTypes?: readonly string[]): EventBody {
+  const contentType = headers['content-type']?.trim();
+  const encoding = headers['content-encoding']?.trim();
+  const wantsText = binaryMediaTypes ? !matchesBinaryMediaType(contentType, binaryMediaTypes) : contentType ? TEXT_TYPES.test(contentType) : true;
+  const text = wantsText && !encoding ? losslessUtf8(body) : null;
+  return text !== null ? { body: text, isBase64Encoded: false } : { body: body.toString('base64'), isBase64Encoded: true };
+}
+
+/** `image/png` matches `image/png`, `image/*` and `*\/*` (parameters and case ignored). */
+export function matchesBinaryMediaType(contentType: string | undefined, binaryMediaTypes: readonly string[]): boolean {
+  if (binaryMediaTypes.length === 0) return false;
+  const essence = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const slash = essence.indexOf('/');
+  if (slash <= 0) return binaryMediaTypes.includes('*/*');
+  const type = essence.slice(0, slash);
+  for (const pattern of binaryMediaTypes) {
+    const p = pattern.toLowerCase();
+    if (p === '*/*' || p === essence || p === `${type}/*`) return true;
   }
+  return false;
+}
+
+/** One fatal decode doubles as the validity check; the BOM is kept (a dropped BOM is a lost byte). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as a string when its UTF-8 decoding is exact, else `null`. */
+function losslessUtf8(buf: Buffer): string | null {
+  try {
+    return strictUtf8.decode(buf);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Lambda's limit on a synchronous invocation's request payload: 6 MB (Lambda quotas, "Invocation
+ * payload (request and response)"), which Invoke enforces as "Request must be smaller than 6291456
+ * bytes". The payload is the whole event, so headers, and base64's 4/3, count too.
+ */
+export const LAMBDA_REQUEST_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+
+/**
+ * The event's size as an Invoke payload (its UTF-8 JSON), without serialising a large body: the rest
+ * of the event is small, the body's JSON length is counted from its characters.
+ */
+export function invocationPayloadBytes(event: Readonly<Record<string, unknown>>): number {
+  const body = event.body;
+  if (typeof body !== 'string' || body.length === 0) return Buffer.byteLength(JSON.stringify(event));
+  // `"body":""` stands in for the body, whose quoted, escaped length replaces its two quotes.
+  return Buffer.byteLength(JSON.stringify({ ...event, body: '' })) - 2 + jsonStringBytes(body, event.isBase64Encoded === true);
+}
+
+/** UTF-8 bytes of `JSON.stringify(s)`: quotes, `\"` `\\` and control-character escapes included. */
+function jsonStringBytes(s: string, isBase64: boolean): number {
+  let bytes = Buffer.byteLength(s, 'utf8') + 2;
+  if (isBase64) return bytes; // base64 needs no escapes
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) bytes += 1;
+    else if (c < 0x20) bytes += c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 1 : 5;
+  }
+  return bytes;
 }
 
 /** Authorizer data as a 2.0 integration event carries it. */
@@ -204,6 +272,8 @@ export interface EventInput {
   ctx: RequestContext;
   parts: EventParts;
   body: Buffer | null;
+  /** REST APIs: the API's `binaryMediaTypes` (payload 1.0 on HTTP APIs ignores them). */
+  binaryMediaTypes?: readonly string[];
 }
 
 /** HTTP API payload format 2.0 integration event (spec §8.1). */
@@ -243,7 +313,7 @@ export function buildEventV2({ request, ctx, parts, body }: EventInput): Record<
   });
   event.requestContext = requestContext;
   if (body && body.length) {
-    const encoded = encodeEventBody(body, request.headers['content-type']);
+    const encoded = encodeEventBody(body, request.headers);
     event.body = encoded.body;
     event.isBase64Encoded = encoded.isBase64Encoded;
   } else {
@@ -273,7 +343,7 @@ export function identityV1(ctx: RequestContext): Record<string, unknown> {
  * REST Lambda proxy event (spec §8.4), and HTTP API payload 1.0 (§8.3: the same shape plus
  * `version: "1.0"`). Empty maps are `null`; `body` is `null` when there is none.
  */
-export function buildEventV1({ request, ctx, parts, body }: EventInput, flavour: 'rest' | 'http'): Record<string, unknown> {
+export function buildEventV1({ request, ctx, parts, body, binaryMediaTypes }: EventInput, flavour: 'rest' | 'http'): Record<string, unknown> {
   const nonEmpty = <T extends object>(o: T): T | null => (Object.keys(o).length ? o : null);
   const stagePath = request.rawPath;
   const event: Record<string, unknown> = {};
@@ -312,7 +382,7 @@ export function buildEventV1({ request, ctx, parts, body }: EventInput, flavour:
   if (authorizer !== undefined) requestContext.authorizer = authorizer;
   event.requestContext = requestContext;
   if (body && body.length) {
-    const encoded = encodeEventBody(body, request.headers['content-type']);
+    const encoded = encodeEventBody(body, request.headers, flavour === 'rest' ? (binaryMediaTypes ?? []) : undefined);
     event.body = encoded.body;
     event.isBase64Encoded = encoded.isBase64Encoded;
   } else {

@@ -42,7 +42,10 @@ export interface RequestBody {
   readonly declaredLength: number | null;
   /** True when the request has no body at all (no content-length and no transfer-encoding, or length 0). */
   readonly isEmpty: boolean;
-  /** Buffers the whole body, enforcing `maxBytes` (rejects with `RequestTooLargeError`). Memoised. */
+  /**
+   * Buffers the whole body, enforcing `maxBytes` (rejects with `RequestTooLargeError`). Once per request:
+   * the body keeps no reference to the bytes it handed over, so a later call rejects.
+   */
   read(maxBytes: number): Promise<Buffer>;
   /**
    * The body as a stream; it errors with `RequestTooLargeError` past `maxBytes`.

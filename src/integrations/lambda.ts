@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ApiConfig, LambdaIntegrationConfig } from '../core/config.ts';
-import { ConfigError, IntegrationFailureError, IntegrationTimeoutError } from '../core/errors.ts';
-import { buildEventV1, buildEventV2, eventParts, parseResultV1, parseResultV2 } from '../core/lambda-events.ts';
+import { ConfigError, IntegrationFailureError, IntegrationTimeoutError, RequestTooLargeError } from '../core/errors.ts';
+import { buildEventV1, buildEventV2, eventParts, invocationPayloadBytes, LAMBDA_REQUEST_PAYLOAD_LIMIT, parseResultV1, parseResultV2 } from '../core/lambda-events.ts';
 import { applyHttpRequestMapping, compileHttpRequestMapping, compileHttpResponseMappings } from '../core/mapping.ts';
 import type { LambdaRuntime } from '../io/lambda-runtime.ts';
 import { applyHttpResponseMapping } from './response-mapping.ts';
@@ -49,7 +49,11 @@ export function createLambdaIntegration(cfg: Readonly<LambdaIntegrationConfig>, 
   return {
     type: 'lambda',
     async invoke({ request, ctx }) {
-      const body = request.body.isEmpty ? null : await request.body.read(api.maxBodyBytes);
+      // The event holds the body, so a body over Lambda's payload limit is refused unread, or cut
+      // while reading: nothing past the limit is ever buffered.
+      const declared = request.body.declaredLength;
+      if (declared !== null && declared > LAMBDA_REQUEST_PAYLOAD_LIMIT) throw payloadTooLarge(`content-length ${declared}`);
+      const body = request.body.isEmpty ? null : await request.body.read(Math.min(api.maxBodyBytes, LAMBDA_REQUEST_PAYLOAD_LIMIT));
       const parts = eventParts(request);
       if (requestMapping?.ok) {
         const src = { ctx, headers: parts.headersV2, query: parts.queryV2, rawBody: body?.toString('utf8'), body: requestMapping.value.needsBody ? safeJson(body) : undefined };
@@ -57,7 +61,9 @@ export function createLambdaIntegration(cfg: Readonly<LambdaIntegrationConfig>, 
         parts.headersV2 = mapped.headers;
         parts.queryV2 = Object.fromEntries(mapped.query);
       }
-      const event = version === '2.0' ? buildEventV2({ request, ctx, parts, body }) : buildEventV1({ request, ctx, parts, body }, flavour);
+      const event = version === '2.0' ? buildEventV2({ request, ctx, parts, body }) : buildEventV1({ request, ctx, parts, body, binaryMediaTypes: api.binaryMediaTypes }, flavour);
+      const payloadBytes = invocationPayloadBytes(event);
+      if (payloadBytes > LAMBDA_REQUEST_PAYLOAD_LIMIT) throw payloadTooLarge(`the event is ${payloadBytes} bytes`);
       const result = await fn.invoke(event, randomUUID());
       ctx.integrationLatencyMs = result.durationMs;
       const errors = INTEGRATION_ERRORS;
@@ -80,6 +86,11 @@ export function createLambdaIntegration(cfg: Readonly<LambdaIntegrationConfig>, 
       return responseMappings?.ok ? applyHttpResponseMapping(responseMappings.value, parsed.response, ctx, request) : parsed.response;
     },
   };
+}
+
+/** 413 `Request Too Long` on both flavours, as for a body over `maxBodyBytes`. [INF for the Lambda limit] */
+function payloadTooLarge(what: string): RequestTooLargeError {
+  return new RequestTooLargeError({ detail: `${what}: over Lambda's invocation payload limit of ${LAMBDA_REQUEST_PAYLOAD_LIMIT} bytes` });
 }
 
 function safeJson(body: Buffer | null): unknown {

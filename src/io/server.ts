@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Transform, type Readable } from 'node:stream';
-import { RequestTooLargeError } from '../core/errors.ts';
+import { BodyBuffersFullError, RequestTooLargeError } from '../core/errors.ts';
 import { removeDotSegments } from '../core/paths.ts';
 import { isPushedBody, type GatewayRequest, type GatewayResponse, type PushedBody, type RequestBody, type RequestContext } from '../core/model.ts';
 import type { Logger } from './logger.ts';
@@ -35,6 +35,8 @@ export interface GatewayServerOptions<Lease, Result extends ServedResult> {
   logger: Logger;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Request-body bytes buffered at once across all requests (`server.maxBufferedBodyBytes`). */
+  maxBufferedBodyBytes: number;
 }
 
 export interface GatewayServer {
@@ -42,11 +44,14 @@ export interface GatewayServer {
   listen(port: number, host: string): Promise<number>;
   close(drainTimeoutMs: number): Promise<void>;
   readonly inFlight: number;
+  /** Request-body bytes buffered right now (held by `read()` until the request is over). */
+  readonly bufferedBodyBytes: number;
 }
 
 export function createGatewayServer<Lease, Result extends ServedResult>(options: GatewayServerOptions<Lease, Result>): GatewayServer {
   let inFlight = 0;
   let draining = false;
+  const bodyBudget = new BodyBudget(options.maxBufferedBodyBytes);
   const idleWaiters: Array<() => void> = [];
   const server = createServer(
     {
@@ -61,7 +66,7 @@ export function createGatewayServer<Lease, Result extends ServedResult>(options:
     (req, res) => {
       inFlight++;
       if (draining) res.setHeader('connection', 'close');
-      serve(req, res, options, onServed);
+      serve(req, res, options, bodyBudget, onServed);
     },
   );
   const onServed = () => {
@@ -77,6 +82,9 @@ export function createGatewayServer<Lease, Result extends ServedResult>(options:
   return {
     get inFlight() {
       return inFlight;
+    },
+    get bufferedBodyBytes() {
+      return bodyBudget.used;
     },
     listen(port, host) {
       return new Promise((resolvePort, reject) => {
@@ -111,7 +119,7 @@ export function createGatewayServer<Lease, Result extends ServedResult>(options:
  * abort) the access-log line and `onComplete`. Callbacks rather than `await`s: each promise hop and
  * listener per request showed in the profile.
  */
-function serve<Lease, Result extends ServedResult>(req: IncomingMessage, res: ServerResponse, options: GatewayServerOptions<Lease, Result>, onServed: () => void): void {
+function serve<Lease, Result extends ServedResult>(req: IncomingMessage, res: ServerResponse, options: GatewayServerOptions<Lease, Result>, bodyBudget: BodyBudget, onServed: () => void): void {
   const started = Date.now();
   if (hostCount(req.rawHeaders) > 1) {
     // RFC 9112 §3.2: more than one Host is a 400; which one routes, logs and is forwarded would be a guess.
@@ -121,10 +129,16 @@ function serve<Lease, Result extends ServedResult>(req: IncomingMessage, res: Se
     onServed();
     return;
   }
-  const request = toGatewayRequest(req, options.newRequestId(), started);
+  const body = new IncomingBody(req, bodyBudget);
+  const request = toGatewayRequest(req, options.newRequestId(), started, body);
   const lease = options.acquire();
+  // The buffered body (if any) is referenced until the answer is written: its bytes count until then.
+  const served = () => {
+    body.release();
+    onServed();
+  };
   options.handle(request, lease).then(
-    (result) => respond(req, res, request, result, started, () => options.onComplete(request, result, lease), onServed),
+    (result) => respond(req, res, request, result, started, () => options.onComplete(request, result, lease), served),
     (err: unknown) => {
       // The pipeline renders every error itself; reaching here is a bug. Answer, never hang.
       options.logger.error('pipeline failed', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
@@ -133,7 +147,7 @@ function serve<Lease, Result extends ServedResult>(req: IncomingMessage, res: Se
         res.end('{"message":"Internal Server Error"}');
       }
       options.onComplete(request, null, lease);
-      onServed();
+      served();
     },
   );
 }
@@ -214,7 +228,7 @@ function hostCount(raw: readonly string[]): number {
   return n;
 }
 
-function toGatewayRequest(req: IncomingMessage, requestId: string, now: number): GatewayRequest {
+function toGatewayRequest(req: IncomingMessage, requestId: string, now: number, body: RequestBody): GatewayRequest {
   const url = req.url ?? '/';
   let target = url;
   // absolute-form (`GET http://host/path`): RFC 9112 §3.2.2, the target's authority replaces any Host header.
@@ -259,43 +273,111 @@ function toGatewayRequest(req: IncomingMessage, requestId: string, now: number):
     port: req.socket.localPort ?? 0,
     requestId,
     requestTimeEpoch: now,
-    body: new IncomingBody(req),
+    body,
   };
+}
+
+/**
+ * The request-body bytes buffered at once across all requests of this process. Only `read()` takes
+ * from it (Lambda integrations buffer; HTTP integrations stream and take nothing). A body that does
+ * not fit is refused with 503 + `Retry-After`, never waited for: waiting would hold its socket and
+ * its client's bytes anyway.
+ */
+class BodyBudget {
+  #used = 0;
+  constructor(readonly limit: number) {}
+
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Takes `bytes` when they fit under the limit; takes nothing and answers false when they do not. */
+  tryTake(bytes: number): boolean {
+    if (this.#used + bytes > this.limit) return false;
+    this.#used += bytes;
+    return true;
+  }
+
+  giveBack(bytes: number): void {
+    this.#used -= bytes;
+  }
 }
 
 /** The request body, read only if something asks (a class: no closures per request). */
 class IncomingBody implements RequestBody {
   readonly declaredLength: number | null;
   readonly isEmpty: boolean;
-  #buffered: Promise<Buffer> | null = null;
-  constructor(private readonly req: IncomingMessage) {
+  /**
+   * `read()` hands the bytes over and keeps no reference: once the caller has made what it needs
+   * (a Lambda event), the raw copy can be collected while the invocation runs.
+   */
+  #read = false;
+  /** Bytes this body holds of the budget: its declared length up front, or each chunk as it arrives. */
+  #held = 0;
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly budget: BodyBudget,
+  ) {
     const cl = req.headers['content-length'];
     this.declaredLength = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : null;
     this.isEmpty = this.declaredLength === 0 || (this.declaredLength === null && req.headers['transfer-encoding'] === undefined);
   }
 
+  /** Gives the held bytes back (the request is over, or its body was refused). Idempotent. */
+  release(): void {
+    this.budget.giveBack(this.#held);
+    this.#held = 0;
+  }
+
   read(maxBytes: number): Promise<Buffer> {
-    if (this.#buffered) return this.#buffered;
-    if (this.isEmpty) return (this.#buffered = Promise.resolve(Buffer.alloc(0)));
-    if (this.declaredLength !== null && this.declaredLength > maxBytes) return (this.#buffered = Promise.reject(new RequestTooLargeError()));
+    if (this.#read) return Promise.reject(new Error('the request body was already read'));
+    this.#read = true;
+    if (this.isEmpty) return Promise.resolve(Buffer.alloc(0));
+    if (this.declaredLength !== null && this.declaredLength > maxBytes) return Promise.reject(new RequestTooLargeError());
+    const refusal = this.declaredLength === null ? null : this.#take(this.declaredLength);
+    if (refusal) return Promise.reject(refusal);
     const req = this.req;
-    return (this.#buffered = new Promise((resolveBody, reject) => {
-      const chunks: Buffer[] = [];
+    // A declared length is filled in place: no list of chunks and no second copy to join them.
+    const whole = this.declaredLength === null ? null : Buffer.allocUnsafe(this.declaredLength);
+    return new Promise((resolveBody, reject) => {
+      let chunks: Buffer[] = [];
       let size = 0;
+      const refuse = (err: Error) => {
+        req.removeAllListeners('data');
+        req.resume();
+        chunks = [];
+        this.release();
+        reject(err);
+      };
       req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBytes) {
-          req.removeAllListeners('data');
-          req.resume();
-          reject(new RequestTooLargeError({ detail: `body exceeds ${maxBytes} bytes` }));
+        if (whole) {
+          // node:http never passes more than the declared length.
+          chunk.copy(whole, size);
+          size += chunk.length;
           return;
         }
+        size += chunk.length;
+        if (size > maxBytes) return refuse(new RequestTooLargeError({ detail: `body exceeds ${maxBytes} bytes` }));
+        // A chunked body takes its bytes as they arrive; a declared one took them all up front.
+        const full = this.#take(chunk.length, size);
+        if (full) return refuse(full);
         chunks.push(chunk);
       });
-      req.once('end', () => resolveBody(Buffer.concat(chunks, size)));
+      req.once('end', () => resolveBody(whole ? whole.subarray(0, size) : Buffer.concat(chunks, size)));
       req.once('error', reject);
       req.once('aborted', () => reject(new Error('client aborted the request')));
-    }));
+    });
+  }
+
+  /**
+   * Takes `bytes` of the budget, or answers why not: 413 when the body (`total` bytes so far) could
+   * never fit, 503 when other requests' bodies hold the room.
+   */
+  #take(bytes: number, total = bytes): RequestTooLargeError | BodyBuffersFullError | null {
+    if (total > this.budget.limit) return new RequestTooLargeError({ detail: `body exceeds server.maxBufferedBodyBytes (${this.budget.limit} bytes)` });
+    if (!this.budget.tryTake(bytes)) return new BodyBuffersFullError({ detail: `${this.budget.used} of ${this.budget.limit} body bytes are buffered by other requests` });
+    this.#held += bytes;
+    return null;
   }
 
   stream(maxBytes: number): Readable {

@@ -15,8 +15,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { startGateway, tempDir, type TestGateway } from '../helpers/gateway.ts';
+import { makeKey, signRs256Raw, startIdp, type Idp, type TestKey } from '../jwt/fixtures.ts';
 
 /** Allows `Bearer good` only; answers both the REST TOKEN and the HTTP API simple-response shapes. */
 const AUTHORIZER = `export const handler = async (event) => {
@@ -27,6 +29,13 @@ const AUTHORIZER = `export const handler = async (event) => {
     return { principalId: 'good', policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: '*' }] } };
   }
   return { isAuthorized: ok };
+};`;
+
+/** A Lambda integration that answers what it received: the sha256 of the decoded body and the flag. */
+const BODY_ECHO = `import { createHash } from 'node:crypto';
+export const handler = async (event) => {
+  const bytes = event.body == null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  return { statusCode: 200, body: JSON.stringify({ sha256: createHash('sha256').update(bytes).digest('hex'), isBase64Encoded: event.isBase64Encoded }) };
 };`;
 
 interface BackendRequest {
@@ -43,6 +52,9 @@ let backend: Server;
 let backendUrl: string;
 const seen: BackendRequest[] = [];
 let gw: TestGateway;
+let idp: Idp;
+let issuer: string;
+let jwtKey: TestKey;
 
 before(async () => {
   backend = createServer((req, res) => {
@@ -67,26 +79,41 @@ before(async () => {
   });
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
   backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
-  const dir = tempDir({ 'auth.mjs': AUTHORIZER });
+  jwtKey = await makeKey('corpus');
+  idp = await startIdp();
+  ({ issuer } = idp.tenant('corpus', [jwtKey.jwk]));
+  const dir = tempDir({ 'auth.mjs': AUTHORIZER, 'body.mjs': BODY_ECHO });
   const fn = { handler: './auth.mjs', timeoutInMillis: 5000 };
   const routes = (authorizerId: string) => ({
     'ANY /open/{proxy+}': { integration: { type: 'http', uri: `${backendUrl}/open/{proxy}` } },
     'ANY /secure/{proxy+}': { authorizerId, integration: { type: 'http', uri: `${backendUrl}/secure/{proxy}` } },
     'GET /ok': { integration: { type: 'mock', body: 'ok' } },
+    'POST /lambda': { integration: { type: 'lambda', handler: './body.mjs' } },
   });
   gw = await startGateway(
     {
       server: { headersTimeoutMs: 2000, requestTimeoutMs: 10_000 },
       apis: [
         {
-          name: 'h', protocol: 'http', stage: '$default', maxBodyBytes: 4 * 1024 * 1024,
-          authorizers: { gate: { authorizerType: 'REQUEST', function: fn, identitySource: ['$request.header.Authorization'], authorizerPayloadFormatVersion: '2.0', enableSimpleResponses: true, authorizerResultTtlInSeconds: 0 } },
-          routes: routes('gate'),
+          name: 'h', protocol: 'http', stage: '$default',
+          authorizers: {
+            gate: { authorizerType: 'REQUEST', function: fn, identitySource: ['$request.header.Authorization'], authorizerPayloadFormatVersion: '2.0', enableSimpleResponses: true, authorizerResultTtlInSeconds: 0 },
+            jwt: { authorizerType: 'JWT', identitySource: '$request.header.Authorization', jwtConfiguration: { issuer, audience: ['corpus'] } },
+          },
+          cors: { allowOrigins: ['http://localhost:*', 'https://*.example.com'], allowMethods: ['GET', 'POST'] },
+          routes: {
+            ...routes('gate'),
+            'ANY /jwt/{proxy+}': { authorizerId: 'jwt', integration: { type: 'http', uri: `${backendUrl}/jwt/{proxy}` } },
+            'GET /mapped': { integration: { type: 'http', uri: `${backendUrl}/open/mapped`, requestParameters: { 'append:header.x-q': '$request.querystring.q' } } },
+          },
         },
         {
-          name: 'r', protocol: 'rest', stage: 'prod', maxBodyBytes: 4 * 1024 * 1024,
+          name: 'r', protocol: 'rest', stage: 'prod',
           authorizers: { gate: { authorizerType: 'TOKEN', function: fn, authorizerResultTtlInSeconds: 0 } },
-          routes: routes('gate'),
+          routes: {
+            ...routes('gate'),
+            'GET /mapped': { integration: { type: 'http', uri: `${backendUrl}/open/mapped`, requestParameters: { 'integration.request.header.x-q': 'method.request.querystring.q' } } },
+          },
         },
       ],
     },
@@ -96,6 +123,7 @@ before(async () => {
 
 after(async () => {
   await gw?.close();
+  await idp?.close();
   backend?.closeAllConnections();
   await new Promise<void>((r) => (backend?.listening ? backend.close(() => r()) : r()));
 });
@@ -339,4 +367,87 @@ const framingRows: Row[] = [
 
 describe('framing', () => {
   for (const row of framingRows) test(`${row.name} [${row.ref}]`, () => runRow(row));
+});
+
+// --- credentials: JOSE headers, time claims, one credential per request ---------------------------
+
+const nowS = () => Math.floor(Date.now() / 1000);
+const token = (claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}) =>
+  signRs256Raw(jwtKey, { iss: issuer, aud: 'corpus', sub: 'u1', iat: nowS() - 5, exp: nowS() + 600, ...claims }, header);
+const withAuth = (target: string, ...values: string[]) => get(target, values.map((v) => `Authorization: ${v}\r\n`).join(''));
+const wwwAuthenticate = (pattern: RegExp) => (r: RawReply) => assert.match(r.head, pattern);
+
+describe('credentials', () => {
+  // Built lazily: the key and issuer exist once `before` ran.
+  const rows = (): Row[] => [
+    { name: 'a valid token is admitted (the control row)', ref: 'AWS HTTP API JWT authorizer', send: withAuth('/jwt/x', `Bearer ${token()}`), status: 200, backend: (b) => assert.equal(b.whatwgPath, '/jwt/x') },
+    { name: 'crit naming an unknown extension is refused', ref: 'RFC 7515 §4.1.11', send: withAuth('/jwt/x', `Bearer ${token({}, { crit: ['x-unknown'], 'x-unknown': 1 })}`), status: 401, reachesBackend: false, reply: wwwAuthenticate(/critical extension/) },
+    { name: 'an empty crit is refused', ref: 'RFC 7515 §4.1.11', send: withAuth('/jwt/x', `Bearer ${token({}, { crit: [] })}`), status: 401, reachesBackend: false, reply: wwwAuthenticate(/invalid crit/) },
+    { name: 'a crit that is not an array is refused', ref: 'RFC 7515 §4.1.11', send: withAuth('/jwt/x', `Bearer ${token({}, { crit: 'x' })}`), status: 401, reachesBackend: false, reply: wwwAuthenticate(/invalid crit/) },
+    { name: 'b64: false is refused', ref: 'RFC 7797 §3', send: withAuth('/jwt/x', `Bearer ${token({}, { b64: false })}`), status: 401, reachesBackend: false, reply: wwwAuthenticate(/b64/) },
+    { name: 'exp: null is refused', ref: 'RFC 7519 §4.1.4 (NumericDate)', send: withAuth('/jwt/x', `Bearer ${token({ exp: null })}`), status: 401, reachesBackend: false, reply: wwwAuthenticate(/invalid exp/) },
+    { name: 'nbf: null is refused', ref: 'RFC 7519 §4.1.5', send: withAuth('/jwt/x', `Bearer ${token({ nbf: null })}`), status: 401, reachesBackend: false, reply: wwwAuthenticate(/invalid nbf/) },
+    { name: 'iat: "yesterday" is refused', ref: 'RFC 7519 §4.1.6', send: withAuth('/jwt/x', `Bearer ${token({ iat: 'yesterday' })}`), status: 401, reachesBackend: false, reply: wwwAuthenticate(/invalid iat/) },
+    { name: 'JWT: a second, different Authorization header is refused before verification', ref: 'docs/security.md "One credential"', send: withAuth('/jwt/x', `Bearer ${token()}`, 'Bearer forged'), status: 401, reachesBackend: false },
+    { name: 'HTTP API Lambda authorizer: two different Authorization headers are refused', ref: 'docs/security.md "One credential"', send: withAuth('/secure/x', 'Bearer evil', 'Bearer good'), status: 401, reachesBackend: false },
+    { name: 'REST TOKEN authorizer: two different Authorization headers are refused (the last one was validated, the first forwarded)', ref: 'docs/security.md "One credential"', send: withAuth('/prod/secure/x', 'Bearer evil', 'Bearer good'), status: 401, reachesBackend: false },
+    { name: 'REST TOKEN authorizer: one good credential is admitted and forwarded as validated', ref: 'AWS REST TOKEN authorizer', send: withAuth('/prod/secure/x', 'Bearer good'), status: 200, backend: (b) => assert.equal(b.headers['authorization'], 'Bearer good') },
+  ];
+  test('every row', async (t) => {
+    for (const row of rows()) await t.test(`${row.name} [${row.ref}]`, () => runRow(row));
+  });
+});
+
+// --- client input mapped into headers, CORS origins ------------------------------------------------
+
+const MAPPED_REF = 'RFC 9110 §5.5 (field values); docs/errors.md BAD_REQUEST_PARAMETERS';
+const mappedRows = (prefix: string, api: string): Row[] => [
+  ...['%0D%0Ainjected:%201', '%0A', '%00', '%E2%80%A8', '%E2%82%AC'].map((q): Row => ({ name: `${api}: a query value mapped into a header that cannot be one (${q}) is a 400`, ref: MAPPED_REF, send: get(`${prefix}/mapped?q=${q}`), status: 400, reachesBackend: false })),
+  { name: `${api}: a plain value is mapped`, ref: MAPPED_REF, send: get(`${prefix}/mapped?q=plain`), status: 200, backend: (b) => assert.equal(b.headers['x-q'], 'plain') },
+];
+
+const CORS_REF = 'RFC 6454 §6.2 (origin serialization); docs/operations.md "Origin matching"';
+const originRow = (origin: string, allowed: boolean): Row => ({
+  name: `Origin ${origin} is ${allowed ? 'echoed' : 'not allowed'}`,
+  ref: CORS_REF,
+  send: get('/open/cors', `Origin: ${origin}\r\n`),
+  status: 200,
+  reply: (r) => {
+    const acao = /\r\naccess-control-allow-origin: ([^\r]*)/i.exec(r.head)?.[1];
+    assert.equal(acao, allowed ? origin : undefined, r.head);
+  },
+});
+
+describe('mapped values and origins', () => {
+  const rows: Row[] = [
+    ...mappedRows('', 'HTTP API'),
+    ...mappedRows('/prod', 'REST API'),
+    originRow('http://localhost:3000', true),
+    originRow('https://app.example.com', true),
+    originRow('http://localhost:3000.evil.com', false),
+    originRow('https://evil.com/.example.com', false),
+    originRow('http://localhost:abc', false),
+    originRow('http://localhost:3000?x', false),
+    originRow('http://localhost:3000#x', false),
+    originRow('https://example.com', false),
+  ];
+  for (const row of rows) test(`${row.name} [${row.ref}]`, () => runRow(row));
+});
+
+// --- bodies for Lambda: the 6 MB payload limit, never lossy -----------------------------------------
+
+const GZ = gzipSync(Buffer.from(JSON.stringify({ hello: 'world', pad: 'x'.repeat(4096) })));
+const GZ_SHA = createHash('sha256').update(GZ).digest('hex');
+const post = (target: string, headers: string, body: Buffer) => Buffer.concat([Buffer.from(`POST ${target} HTTP/1.1\r\nHost: gw.test\r\n${headers}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`), body]);
+const lambdaSaw = (sha: string, base64: boolean) => (r: RawReply) => assert.deepEqual(JSON.parse(r.body), { sha256: sha, isBase64Encoded: base64 });
+
+describe('Lambda bodies', () => {
+  const rows: Row[] = [
+    { name: 'HTTP API: a declared body over Lambda\'s 6 MB request payload limit is 413 unread', ref: 'AWS Lambda quotas: 6 MB synchronous request payload', send: `POST /lambda HTTP/1.1\r\nHost: gw.test\r\nContent-Length: ${7 * 1024 * 1024}\r\nConnection: close\r\n\r\n`, status: 413 },
+    { name: 'REST API: likewise', ref: 'AWS Lambda quotas: 6 MB synchronous request payload', send: `POST /prod/lambda HTTP/1.1\r\nHost: gw.test\r\nContent-Length: ${7 * 1024 * 1024}\r\nConnection: close\r\n\r\n`, status: 413 },
+    { name: 'HTTP API: a gzip body labelled application/json arrives base64, byte-exact', ref: 'AWS HTTP API: isBase64Encoded for binary and encoded bodies', send: post('/lambda', 'Content-Type: application/json\r\nContent-Encoding: gzip\r\n', GZ), status: 200, reply: lambdaSaw(GZ_SHA, true) },
+    { name: 'REST API: a body that is not UTF-8 arrives base64, byte-exact (never a lossy string)', ref: 'docs: REST binaryMediaTypes [INF]', send: post('/prod/lambda', 'Content-Type: application/json\r\n', GZ), status: 200, reply: lambdaSaw(GZ_SHA, true) },
+    { name: 'HTTP API: a UTF-8 JSON body stays text', ref: 'AWS HTTP API payload 2.0', send: post('/lambda', 'Content-Type: application/json\r\n', Buffer.from('{"a":"é"}')), status: 200, reply: lambdaSaw(createHash('sha256').update('{"a":"é"}').digest('hex'), false) },
+  ];
+  for (const row of rows) test(`${row.name} [${row.ref}]`, () => runRow(row));
 });

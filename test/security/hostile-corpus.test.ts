@@ -388,9 +388,9 @@ describe('credentials', () => {
     { name: 'exp: null is refused', ref: 'RFC 7519 §4.1.4 (NumericDate)', send: withAuth('/jwt/x', `Bearer ${token({ exp: null })}`), status: 401, reachesBackend: false, reply: wwwAuthenticate(/invalid exp/) },
     { name: 'nbf: null is refused', ref: 'RFC 7519 §4.1.5', send: withAuth('/jwt/x', `Bearer ${token({ nbf: null })}`), status: 401, reachesBackend: false, reply: wwwAuthenticate(/invalid nbf/) },
     { name: 'iat: "yesterday" is refused', ref: 'RFC 7519 §4.1.6', send: withAuth('/jwt/x', `Bearer ${token({ iat: 'yesterday' })}`), status: 401, reachesBackend: false, reply: wwwAuthenticate(/invalid iat/) },
-    { name: 'JWT: a second, different Authorization header is refused before verification', ref: 'docs/security.md "One credential"', send: withAuth('/jwt/x', `Bearer ${token()}`, 'Bearer forged'), status: 401, reachesBackend: false },
-    { name: 'HTTP API Lambda authorizer: two different Authorization headers are refused', ref: 'docs/security.md "One credential"', send: withAuth('/secure/x', 'Bearer evil', 'Bearer good'), status: 401, reachesBackend: false },
-    { name: 'REST TOKEN authorizer: two different Authorization headers are refused (the last one was validated, the first forwarded)', ref: 'docs/security.md "One credential"', send: withAuth('/prod/secure/x', 'Bearer evil', 'Bearer good'), status: 401, reachesBackend: false },
+    { name: 'JWT: a second, different Authorization header is refused before verification', ref: 'docs/lambda-authorizers.md "One credential per request"', send: withAuth('/jwt/x', `Bearer ${token()}`, 'Bearer forged'), status: 401, reachesBackend: false },
+    { name: 'HTTP API Lambda authorizer: two different Authorization headers are refused', ref: 'docs/lambda-authorizers.md "One credential per request"', send: withAuth('/secure/x', 'Bearer evil', 'Bearer good'), status: 401, reachesBackend: false },
+    { name: 'REST TOKEN authorizer: two different Authorization headers are refused (the last one was validated, the first forwarded)', ref: 'docs/lambda-authorizers.md "One credential per request"', send: withAuth('/prod/secure/x', 'Bearer evil', 'Bearer good'), status: 401, reachesBackend: false },
     { name: 'REST TOKEN authorizer: one good credential is admitted and forwarded as validated', ref: 'AWS REST TOKEN authorizer', send: withAuth('/prod/secure/x', 'Bearer good'), status: 200, backend: (b) => assert.equal(b.headers['authorization'], 'Bearer good') },
   ];
   test('every row', async (t) => {

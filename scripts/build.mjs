@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Compiles src/ to plain JavaScript in dist/ (`npm run build`, run by `npm ci` through `prepare`),
+// Compiles src/ to plain JavaScript and type declarations in dist/ (`npm run build`, run through
+// `prepare` by `npm ci` and by `npm pack`/`npm publish`, so a package always holds a fresh dist/),
 // so `portcullis` runs without the TypeScript loader: faster start, ~40-50 MB less memory.
-// bin/portcullis.mjs uses dist/ only while it is newer than every file under src/.
+// In a clone, bin/portcullis.mjs uses dist/ only while it is newer than every file under src/.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -36,6 +36,11 @@ import { handleRequest, type PipelineDeps, type PipelineResult } from './pipelin
 import type { CompiledApi, CompiledGateway, CompiledRoute } from './compiled.ts';
 
 export type { CompiledApi, CompiledGateway, CompiledRoute } from './compiled.ts';
+// This module is the package's main entry (package.json "exports": "."), so what embedding the gateway
+// needs is importable from 'portcullis': reading a config file, its type and errors, and startGateway().
+export type { GatewayConfig } from './core/config.ts';
+export { ConfigError, type ConfigIssue } from './core/errors.ts';
+export { ConfigFileError, loadConfigFile, parseConfigText, type LoadedConfig } from './io/config-file.ts';
 
 export interface GatewayDeps {
   clock: Clock;

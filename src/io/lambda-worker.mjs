@@ -1,6 +1,10 @@
 // Runs one Lambda handler module inside a worker thread: one invocation at a time, like one
 // Lambda execution environment. Plain .mjs on purpose: it registers tsx itself so handler modules
 // may be .ts, whatever loader the gateway process was started with.
+// tsx is a runtime dependency of the package for this alone (Portcullis itself runs compiled
+// JavaScript), imported only by a worker whose handler is .ts. Not Node's own type stripping: Node 20,
+// our floor, has none; before 23.6 it is behind a flag; and it takes only erasable syntax (no enum,
+// namespace or parameter properties), so a handler that loads on one Node would fail on another.
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 

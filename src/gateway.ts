@@ -280,7 +280,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
     }
     // Prefetch JWKS and the like; failures only show in status, requests still decide fail-closed.
     await Promise.all(gateway.apis.flatMap((a) => [...a.authorizers.values()].map((z) => z.warmUp?.().catch(() => undefined))));
-    return { gateway, lambdaRuntime, pipelineDeps: { gateway, logger, now: () => clock.now(), newRequestId } };
+    return { gateway, lambdaRuntime, pipelineDeps: { gateway, logger, newRequestId } };
   };
   const dispose = async (g: Generation) => {
     await Promise.all(g.gateway.apis.flatMap((a) => [...a.authorizers.values()].map((z) => z.close?.().catch(() => undefined))));

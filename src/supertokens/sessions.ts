@@ -17,7 +17,8 @@
  * Must not: log tokens.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, LoadedKey, SigningKeys } from './keys.ts';
+import type { Clock } from '../core/clock.ts';
+import type { LoadedKey, SigningKeys } from './keys.ts';
 import type { JsonObject, SessionRow, Store } from './store.ts';
 import {
   AccessTokenError,

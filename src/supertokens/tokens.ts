@@ -11,13 +11,8 @@
  *
  * Must not: log tokens or keys.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import type { JsonObject } from './store.ts';
-
-/** Lowercase hex SHA-256 of a UTF-8 string (the core's `Utils.hashSHA256`). */
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
 
 /**
  * Claims the core owns in a v5 token (`requiredAndProtectedPropsV5`, spec §1.3). A custom payload

@@ -30,7 +30,8 @@ import { request as undiciRequest } from 'undici';
 import type { Authorizer, AuthorizerDeps, AuthorizerRequest, AuthorizerStatus } from './authorizer.ts';
 import type { ApiConfig, AuthorizerConfig, RequestAuthorizerConfig, TokenAuthorizerConfig } from '../core/config.ts';
 import type { AuthorizerOutcome } from '../core/model.ts';
-import type { InvokeResult } from '../io/lambda-runtime.ts';
+import type { Result } from '../core/result.ts';
+import type { InvokeFailure, InvokeResult } from '../io/lambda-runtime.ts';
 import {
   AccessDeniedError,
   AuthorizerConfigurationError,
@@ -122,7 +123,7 @@ export function createLambdaAuthorizer(
   const selectors: IdentitySelector[] = [];
   for (const e of expressions) {
     const c = compileIdentitySource(e, protocol);
-    if (c.ok) selectors.push(c.selector);
+    if (c.ok) selectors.push(c.value);
     else issues.push({ path: at('identitySource'), message: c.error });
   }
   let validation: RegExp | null = null;
@@ -196,14 +197,14 @@ export function createLambdaAuthorizer(
       const result = await invoke(event, randomUUID());
       latencyMs = Math.round(performance.now() - started);
       if (!result.ok) {
-        if (result.kind === 'error' && result.errorMessage === 'Unauthorized' && unauthorizedIs401) {
+        if (result.error.kind === 'error' && result.error.errorMessage === 'Unauthorized' && unauthorizedIs401) {
           throw new UnauthorizedError({ detail: 'the authorizer returned Unauthorized' });
         }
-        throw configurationError(describeFailure(result), ctx.requestId);
+        throw configurationError(describeFailure(result.error), ctx.requestId);
       }
-      const parsed = parseAuthorizerResponse(result.payload, flavour, simpleResponses);
+      const parsed = parseAuthorizerResponse(result.value, flavour, simpleResponses);
       if (!parsed.ok) throw configurationError(parsed.error, ctx.requestId);
-      decision = parsed.decision;
+      decision = parsed.value;
       cache?.set(key, decision, ttlSeconds * 1000, estimateBytes(decision));
     }
 
@@ -245,7 +246,7 @@ export function createLambdaAuthorizer(
 // ---------------------------------------------------------------------------------------------
 // Output parsing (pure)
 
-export type ParseAuthorizerResult = { ok: true; decision: LambdaDecision } | { ok: false; error: string };
+export type ParseAuthorizerResult = Result<LambdaDecision>;
 
 /**
  * Validates what the function returned (spec §2.5, §3.5). Errors name the field, never values.
@@ -278,7 +279,7 @@ export function parseAuthorizerResponse(payload: unknown, flavour: Flavour, simp
   }
   if (simpleResponses) {
     if (typeof out['isAuthorized'] !== 'boolean') return { ok: false, error: 'isAuthorized must be a boolean' };
-    return { ok: true, decision: { type: 'simple', isAuthorized: out['isAuthorized'], context } };
+    return { ok: true, value: { type: 'simple', isAuthorized: out['isAuthorized'], context } };
   }
   const principalId = out['principalId'];
   if (flavour === 'rest-token' || flavour === 'rest-request') {
@@ -293,9 +294,9 @@ export function parseAuthorizerResponse(payload: unknown, flavour: Flavour, simp
   if (usage !== undefined && usage !== null && typeof usage !== 'string') return { ok: false, error: 'usageIdentifierKey must be a string' };
   return {
     ok: true,
-    decision: {
+    value: {
       type: 'policy',
-      policy: policy.policy,
+      policy: policy.value,
       principalId: typeof principalId === 'string' ? principalId : undefined,
       context,
       usageIdentifierKey: typeof usage === 'string' ? usage : undefined,
@@ -303,7 +304,7 @@ export function parseAuthorizerResponse(payload: unknown, flavour: Flavour, simp
   };
 }
 
-function describeFailure(r: Extract<InvokeResult, { ok: false }>): string {
+function describeFailure(r: InvokeFailure): string {
   const message = r.errorMessage.length > MAX_DETAIL_ERROR_CHARS ? `${r.errorMessage.slice(0, MAX_DETAIL_ERROR_CHARS)}…` : r.errorMessage;
   switch (r.kind) {
     case 'timeout':
@@ -356,7 +357,7 @@ function createFunctionInvoker(fn: NonNullable<RequestAuthorizerConfig['function
 export function createEndpointInvoker(uri: string, timeoutMs: number): Invoke {
   return async (event, requestId) => {
     const started = Date.now();
-    const fail = (kind: 'error' | 'timeout' | 'crash', errorType: string, errorMessage: string): InvokeResult => ({ ok: false, kind, errorType, errorMessage, durationMs: Date.now() - started });
+    const fail = (kind: 'error' | 'timeout' | 'crash', errorType: string, errorMessage: string): InvokeResult => ({ ok: false, error: { kind, errorType, errorMessage }, durationMs: Date.now() - started });
     let res;
     try {
       res = await undiciRequest(uri, {
@@ -403,6 +404,6 @@ export function createEndpointInvoker(uri: string, timeoutMs: number): Invoke {
       const message = typeof body.errorMessage === 'string' ? body.errorMessage : `the endpoint answered ${res.statusCode}`;
       return fail('error', typeof body.errorType === 'string' ? body.errorType : 'Error', message);
     }
-    return { ok: true, payload: json, durationMs: Date.now() - started };
+    return { ok: true, value: json, durationMs: Date.now() - started };
   };
 }

@@ -110,6 +110,6 @@ describe('authorizerUri (HTTP endpoint) authorizers', () => {
     const invoke = createEndpointInvoker(`${base}/raw`, 200);
     const r = await invoke({ type: 'TOKEN', methodArn: 'x', authorizationToken: 'slow' }, 'id');
     assert.equal(r.ok, false);
-    assert.equal(r.ok ? '' : r.kind, 'timeout');
+    assert.equal(r.ok ? '' : r.error.kind, 'timeout');
   });
 });

@@ -17,7 +17,8 @@
  * this resource`; HTTP API deny / `isAuthorized: false` → 403 `Forbidden`; any other failure
  * (throw, timeout, crash, malformed output, non-scalar REST context) → 500
  * `AuthorizerConfigurationError` (`null` message on REST, `Internal Server Error` on HTTP APIs),
- * with the reason in `detail` (→ `$context.authorizer.error`).
+ * with the reason in `detail` (→ `$context.authorizer.error`); an `authorizerUri` that cannot be
+ * reached → 500 `AuthorizerFailureError`, same message and detail (AWS's AUTHORIZER_FAILURE).
  *
  * Must not: fail open (an unusable config throws `ConfigError` at creation), log identity values,
  * keep raw identity values in the cache.
@@ -35,6 +36,7 @@ import type { InvokeFailure, InvokeResult } from '../io/lambda-runtime.ts';
 import {
   AccessDeniedError,
   AuthorizerConfigurationError,
+  AuthorizerFailureError,
   ConfigError,
   UnauthorizedError,
   UriTooLongError,
@@ -153,6 +155,11 @@ export function createLambdaAuthorizer(
     log.warn('lambda authorizer failed', { reason, request_id: requestId });
     return new AuthorizerConfigurationError(protocol === 'rest' ? null : 'Internal Server Error', { detail: reason });
   };
+  /** AWS's AUTHORIZER_FAILURE: the gateway could not connect to the authorizer (same status and body). */
+  const failureError = (reason: string, requestId: string): AuthorizerFailureError => {
+    log.warn('lambda authorizer unreachable', { reason, request_id: requestId });
+    return new AuthorizerFailureError(protocol === 'rest' ? null : 'Internal Server Error', { detail: reason });
+  };
 
   async function authorize(input: AuthorizerRequest): Promise<AuthorizerOutcome> {
     const { request, ctx } = input;
@@ -200,6 +207,7 @@ export function createLambdaAuthorizer(
         if (result.error.kind === 'error' && result.error.errorMessage === 'Unauthorized' && unauthorizedIs401) {
           throw new UnauthorizedError({ detail: 'the authorizer returned Unauthorized' });
         }
+        if (result.error.kind === 'unreachable') throw failureError(describeFailure(result.error), ctx.requestId);
         throw configurationError(describeFailure(result.error), ctx.requestId);
       }
       const parsed = parseAuthorizerResponse(result.value, flavour, simpleResponses);
@@ -313,6 +321,8 @@ function describeFailure(r: InvokeFailure): string {
       return `the authorizer could not be loaded: ${r.errorType}: ${message}`;
     case 'crash':
       return `the authorizer could not be invoked: ${r.errorType}: ${message}`;
+    case 'unreachable':
+      return `the authorizer could not be reached: ${r.errorType}: ${message}`;
     case 'throttled':
       return `the authorizer was throttled: ${message}`;
     default:
@@ -352,12 +362,14 @@ function createFunctionInvoker(fn: NonNullable<RequestAuthorizerConfig['function
  *   - a Lambda-style failure — header `X-Amz-Function-Error` (as the Lambda Invoke API sends) or a
  *     non-2xx status — with a JSON body `{"errorMessage": "...", "errorType": "..."}` → a function
  *     error, so `{"errorMessage":"Unauthorized"}` gives 401 like a thrown `Unauthorized`;
- *   - anything else (non-JSON, unreachable, over 6 MB, no answer within 10 s) → 500.
+ *   - an endpoint that cannot be connected to, or whose reply is cut off → 500 `AuthorizerFailureError`
+ *     (AWS's AUTHORIZER_FAILURE: failing to connect to a custom authorizer);
+ *   - anything else (non-JSON, over 6 MB, no answer within 10 s) → 500 `AuthorizerConfigurationError`.
  */
 export function createEndpointInvoker(uri: string, timeoutMs: number): Invoke {
   return async (event, requestId) => {
     const started = Date.now();
-    const fail = (kind: 'error' | 'timeout' | 'crash', errorType: string, errorMessage: string): InvokeResult => ({ ok: false, error: { kind, errorType, errorMessage }, durationMs: Date.now() - started });
+    const fail = (kind: 'error' | 'timeout' | 'unreachable', errorType: string, errorMessage: string): InvokeResult => ({ ok: false, error: { kind, errorType, errorMessage }, durationMs: Date.now() - started });
     let res;
     try {
       res = await undiciRequest(uri, {
@@ -371,7 +383,7 @@ export function createEndpointInvoker(uri: string, timeoutMs: number): Invoke {
     } catch (err) {
       const e = err as Error;
       if (e.name === 'TimeoutError' || e.name === 'AbortError' || /timeout/i.test(e.name)) return fail('timeout', 'Sandbox.Timedout', `no answer from the authorizer endpoint within ${timeoutMs} ms`);
-      return fail('crash', 'EndpointUnreachable', `the authorizer endpoint cannot be reached: ${(err as { code?: string }).code ?? e.message}`);
+      return fail('unreachable', 'EndpointUnreachable', `the authorizer endpoint cannot be reached: ${(err as { code?: string }).code ?? e.message}`);
     }
     let text: string;
     try {
@@ -390,7 +402,7 @@ export function createEndpointInvoker(uri: string, timeoutMs: number): Invoke {
     } catch (err) {
       const e = err as Error;
       if (e.name === 'TimeoutError' || e.name === 'AbortError') return fail('timeout', 'Sandbox.Timedout', `no answer from the authorizer endpoint within ${timeoutMs} ms`);
-      return fail('crash', 'EndpointUnreachable', `the authorizer endpoint reply was cut off: ${e.message}`);
+      return fail('unreachable', 'EndpointUnreachable', `the authorizer endpoint reply was cut off: ${e.message}`);
     }
     let json: unknown;
     try {

@@ -19,8 +19,10 @@ import type { Result } from '../core/result.ts';
 /** Why an invocation produced no payload. */
 export interface InvokeFailure {
   /** `error`: the handler threw/rejected/called back with an error; `init`: the module failed to load;
-   *  `timeout`: no answer in time; `crash`: the environment died mid-invocation; `throttled`: queue full. */
-  readonly kind: 'error' | 'init' | 'timeout' | 'crash' | 'throttled';
+   *  `timeout`: no answer in time; `crash`: the environment died mid-invocation; `throttled`: queue full;
+   *  `unreachable`: the function's HTTP endpoint could not be connected to, or its reply was cut off
+   *  (authorizers with an `authorizerUri`; this runtime never reports it). */
+  readonly kind: 'error' | 'init' | 'timeout' | 'crash' | 'throttled' | 'unreachable';
   readonly errorType: string;
   readonly errorMessage: string;
 }

@@ -9,7 +9,7 @@
  * for new requests without closing the listener (io/generations.ts), and whose `close()` drains
  * in-flight requests. Per-request metrics are recorded when the last byte is sent.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import type { Dispatcher } from 'undici';
 import type { Authorizer } from './authorizers/authorizer.ts';
@@ -21,6 +21,7 @@ import { compileGatewayResponses, type CompiledGatewayResponses } from './core/g
 import { compileRestHeaderMapping } from './core/mapping.ts';
 import { compileRoutes } from './core/routes.ts';
 import { systemClock, type Clock } from './core/clock.ts';
+import { sha256 } from './core/digest.ts';
 import type { Integration } from './integrations/integration.ts';
 import { createUpstreamAgent } from './integrations/http.ts';
 import { createIntegration } from './integrations/index.ts';
@@ -71,7 +72,7 @@ function issuesUnder(prefix: string, err: unknown): ConfigIssue[] {
 
 /** 10 lowercase characters derived from the API name (AWS ids look like `lsw1ro4ipb`). */
 export function defaultApiId(name: string): string {
-  const digest = createHash('sha256').update(name).digest();
+  const digest = sha256(name, 'buffer');
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   let out = '';
   for (let i = 0; i < 10; i++) out += alphabet[digest[i]! % alphabet.length];
@@ -285,7 +286,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
     }
     // Prefetch JWKS and the like; failures only show in status, requests still decide fail-closed.
     await Promise.all(gateway.apis.flatMap((a) => [...a.authorizers.values()].map((z) => z.warmUp?.().catch(() => undefined))));
-    return { gateway, lambdaRuntime, pipelineDeps: { gateway, logger, now: () => clock.now(), newRequestId } };
+    return { gateway, lambdaRuntime, pipelineDeps: { gateway, logger, newRequestId } };
   };
   const dispose = async (g: Generation) => {
     await Promise.all(g.gateway.apis.flatMap((a) => [...a.authorizers.values()].map((z) => z.close?.().catch(() => undefined))));

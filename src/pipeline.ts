@@ -30,7 +30,6 @@ import type { Logger } from './io/logger.ts';
 export interface PipelineDeps {
   readonly gateway: CompiledGateway;
   readonly logger: Logger;
-  readonly now: () => number;
   /** AWS-shaped ids: HTTP APIs `ZhNHJhhLjoEEPiw=`, REST a UUID. */
   readonly newRequestId: (protocol: 'http' | 'rest') => string;
 }

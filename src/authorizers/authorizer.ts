@@ -7,7 +7,8 @@
  * `AuthorizerOutcome` (the request may proceed) or throws a taxonomy error from `core/errors.ts`:
  *   - `UnauthorizedError` (401): identity missing, token invalid, function said `Unauthorized`;
  *   - `AccessDeniedError` (403): deny / no matching allow / missing scope;
- *   - `AuthorizerConfigurationError` / `AuthorizerFailureError` (500): broken output, timeout, unreachable.
+ *   - `AuthorizerConfigurationError` (500): broken output, a throw, a timeout;
+ *   - `AuthorizerFailureError` (500): the authorizer could not be reached (a Lambda authorizer's `authorizerUri`).
  * The error's `detail` becomes `$context.authorizer.error`. A plug-in never writes HTTP responses.
  * Decision caching and policy evaluation happen inside the Lambda plug-in (a cached *decision* is
  * re-evaluated against each request's own ARN).

@@ -75,7 +75,7 @@ export function createDecisionCache<T>(options: DecisionCacheOptions): DecisionC
         misses++;
         return undefined;
       }
-      if (clock.now() >= e.expiresAt) {
+      if (clock.nowMs() >= e.expiresAt) {
         remove(key);
         misses++;
         return undefined;
@@ -90,7 +90,7 @@ export function createDecisionCache<T>(options: DecisionCacheOptions): DecisionC
       const size = Math.max(0, sizeBytes) + KEY_OVERHEAD_BYTES;
       remove(key);
       if (size > maxBytes || maxEntries < 1) return;
-      entries.set(key, { value, expiresAt: clock.now() + ttlMs, size });
+      entries.set(key, { value, expiresAt: clock.nowMs() + ttlMs, size });
       bytes += size;
       while (entries.size > maxEntries || bytes > maxBytes) {
         const oldest = entries.keys().next();

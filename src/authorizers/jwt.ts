@@ -128,7 +128,7 @@ export function createJwtAuthorizerWithOptions(
     if ('reason' in found) return found.reason === 'kid_unknown' ? rejection('kid_unknown') : rejection('keys_unavailable', { cause: found.cause });
     const key = await verifySignature(alg, found.candidates, jwt.signingInput, jwt.signature);
     if ('reason' in key) return key;
-    const now = clock.now();
+    const now = clock.nowMs();
     const times = checkJwtClaims(jwt.payload, rules, now);
     if ('reason' in times) return times;
     const entry: CachedToken = {
@@ -149,7 +149,7 @@ export function createJwtAuthorizerWithOptions(
     const cacheKey = sha256(token, 'base64');
     let verified: CachedToken | JwtRejection | undefined = cache.get(cacheKey);
     if (verified) {
-      const now = clock.now();
+      const now = clock.nowMs();
       if (now >= verified.expiresAtMs || !keys.isCurrent(verified.key)) {
         cache.delete(cacheKey);
         verified = undefined;

@@ -17,7 +17,8 @@
  * this resource`; HTTP API deny / `isAuthorized: false` → 403 `Forbidden`; any other failure
  * (throw, timeout, crash, malformed output, non-scalar REST context) → 500
  * `AuthorizerConfigurationError` (`null` message on REST, `Internal Server Error` on HTTP APIs),
- * with the reason in `detail` (→ `$context.authorizer.error`).
+ * with the reason in `detail` (→ `$context.authorizer.error`); an `authorizerUri` that cannot be
+ * reached → 500 `AuthorizerFailureError`, same message and detail (AWS's AUTHORIZER_FAILURE).
  *
  * Must not: fail open (an unusable config throws `ConfigError` at creation), log identity values,
  * keep raw identity values in the cache.
@@ -30,10 +31,12 @@ import { request as undiciRequest } from 'undici';
 import type { Authorizer, AuthorizerDeps, AuthorizerRequest, AuthorizerStatus } from './authorizer.ts';
 import type { ApiConfig, AuthorizerConfig, RequestAuthorizerConfig, TokenAuthorizerConfig } from '../core/config.ts';
 import type { AuthorizerOutcome } from '../core/model.ts';
-import type { InvokeResult } from '../io/lambda-runtime.ts';
+import type { Result } from '../core/result.ts';
+import type { InvokeFailure, InvokeResult } from '../io/lambda-runtime.ts';
 import {
   AccessDeniedError,
   AuthorizerConfigurationError,
+  AuthorizerFailureError,
   ConfigError,
   UnauthorizedError,
   UriTooLongError,
@@ -122,7 +125,7 @@ export function createLambdaAuthorizer(
   const selectors: IdentitySelector[] = [];
   for (const e of expressions) {
     const c = compileIdentitySource(e, protocol);
-    if (c.ok) selectors.push(c.selector);
+    if (c.ok) selectors.push(c.value);
     else issues.push({ path: at('identitySource'), message: c.error });
   }
   let validation: RegExp | null = null;
@@ -151,6 +154,11 @@ export function createLambdaAuthorizer(
   const configurationError = (reason: string, requestId: string): AuthorizerConfigurationError => {
     log.warn('lambda authorizer failed', { reason, request_id: requestId });
     return new AuthorizerConfigurationError(protocol === 'rest' ? null : 'Internal Server Error', { detail: reason });
+  };
+  /** AWS's AUTHORIZER_FAILURE: the gateway could not connect to the authorizer (same status and body). */
+  const failureError = (reason: string, requestId: string): AuthorizerFailureError => {
+    log.warn('lambda authorizer unreachable', { reason, request_id: requestId });
+    return new AuthorizerFailureError(protocol === 'rest' ? null : 'Internal Server Error', { detail: reason });
   };
 
   async function authorize(input: AuthorizerRequest): Promise<AuthorizerOutcome> {
@@ -196,14 +204,15 @@ export function createLambdaAuthorizer(
       const result = await invoke(event, randomUUID());
       latencyMs = Math.round(performance.now() - started);
       if (!result.ok) {
-        if (result.kind === 'error' && result.errorMessage === 'Unauthorized' && unauthorizedIs401) {
+        if (result.error.kind === 'error' && result.error.errorMessage === 'Unauthorized' && unauthorizedIs401) {
           throw new UnauthorizedError({ detail: 'the authorizer returned Unauthorized' });
         }
-        throw configurationError(describeFailure(result), ctx.requestId);
+        if (result.error.kind === 'unreachable') throw failureError(describeFailure(result.error), ctx.requestId);
+        throw configurationError(describeFailure(result.error), ctx.requestId);
       }
-      const parsed = parseAuthorizerResponse(result.payload, flavour, simpleResponses);
+      const parsed = parseAuthorizerResponse(result.value, flavour, simpleResponses);
       if (!parsed.ok) throw configurationError(parsed.error, ctx.requestId);
-      decision = parsed.decision;
+      decision = parsed.value;
       cache?.set(key, decision, ttlSeconds * 1000, estimateBytes(decision));
     }
 
@@ -245,7 +254,7 @@ export function createLambdaAuthorizer(
 // ---------------------------------------------------------------------------------------------
 // Output parsing (pure)
 
-export type ParseAuthorizerResult = { ok: true; decision: LambdaDecision } | { ok: false; error: string };
+export type ParseAuthorizerResult = Result<LambdaDecision>;
 
 /**
  * Validates what the function returned (spec §2.5, §3.5). Errors name the field, never values.
@@ -278,7 +287,7 @@ export function parseAuthorizerResponse(payload: unknown, flavour: Flavour, simp
   }
   if (simpleResponses) {
     if (typeof out['isAuthorized'] !== 'boolean') return { ok: false, error: 'isAuthorized must be a boolean' };
-    return { ok: true, decision: { type: 'simple', isAuthorized: out['isAuthorized'], context } };
+    return { ok: true, value: { type: 'simple', isAuthorized: out['isAuthorized'], context } };
   }
   const principalId = out['principalId'];
   if (flavour === 'rest-token' || flavour === 'rest-request') {
@@ -293,9 +302,9 @@ export function parseAuthorizerResponse(payload: unknown, flavour: Flavour, simp
   if (usage !== undefined && usage !== null && typeof usage !== 'string') return { ok: false, error: 'usageIdentifierKey must be a string' };
   return {
     ok: true,
-    decision: {
+    value: {
       type: 'policy',
-      policy: policy.policy,
+      policy: policy.value,
       principalId: typeof principalId === 'string' ? principalId : undefined,
       context,
       usageIdentifierKey: typeof usage === 'string' ? usage : undefined,
@@ -303,7 +312,7 @@ export function parseAuthorizerResponse(payload: unknown, flavour: Flavour, simp
   };
 }
 
-function describeFailure(r: Extract<InvokeResult, { ok: false }>): string {
+function describeFailure(r: InvokeFailure): string {
   const message = r.errorMessage.length > MAX_DETAIL_ERROR_CHARS ? `${r.errorMessage.slice(0, MAX_DETAIL_ERROR_CHARS)}…` : r.errorMessage;
   switch (r.kind) {
     case 'timeout':
@@ -312,6 +321,8 @@ function describeFailure(r: Extract<InvokeResult, { ok: false }>): string {
       return `the authorizer could not be loaded: ${r.errorType}: ${message}`;
     case 'crash':
       return `the authorizer could not be invoked: ${r.errorType}: ${message}`;
+    case 'unreachable':
+      return `the authorizer could not be reached: ${r.errorType}: ${message}`;
     case 'throttled':
       return `the authorizer was throttled: ${message}`;
     default:
@@ -351,12 +362,14 @@ function createFunctionInvoker(fn: NonNullable<RequestAuthorizerConfig['function
  *   - a Lambda-style failure — header `X-Amz-Function-Error` (as the Lambda Invoke API sends) or a
  *     non-2xx status — with a JSON body `{"errorMessage": "...", "errorType": "..."}` → a function
  *     error, so `{"errorMessage":"Unauthorized"}` gives 401 like a thrown `Unauthorized`;
- *   - anything else (non-JSON, unreachable, over 6 MB, no answer within 10 s) → 500.
+ *   - an endpoint that cannot be connected to, or whose reply is cut off → 500 `AuthorizerFailureError`
+ *     (AWS's AUTHORIZER_FAILURE: failing to connect to a custom authorizer);
+ *   - anything else (non-JSON, over 6 MB, no answer within 10 s) → 500 `AuthorizerConfigurationError`.
  */
 export function createEndpointInvoker(uri: string, timeoutMs: number): Invoke {
   return async (event, requestId) => {
     const started = Date.now();
-    const fail = (kind: 'error' | 'timeout' | 'crash', errorType: string, errorMessage: string): InvokeResult => ({ ok: false, kind, errorType, errorMessage, durationMs: Date.now() - started });
+    const fail = (kind: 'error' | 'timeout' | 'unreachable', errorType: string, errorMessage: string): InvokeResult => ({ ok: false, error: { kind, errorType, errorMessage }, durationMs: Date.now() - started });
     let res;
     try {
       res = await undiciRequest(uri, {
@@ -370,7 +383,7 @@ export function createEndpointInvoker(uri: string, timeoutMs: number): Invoke {
     } catch (err) {
       const e = err as Error;
       if (e.name === 'TimeoutError' || e.name === 'AbortError' || /timeout/i.test(e.name)) return fail('timeout', 'Sandbox.Timedout', `no answer from the authorizer endpoint within ${timeoutMs} ms`);
-      return fail('crash', 'EndpointUnreachable', `the authorizer endpoint cannot be reached: ${(err as { code?: string }).code ?? e.message}`);
+      return fail('unreachable', 'EndpointUnreachable', `the authorizer endpoint cannot be reached: ${(err as { code?: string }).code ?? e.message}`);
     }
     let text: string;
     try {
@@ -389,7 +402,7 @@ export function createEndpointInvoker(uri: string, timeoutMs: number): Invoke {
     } catch (err) {
       const e = err as Error;
       if (e.name === 'TimeoutError' || e.name === 'AbortError') return fail('timeout', 'Sandbox.Timedout', `no answer from the authorizer endpoint within ${timeoutMs} ms`);
-      return fail('crash', 'EndpointUnreachable', `the authorizer endpoint reply was cut off: ${e.message}`);
+      return fail('unreachable', 'EndpointUnreachable', `the authorizer endpoint reply was cut off: ${e.message}`);
     }
     let json: unknown;
     try {
@@ -403,6 +416,6 @@ export function createEndpointInvoker(uri: string, timeoutMs: number): Invoke {
       const message = typeof body.errorMessage === 'string' ? body.errorMessage : `the endpoint answered ${res.statusCode}`;
       return fail('error', typeof body.errorType === 'string' ? body.errorType : 'Error', message);
     }
-    return { ok: true, payload: json, durationMs: Date.now() - started };
+    return { ok: true, value: json, durationMs: Date.now() - started };
   };
 }

@@ -20,7 +20,7 @@ export function identitySelectorsOf(config: Readonly<AuthorizerConfig>, protocol
   const selectors: IdentitySelector[] = [];
   for (const expression of expressions) {
     const compiled = compileIdentitySource(expression, protocol);
-    if (compiled.ok && (compiled.selector.kind === 'header' || compiled.selector.kind === 'querystring')) selectors.push(compiled.selector);
+    if (compiled.ok && (compiled.value.kind === 'header' || compiled.value.kind === 'querystring')) selectors.push(compiled.value);
   }
   return selectors;
 }

@@ -112,7 +112,7 @@ export async function runTokenCommandWith(argv: string[], io: TokenCommandIo): P
   if (args.at !== undefined) {
     const ms = /^\d+(\.\d+)?$/.test(args.at) ? Number(args.at) * 1000 : Date.parse(args.at);
     if (!Number.isFinite(ms)) return fail(`--at must be ISO 8601 or epoch seconds, got ${JSON.stringify(args.at)}`);
-    clock = { now: () => ms };
+    clock = { nowMs: () => ms };
   }
 
   let loaded;
@@ -144,7 +144,7 @@ export async function runTokenCommandWith(argv: string[], io: TokenCommandIo): P
   } else {
     out.push('header:', indent(JSON.stringify(decoded.header.raw, null, 2)));
     out.push('claims (decoded, not yet verified):', indent(JSON.stringify(decoded.payload, null, 2)));
-    const times = describeTimes(decoded.payload, clock.now());
+    const times = describeTimes(decoded.payload, clock.nowMs());
     if (times) out.push(`times:   ${times}`);
     report.header = decoded.header.raw;
     report.claims = decoded.payload;
@@ -164,7 +164,7 @@ export async function runTokenCommandWith(argv: string[], io: TokenCommandIo): P
   }, {});
   await authorizer.warmUp();
   const source = Array.isArray(authConfig.identitySource) ? authConfig.identitySource[0]! : authConfig.identitySource;
-  const request = fakeRequest(source, raw, path, clock.now());
+  const request = fakeRequest(source, raw, path, clock.nowMs());
   let code: number;
   try {
     const outcome = await authorizer.authorize({ request, ctx: {} as RequestContext, api, route, resourcePath: routeKey.split(' ')[1] ?? routeKey });

@@ -19,6 +19,7 @@
  * Must not: read the clock, the environment or the network.
  */
 import type { GatewayRequest, RequestContext } from './model.ts';
+import type { Result } from './result.ts';
 import { eventParts, identityV1, resourceIdFor, type EventParts } from './lambda-events.ts';
 
 /** What the builders read: the parsed request, the `$context` so far, and the matched resource. */
@@ -328,7 +329,7 @@ export const SUPPORTED_CONTEXT_VARIABLES: readonly string[] = Object.keys(CONTEX
  * `method.request.header.X`, `method.request.querystring.X`, `context.X`, `stageVariables.X`.
  * Returns an error message (for a `ConfigIssue`) when the expression is not one of those.
  */
-export function compileIdentitySource(expression: string, protocol: 'http' | 'rest'): { ok: true; selector: IdentitySelector } | { ok: false; error: string } {
+export function compileIdentitySource(expression: string, protocol: 'http' | 'rest'): Result<IdentitySelector> {
   const e = expression.trim();
   const m = protocol === 'http'
     ? /^(?:\$request\.(header|querystring)\.(.+)|\$context\.(.+)|\$stageVariables\.(.+))$/.exec(e)
@@ -341,15 +342,15 @@ export function compileIdentitySource(expression: string, protocol: 'http' | 're
         : `unsupported identity source ${JSON.stringify(e)} (use method.request.header.X, method.request.querystring.X, context.X or stageVariables.X)`,
     };
   }
-  if (m[1] === 'header') return { ok: true, selector: { kind: 'header', name: m[2]!.toLowerCase(), expression: e } };
-  if (m[1] === 'querystring') return { ok: true, selector: { kind: 'querystring', name: m[2]!, expression: e } };
+  if (m[1] === 'header') return { ok: true, value: { kind: 'header', name: m[2]!.toLowerCase(), expression: e } };
+  if (m[1] === 'querystring') return { ok: true, value: { kind: 'querystring', name: m[2]!, expression: e } };
   if (m[3] !== undefined) {
     if (!(m[3] in CONTEXT_VARIABLES)) {
       return { ok: false, error: `unsupported context variable ${JSON.stringify(m[3])} in identity source (supported: ${SUPPORTED_CONTEXT_VARIABLES.join(', ')})` };
     }
-    return { ok: true, selector: { kind: 'context', variable: m[3], expression: e } };
+    return { ok: true, value: { kind: 'context', variable: m[3], expression: e } };
   }
-  return { ok: true, selector: { kind: 'stageVariable', name: m[4]!, expression: e } };
+  return { ok: true, value: { kind: 'stageVariable', name: m[4]!, expression: e } };
 }
 
 /**

@@ -666,13 +666,13 @@ function checkSemantics(config: GatewayConfig, issues: ConfigIssue[]): void {
       }
       for (const [contentType, template] of Object.entries(response.responseTemplates)) {
         const compiled = compileTemplate(template);
-        if (!compiled.ok) issues.push({ path: at('gatewayResponses', type, 'responseTemplates', contentType), message: templateErrors(compiled.errors) });
+        if (!compiled.ok) issues.push({ path: at('gatewayResponses', type, 'responseTemplates', contentType), message: templateErrors(compiled.error) });
       }
     }
     if (api.accessLogSettings) {
       const format = ACCESS_LOG_PRESETS[api.accessLogSettings.format] ?? api.accessLogSettings.format;
       const compiled = compileTemplate(format);
-      if (!compiled.ok) issues.push({ path: at('accessLogSettings', 'format'), message: templateErrors(compiled.errors) });
+      if (!compiled.ok) issues.push({ path: at('accessLogSettings', 'format'), message: templateErrors(compiled.error) });
       else if (format.length > 3 * 1024) issues.push({ path: at('accessLogSettings', 'format'), message: `is ${format.length} bytes; AWS allows 3 KB` });
     }
     for (const [i, pattern] of (api.cors?.allowOrigins ?? []).entries()) {

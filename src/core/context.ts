@@ -9,6 +9,7 @@
  * the user; we do not — see docs).
  */
 import type { RequestContext } from './model.ts';
+import type { Result } from './result.ts';
 
 const SIMPLE_VARIABLES: Record<string, (ctx: RequestContext) => string | number | null | undefined> = {
   requestId: (c) => c.requestId,
@@ -116,7 +117,7 @@ export interface CompiledTemplate {
   readonly parts: readonly TemplatePart[];
 }
 
-export type TemplateResult = { ok: true; template: CompiledTemplate } | { ok: false; errors: string[] };
+export type TemplateResult = Result<CompiledTemplate, string[]>;
 
 // `$context.a.b` or `${context.a.b}`; claim names may contain `:` (cognito:groups) after `claims.`.
 const VARIABLE = /\$\{(context|stageVariables)\.([A-Za-z0-9_.:$-]+)\}|\$(context|stageVariables)\.((?:authorizer\.claims\.[A-Za-z0-9_:$-]+)|[A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*)/g;
@@ -159,8 +160,8 @@ export function compileTemplate(source: string): TemplateResult {
   }
   const tail = source.slice(last);
   if (tail) parts.push({ kind: 'text', text: tail });
-  if (errors.length) return { ok: false, errors };
-  return { ok: true, template: { source, parts } };
+  if (errors.length) return { ok: false, error: errors };
+  return { ok: true, value: { source, parts } };
 }
 
 /**

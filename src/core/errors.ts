@@ -44,10 +44,8 @@ export type GatewayErrorCode =
   | 'ERR_GW_AUTHORIZER_CONFIGURATION'
   | 'ERR_GW_AUTHORIZER_FAILURE'
   | 'ERR_GW_BAD_REQUEST_PARAMETERS'
-  | 'ERR_GW_BAD_REQUEST_BODY'
   | 'ERR_GW_REQUEST_TOO_LARGE'
   | 'ERR_GW_URI_TOO_LONG'
-  | 'ERR_GW_THROTTLED'
   | 'ERR_GW_BODY_BUFFERS_FULL'
   | 'ERR_GW_INTEGRATION_FAILURE'
   | 'ERR_GW_INTEGRATION_TIMEOUT'
@@ -135,7 +133,10 @@ export class AuthorizerConfigurationError extends GatewayError {
   }
 }
 
-/** 500: the authorizer (or the identity provider behind it) could not be reached. */
+/**
+ * 500: the gateway could not connect to the authorizer (a Lambda authorizer's `authorizerUri`). A JWT
+ * authorizer whose identity provider cannot be reached answers 401 instead (fail closed).
+ */
 export class AuthorizerFailureError extends GatewayError {
   readonly code = 'ERR_GW_AUTHORIZER_FAILURE';
   readonly responseType = 'AUTHORIZER_FAILURE';
@@ -145,15 +146,10 @@ export class AuthorizerFailureError extends GatewayError {
   }
 }
 
+/** 400: a mapped value cannot be sent (a header value with control characters, a dot segment in a mapped path). */
 export class BadRequestParametersError extends GatewayError {
   readonly code = 'ERR_GW_BAD_REQUEST_PARAMETERS';
   readonly responseType = 'BAD_REQUEST_PARAMETERS';
-  readonly status = 400;
-}
-
-export class BadRequestBodyError extends GatewayError {
-  readonly code = 'ERR_GW_BAD_REQUEST_BODY';
-  readonly responseType = 'BAD_REQUEST_BODY';
   readonly status = 400;
 }
 
@@ -174,15 +170,6 @@ export class UriTooLongError extends GatewayError {
   readonly status = 414;
   constructor(options?: GatewayErrorOptions) {
     super('Request URI too long', options);
-  }
-}
-
-export class ThrottledError extends GatewayError {
-  readonly code = 'ERR_GW_THROTTLED';
-  readonly responseType = 'THROTTLED';
-  readonly status = 429;
-  constructor(options?: GatewayErrorOptions) {
-    super('Too Many Requests', options);
   }
 }
 
@@ -244,10 +231,8 @@ export type AnyGatewayError =
   | AuthorizerConfigurationError
   | AuthorizerFailureError
   | BadRequestParametersError
-  | BadRequestBodyError
   | RequestTooLargeError
   | UriTooLongError
-  | ThrottledError
   | BodyBuffersFullError
   | IntegrationFailureError
   | IntegrationTimeoutError

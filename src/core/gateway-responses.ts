@@ -63,8 +63,8 @@ export function compileGatewayResponses(api: Readonly<ApiConfig>): { compiled: C
     const templates: CompiledGatewayResponse['templates'] = [];
     for (const [contentType, source] of Object.entries(cfg.responseTemplates)) {
       const t = compileTemplate(source);
-      if (!t.ok) issues.push({ path: [type, 'responseTemplates', contentType], message: t.errors.join('; ') });
-      else templates.push({ contentType, template: t.template });
+      if (!t.ok) issues.push({ path: [type, 'responseTemplates', contentType], message: t.error.join('; ') });
+      else templates.push({ contentType, template: t.value });
     }
     byType.set(type, {
       status: cfg.statusCode === undefined ? null : Number(cfg.statusCode),
@@ -111,7 +111,7 @@ export function renderGatewayError(
   } else if (type === 'ACCESS_DENIED' && compiled.accessDeniedMessageKey === 'Message') {
     body = JSON.stringify({ Message: err.publicMessage });
   } else {
-    body = DEFAULT_TEMPLATE.ok ? renderTemplate(DEFAULT_TEMPLATE.template, ctx, '') : JSON.stringify({ message: err.publicMessage });
+    body = DEFAULT_TEMPLATE.ok ? renderTemplate(DEFAULT_TEMPLATE.value, ctx, '') : JSON.stringify({ message: err.publicMessage });
   }
   headers.push(['Content-Type', contentType]);
   if (defaults.errorType) headers.push(['x-amzn-ErrorType', defaults.errorType]);

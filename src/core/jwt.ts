@@ -1,13 +1,15 @@
 /**
  * @module core/jwt — compact JWS parsing without verification. [pure]
  *
- * `decodeUnverifiedJwt()` splits a compact JWT into its parts and parses header and payload.
+ * `decodeUnverifiedJwt()` splits a compact JWT into its parts and parses header and payload (with
+ * the shared codec, core/jwt-codec.ts, adding AWS's strict base64url and its rejection reasons).
  * Nothing it returns is trustworthy until the signature has been checked (authorizers/jwt.ts does
  * that); the name says so. Failures are `JwtRejection`s carrying AWS's wording where it is known.
  *
  * Must not: verify signatures, read the clock, do I/O, or put token material in any message.
  */
 import { rejection, type JwtRejection } from './claims.ts';
+import { decodeJsonObjectSegment, decodeSegmentBytes, isBase64urlSegment, splitCompactJws } from './jwt-codec.ts';
 
 /** Header fields the authorizer reads. Other fields are kept in `raw`. */
 export interface JwtHeader {
@@ -31,33 +33,27 @@ export interface UnverifiedJwt {
  */
 export const MAX_TOKEN_BYTES = 10_240;
 
-const B64URL = /^[A-Za-z0-9_-]*$/;
-
 /**
  * Split and parse a compact JWT. DANGER: nothing is verified.
  * @returns the parsed token or a `JwtRejection` (never throws).
  */
 export function decodeUnverifiedJwt(token: string): UnverifiedJwt | JwtRejection {
   if (token.length > MAX_TOKEN_BYTES) return rejection('token_too_large');
-  const first = token.indexOf('.');
-  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
   // AWS (golang-jwt): exactly three segments.
-  if (first < 0 || second < 0 || token.indexOf('.', second + 1) >= 0) return rejection('malformed_segments');
-  const h = token.slice(0, first);
-  const p = token.slice(first + 1, second);
-  const s = token.slice(second + 1);
-  if (!B64URL.test(h) || h.length % 4 === 1) return rejection('malformed_header_base64');
-  const header = parseJsonObject(Buffer.from(h, 'base64url'));
+  const segments = splitCompactJws(token);
+  if (segments === undefined) return rejection('malformed_segments');
+  if (!isBase64urlSegment(segments.header)) return rejection('malformed_header_base64');
+  const header = decodeJsonObjectSegment(segments.header);
   if (header === undefined) return rejection('malformed_header_json');
-  if (!B64URL.test(p) || p.length % 4 === 1) return rejection('malformed_payload_base64');
-  const payload = parseJsonObject(Buffer.from(p, 'base64url'));
+  if (!isBase64urlSegment(segments.payload)) return rejection('malformed_payload_base64');
+  const payload = decodeJsonObjectSegment(segments.payload);
   if (payload === undefined) return rejection('malformed_payload_json');
-  if (!B64URL.test(s) || s.length % 4 === 1) return rejection('malformed_signature_base64');
+  if (!isBase64urlSegment(segments.signature)) return rejection('malformed_signature_base64');
   return {
     header: { alg: header.alg, kid: header.kid, raw: header },
     payload,
-    signingInput: token.slice(0, second),
-    signature: Buffer.from(s, 'base64url'),
+    signingInput: segments.signingInput,
+    signature: decodeSegmentBytes(segments.signature),
   };
 }
 
@@ -93,18 +89,4 @@ export function checkJoseHeader(header: JwtHeader): JwtRejection | null {
 
 export function isJwtRejection(value: UnverifiedJwt | JwtRejection): value is JwtRejection {
   return 'reason' in value;
-}
-
-/** Parses UTF-8 JSON that must be an object; drops `__proto__` keys. `undefined` when not. */
-function parseJsonObject(bytes: Buffer): Record<string, unknown> | undefined {
-  let value: unknown;
-  const text = bytes.toString('utf8');
-  try {
-    // A reviver costs a JS call per value; only text that could spell `__proto__` (literally or
-    // through a `\u` escape) needs one.
-    value = text.includes('__proto__') || text.includes('\\') ? JSON.parse(text, (key, v: unknown) => (key === '__proto__' ? undefined : v)) : JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

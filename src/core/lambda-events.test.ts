@@ -30,10 +30,10 @@ for (const [name, payload, expected, headers, body] of V1_MATRIX) {
       assert.equal(r.ok, false);
       return;
     }
-    assert.ok(r.ok, r.ok ? '' : r.reason);
-    assert.equal(r.response.status, expected);
-    if (headers) assert.deepEqual(r.response.headers, headers);
-    if (body !== undefined) assert.equal(r.response.body, body);
+    assert.ok(r.ok, r.ok ? '' : r.error);
+    assert.equal(r.value.status, expected);
+    if (headers) assert.deepEqual(r.value.headers, headers);
+    if (body !== undefined) assert.equal(r.value.body, body);
   });
 }
 
@@ -41,26 +41,26 @@ test('payload 1.0 on HTTP APIs requires statusCode, accepts cookies and decodes 
   assert.equal(parseResultV1({ headers: {} }, 'http').ok, false);
   const r = parseResultV1({ statusCode: 200, cookies: ['a=1'], body: 'aGk=', isBase64Encoded: true }, 'http');
   assert.ok(r.ok);
-  assert.deepEqual(r.response.headers, [['set-cookie', 'a=1']]);
-  assert.equal(String(r.response.body), 'hi');
+  assert.deepEqual(r.value.headers, [['set-cookie', 'a=1']]);
+  assert.equal(String(r.value.body), 'hi');
 });
 
 test('payload 2.0 inference: bare values become a 200 application/json body', () => {
   for (const [payload, body] of [[{ a: 1 }, '{"a":1}'], ['Hello', 'Hello'], [[1, 2], '[1,2]'], [42, '42'], [null, 'null']] as const) {
     const r = parseResultV2(payload);
     assert.ok(r.ok);
-    assert.equal(r.response.status, 200);
-    assert.deepEqual(r.response.headers, [['content-type', 'application/json']]);
-    assert.equal(r.response.body, body);
+    assert.equal(r.value.status, 200);
+    assert.deepEqual(r.value.headers, [['content-type', 'application/json']]);
+    assert.equal(r.value.body, body);
   }
 });
 
 test('payload 2.0 structured: cookies become Set-Cookie lines, base64 bodies are decoded, bad statusCode is malformed', () => {
   const r = parseResultV2({ statusCode: 201, headers: { 'x-a': 1 }, cookies: ['a=1; Path=/', 'b=2'], body: 'aGk=', isBase64Encoded: true });
   assert.ok(r.ok);
-  assert.equal(r.response.status, 201);
-  assert.deepEqual(r.response.headers, [['x-a', '1'], ['set-cookie', 'a=1; Path=/'], ['set-cookie', 'b=2']]);
-  assert.equal(String(r.response.body), 'hi');
+  assert.equal(r.value.status, 201);
+  assert.deepEqual(r.value.headers, [['x-a', '1'], ['set-cookie', 'a=1; Path=/'], ['set-cookie', 'b=2']]);
+  assert.equal(String(r.value.body), 'hi');
   assert.equal(parseResultV2({ statusCode: 'nope' }).ok, false);
   assert.equal(parseResultV2({ statusCode: 700 }).ok, false);
 });

@@ -7,6 +7,7 @@
  * event builders reuse `eventParts()`.
  */
 import type { GatewayRequest, GatewayResponse, RequestContext } from './model.ts';
+import type { Result } from './result.ts';
 
 /** Request pieces both payload versions (and authorizer events) are made of. */
 export interface EventParts {
@@ -402,21 +403,21 @@ export function resourceIdFor(resourcePath: string): string {
 // ---------------------------------------------------------------------------------------------
 // Results
 
-export type ParsedResult = { ok: true; response: GatewayResponse } | { ok: false; reason: string };
+export type ParsedResult = Result<GatewayResponse>;
 
 /** Reads a payload-2.0 result (spec §8.2), including the inference for bare values. */
 export function parseResultV2(payload: unknown): ParsedResult {
   if (payload !== null && typeof payload === 'object' && !Array.isArray(payload) && 'statusCode' in payload) {
     const r = payload as Record<string, unknown>;
     const status = toStatus(r.statusCode);
-    if (status === null) return { ok: false, reason: `statusCode must be an integer from 100 to 599, got ${JSON.stringify(r.statusCode)}` };
+    if (status === null) return { ok: false, error: `statusCode must be an integer from 100 to 599, got ${JSON.stringify(r.statusCode)}` };
     const headers: Array<[string, string]> = [];
     if (r.headers !== undefined && r.headers !== null) {
-      if (typeof r.headers !== 'object' || Array.isArray(r.headers)) return { ok: false, reason: 'headers must be an object' };
+      if (typeof r.headers !== 'object' || Array.isArray(r.headers)) return { ok: false, error: 'headers must be an object' };
       for (const [k, v] of Object.entries(r.headers)) if (v !== null && v !== undefined) headers.push([k, String(v)]);
     }
     if (r.cookies !== undefined && r.cookies !== null) {
-      if (!Array.isArray(r.cookies)) return { ok: false, reason: 'cookies must be an array of strings' };
+      if (!Array.isArray(r.cookies)) return { ok: false, error: 'cookies must be an array of strings' };
       for (const c of r.cookies) headers.push(['set-cookie', String(c)]);
     }
     let body: Buffer | string | null = null;
@@ -424,11 +425,11 @@ export function parseResultV2(payload: unknown): ParsedResult {
       const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
       body = r.isBase64Encoded === true ? Buffer.from(text, 'base64') : text;
     }
-    return { ok: true, response: { status, headers, body } };
+    return { ok: true, value: { status, headers, body } };
   }
   // Inference: any other valid JSON is the body of a 200 application/json response.
   const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  return { ok: true, response: { status: 200, headers: [['content-type', 'application/json']], body } };
+  return { ok: true, value: { status: 200, headers: [['content-type', 'application/json']], body } };
 }
 
 const V1_KEYS = new Set(['statusCode', 'body', 'headers', 'multiValueHeaders', 'isBase64Encoded']);
@@ -440,32 +441,32 @@ const V1_KEYS = new Set(['statusCode', 'body', 'headers', 'multiValueHeaders', '
  */
 export function parseResultV1(payload: unknown, flavour: 'rest' | 'http'): ParsedResult {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    return { ok: false, reason: `the result must be an object with a statusCode, got ${payload === null ? 'null' : Array.isArray(payload) ? 'an array' : typeof payload}` };
+    return { ok: false, error: `the result must be an object with a statusCode, got ${payload === null ? 'null' : Array.isArray(payload) ? 'an array' : typeof payload}` };
   }
   const r = payload as Record<string, unknown>;
   const keys = Object.keys(r);
-  if (keys.length === 0) return { ok: false, reason: 'the result is an empty object' };
+  if (keys.length === 0) return { ok: false, error: 'the result is an empty object' };
   for (const k of keys) {
-    if (!V1_KEYS.has(k) && !(flavour === 'http' && k === 'cookies')) return { ok: false, reason: `unexpected key "${k}" in the result` };
+    if (!V1_KEYS.has(k) && !(flavour === 'http' && k === 'cookies')) return { ok: false, error: `unexpected key "${k}" in the result` };
   }
   let status = 200;
   if (r.statusCode !== undefined) {
     const s = toStatus(r.statusCode);
-    if (s === null) return { ok: false, reason: `statusCode must be an integer from 100 to 599, got ${JSON.stringify(r.statusCode)}` };
+    if (s === null) return { ok: false, error: `statusCode must be an integer from 100 to 599, got ${JSON.stringify(r.statusCode)}` };
     status = s;
   } else if (flavour === 'http') {
-    return { ok: false, reason: 'payload 1.0 results on HTTP APIs need a statusCode' };
+    return { ok: false, error: 'payload 1.0 results on HTTP APIs need a statusCode' };
   }
   const headers: Array<[string, string]> = [];
   const solo = r.headers;
   const multi = r.multiValueHeaders;
   if (multi !== undefined && multi !== null) {
-    if (typeof multi !== 'object' || Array.isArray(multi)) return { ok: false, reason: 'multiValueHeaders must be an object of lists' };
+    if (typeof multi !== 'object' || Array.isArray(multi)) return { ok: false, error: 'multiValueHeaders must be an object of lists' };
     for (const [k, v] of Object.entries(multi)) {
-      if (!Array.isArray(v)) return { ok: false, reason: `multiValueHeaders["${k}"] must be a list` };
+      if (!Array.isArray(v)) return { ok: false, error: `multiValueHeaders["${k}"] must be a list` };
     }
   }
-  if (solo !== undefined && solo !== null && (typeof solo !== 'object' || Array.isArray(solo))) return { ok: false, reason: 'headers must be an object' };
+  if (solo !== undefined && solo !== null && (typeof solo !== 'object' || Array.isArray(solo))) return { ok: false, error: 'headers must be an object' };
   const soloMap = (solo ?? {}) as Record<string, unknown>;
   const multiMap = (multi ?? {}) as Record<string, unknown[]>;
   const soloByLower = new Map(Object.keys(soloMap).map((k) => [k.toLowerCase(), k]));
@@ -488,11 +489,11 @@ export function parseResultV1(payload: unknown, flavour: 'rest' | 'http'): Parse
   if (flavour === 'http' && Array.isArray(r.cookies)) for (const c of r.cookies) headers.push(['set-cookie', String(c)]);
   let body: Buffer | string | null = null;
   if (r.body !== undefined && r.body !== null) {
-    if (typeof r.body !== 'string') return { ok: false, reason: 'body must be a string' };
+    if (typeof r.body !== 'string') return { ok: false, error: 'body must be a string' };
     // REST without binary media types returns base64 text unchanged (spec §8.5).
     body = flavour === 'http' && r.isBase64Encoded === true ? Buffer.from(r.body, 'base64') : r.body;
   }
-  return { ok: true, response: { status, headers, body } };
+  return { ok: true, value: { status, headers, body } };
 }
 
 function toStatus(v: unknown): number | null {

@@ -16,6 +16,7 @@
 import { contextVariable, isKnownContextVariable } from './context.ts';
 import { BadRequestParametersError } from './errors.ts';
 import type { RequestContext } from './model.ts';
+import type { Result } from './result.ts';
 
 /** Everything an expression may read. Header names lower-cased. */
 export interface MappingSource {
@@ -54,15 +55,13 @@ export function checkMappedHeaderValue(mapping: string, value: string): string {
   return value;
 }
 
-export type Compiled<T> = { ok: true; value: T } | { ok: false; error: string };
-
 // ---------------------------------------------------------------------------------------------
 // HTTP API dialect
 
 const HTTP_VARIABLE = /\$\{([^}]+)\}|\$((?:request|context|stageVariables|response)\.[A-Za-z0-9_.:$-]+|request\.path|request\.body)/g;
 
 /** Compiles one HTTP API mapping value into a function of the request. */
-export function compileHttpValue(value: string): Compiled<(src: MappingSource) => string> {
+export function compileHttpValue(value: string): Result<(src: MappingSource) => string> {
   const pieces: Array<string | Getter> = [];
   let last = 0;
   for (const m of value.matchAll(HTTP_VARIABLE)) {
@@ -147,7 +146,7 @@ export interface HttpRequestMapping {
 }
 
 /** Compiles an HTTP API `requestParameters` map. Keys were validated by config. */
-export function compileHttpRequestMapping(params: Readonly<Record<string, string>>): Compiled<HttpRequestMapping> {
+export function compileHttpRequestMapping(params: Readonly<Record<string, string>>): Result<HttpRequestMapping> {
   const mapping: HttpRequestMapping = { headerOps: [], queryOps: [], path: null, needsBody: false };
   for (const [key, value] of Object.entries(params)) {
     const compiled = compileHttpValue(value);
@@ -201,7 +200,7 @@ export interface HttpResponseMapping {
 }
 
 /** Compiles HTTP API `responseParameters` (per status code). */
-export function compileHttpResponseMappings(params: Readonly<Record<string, Readonly<Record<string, string>>>>): Compiled<Map<number, HttpResponseMapping>> {
+export function compileHttpResponseMappings(params: Readonly<Record<string, Readonly<Record<string, string>>>>): Result<Map<number, HttpResponseMapping>> {
   const out = new Map<number, HttpResponseMapping>();
   for (const [status, map] of Object.entries(params)) {
     const mapping: HttpResponseMapping = { status: null, headerOps: [] };
@@ -225,7 +224,7 @@ export function compileHttpResponseMappings(params: Readonly<Record<string, Read
 // REST dialect
 
 /** Compiles one REST mapping source expression (`method.request.header.X`, `context.X`, `'lit'`). */
-export function compileRestExpression(expr: string): Compiled<Getter> {
+export function compileRestExpression(expr: string): Result<Getter> {
   let m: RegExpExecArray | null;
   if ((m = /^'(.*)'$/s.exec(expr))) {
     const literal = m[1]!;
@@ -272,7 +271,7 @@ export interface RestRequestMapping {
 }
 
 /** Compiles REST `integration.request.header|querystring|path.NAME` mappings. */
-export function compileRestRequestMapping(params: Readonly<Record<string, string>>): Compiled<RestRequestMapping> {
+export function compileRestRequestMapping(params: Readonly<Record<string, string>>): Result<RestRequestMapping> {
   const out: RestRequestMapping = { headers: [], query: [], path: [] };
   for (const [key, expr] of Object.entries(params)) {
     const m = /^integration\.request\.(header|querystring|path)\.(.+)$/.exec(key);
@@ -286,7 +285,7 @@ export function compileRestRequestMapping(params: Readonly<Record<string, string
 }
 
 /** Compiles `method.response.header.NAME` / `gatewayresponse.header.NAME` maps into header getters. */
-export function compileRestHeaderMapping(params: Readonly<Record<string, string>>, prefix: 'method.response.header.' | 'gatewayresponse.header.'): Compiled<Array<[string, Getter]>> {
+export function compileRestHeaderMapping(params: Readonly<Record<string, string>>, prefix: 'method.response.header.' | 'gatewayresponse.header.'): Result<Array<[string, Getter]>> {
   const out: Array<[string, Getter]> = [];
   for (const [key, expr] of Object.entries(params)) {
     if (!key.startsWith(prefix)) return { ok: false, error: `${key}: must start with ${prefix}` };

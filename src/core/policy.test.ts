@@ -107,14 +107,14 @@ for (const c of cases) {
       return;
     }
     assert.ok(r.ok, r.ok ? '' : r.error);
-    assert.equal(r.evaluation.decision, c.expected);
+    assert.equal(r.value.decision, c.expected);
   });
 }
 
 test('conditions leave a warning for the log', () => {
   const parsed = parsePolicyDocument(doc({ ...allow('*'), Condition: { IpAddress: { 'aws:SourceIp': '1.2.3.4' } } }));
   assert.ok(parsed.ok);
-  const ev = evaluatePolicy(parsed.policy, `${A}/prod/GET/`);
+  const ev = evaluatePolicy(parsed.value, `${A}/prod/GET/`);
   assert.equal(ev.decision, 'implicit-deny');
   assert.equal(ev.warnings.length, 1);
 });

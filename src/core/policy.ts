@@ -14,6 +14,7 @@
  *
  * Must not: import I/O, throw on authorizer-supplied data (it returns issues instead).
  */
+import type { Result } from './result.ts';
 
 /** The three outcomes of AWS's policy evaluation (IAM: explicit Deny > Allow > implicit deny). */
 export type PolicyDecision = 'allow' | 'explicit-deny' | 'implicit-deny';
@@ -36,7 +37,7 @@ export interface PolicyDocument {
   statements: PolicyStatement[];
 }
 
-export type ParsePolicyResult = { ok: true; policy: PolicyDocument } | { ok: false; error: string };
+export type ParsePolicyResult = Result<PolicyDocument>;
 
 export interface PolicyEvaluation {
   decision: PolicyDecision;
@@ -88,7 +89,7 @@ export function parsePolicyDocument(doc: unknown): ParsePolicyResult {
       hasCondition: isPlainObject(condition) && Object.keys(condition).length > 0,
     });
   }
-  return { ok: true, policy: { version, statements } };
+  return { ok: true, value: { version, statements } };
 }
 
 /**
@@ -122,10 +123,10 @@ export function evaluatePolicy(policy: PolicyDocument, arn: string): PolicyEvalu
 }
 
 /** Convenience: parse, then evaluate. A malformed document yields `{ ok: false }`. */
-export function decidePolicy(doc: unknown, arn: string): { ok: true; evaluation: PolicyEvaluation } | { ok: false; error: string } {
+export function decidePolicy(doc: unknown, arn: string): Result<PolicyEvaluation> {
   const parsed = parsePolicyDocument(doc);
   if (!parsed.ok) return parsed;
-  return { ok: true, evaluation: evaluatePolicy(parsed.policy, arn) };
+  return { ok: true, value: evaluatePolicy(parsed.value, arn) };
 }
 
 function actionMatches(s: PolicyStatement): boolean {

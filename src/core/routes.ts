@@ -12,6 +12,7 @@
  *
  * The table is a segment trie: matching cost depends on the path's depth, not the route count.
  */
+import type { Result } from './result.ts';
 
 export const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'] as const;
 export type RouteMethod = (typeof ROUTE_METHODS)[number];
@@ -33,8 +34,6 @@ export type TemplateSegment =
   | { type: 'literal'; value: string }
   | { type: 'param'; name: string }
   | { type: 'greedy'; name: string };
-
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** Parses `GET /pets/{id}`, `ANY /{proxy+}` or `$default`. Errors read as config messages. */
 export function parseRouteKey(routeKey: string): Result<ParsedRouteKey> {

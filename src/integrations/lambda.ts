@@ -68,22 +68,22 @@ export function createLambdaIntegration(cfg: Readonly<LambdaIntegrationConfig>, 
       ctx.integrationLatencyMs = result.durationMs;
       const errors = INTEGRATION_ERRORS;
       if (!result.ok) {
-        ctx.integrationErrorMessage = `${result.errorType}: ${result.errorMessage}`;
-        if (result.kind === 'timeout') {
+        ctx.integrationErrorMessage = `${result.error.errorType}: ${result.error.errorMessage}`;
+        if (result.error.kind === 'timeout') {
           const e = flavour === 'rest' ? errors.rest.timeout : errors.http.timeout;
           throw new IntegrationTimeoutError(e.status, e.message, { detail: ctx.integrationErrorMessage });
         }
         const e = flavour === 'rest' ? errors.rest.lambdaFailure : errors.http.failure;
         throw new IntegrationFailureError(e.status, e.message, { detail: ctx.integrationErrorMessage });
       }
-      const parsed = version === '2.0' ? parseResultV2(result.payload) : parseResultV1(result.payload, flavour);
+      const parsed = version === '2.0' ? parseResultV2(result.value) : parseResultV1(result.value, flavour);
       if (!parsed.ok) {
-        ctx.integrationErrorMessage = `malformed Lambda proxy response: ${parsed.reason}`;
+        ctx.integrationErrorMessage = `malformed Lambda proxy response: ${parsed.error}`;
         const e = flavour === 'rest' ? errors.rest.lambdaFailure : errors.http.failure;
         throw new IntegrationFailureError(e.status, e.message, { detail: ctx.integrationErrorMessage });
       }
-      ctx.integrationStatus = parsed.response.status;
-      return responseMappings?.ok ? applyHttpResponseMapping(responseMappings.value, parsed.response, ctx, request) : parsed.response;
+      ctx.integrationStatus = parsed.value.status;
+      return responseMappings?.ok ? applyHttpResponseMapping(responseMappings.value, parsed.value, ctx, request) : parsed.value;
     },
   };
 }

@@ -19,6 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { ACCESS_LOG_PRESETS, type AccessLogConfig } from '../core/config.ts';
 import { compileTemplate, renderTemplate } from '../core/context.ts';
 import type { RequestContext } from '../core/model.ts';
+import type { Result } from '../core/result.ts';
 
 export interface AccessLog {
   write(ctx: RequestContext): void;
@@ -46,12 +47,12 @@ export function createAccessLog(
   settings: Readonly<AccessLogConfig>,
   baseDir: string,
   options: AccessLogOptions = {},
-): { ok: true; value: AccessLog } | { ok: false; error: string } {
+): Result<AccessLog> {
   const source = ACCESS_LOG_PRESETS[settings.format] ?? settings.format;
   if (source.length > 3 * 1024) return { ok: false, error: `access-log format is ${source.length} bytes; AWS allows 3 KB` };
   const compiled = compileTemplate(source);
-  if (!compiled.ok) return { ok: false, error: compiled.errors.join('; ') };
-  const template = compiled.template;
+  if (!compiled.ok) return { ok: false, error: compiled.error.join('; ') };
+  const template = compiled.value;
   const dest = settings.destination;
   const path = dest === 'stdout' || dest === 'stderr' ? null : resolve(baseDir, dest);
   let file: WriteStream | null = null;

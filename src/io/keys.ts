@@ -204,7 +204,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
    */
   function refresh(why: 'prefetch' | 'request' | 'retry' = 'request'): Promise<void> {
     if (pending) return pending;
-    lastAttemptAt = clock.now();
+    lastAttemptAt = clock.nowMs();
     pending = (async () => {
       try {
         const uri = await resolveJwksUri();
@@ -212,7 +212,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
         const imported = importJwks(jwks, logger);
         keys = imported.keys;
         keyCount = imported.count;
-        fetchedAt = clock.now();
+        fetchedAt = clock.nowMs();
         lastError = null;
         stopRetrying();
         options.metrics?.jwksFetch(issuer, 'ok');
@@ -289,7 +289,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
 
   return {
     getKey(kid) {
-      const now = clock.now();
+      const now = clock.nowMs();
       const found = keys?.get(kid);
       if (found) {
         refreshIfStale(now);
@@ -304,7 +304,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     isCurrent(key) {
       // Verified-token cache hits come here instead of getKey(): they must age the keys too, or a
       // key the issuer withdrew keeps admitting cached tokens (regression-jwks-stale-on-cache-hits).
-      if (keys !== null) refreshIfStale(clock.now());
+      if (keys !== null) refreshIfStale(clock.nowMs());
       return keys?.get(key.kid)?.includes(key) ?? false;
     },
     async warmUp() {
@@ -314,7 +314,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       if (keys === null) lastAttemptAt = null;
     },
     status() {
-      const now = clock.now();
+      const now = clock.nowMs();
       const ready = keys !== null;
       const fresh = ready && !isStale(now);
       const coolingDown = lastAttemptAt !== null && now - lastAttemptAt < (ready ? cooldownMs : failureRetryMs);

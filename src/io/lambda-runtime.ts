@@ -14,19 +14,21 @@
 import { Worker } from 'node:worker_threads';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Result } from '../core/result.ts';
 
-/** What an invocation produced. `payload` is the parsed JSON the handler returned. */
-export type InvokeResult =
-  | { ok: true; payload: unknown; durationMs: number }
-  | {
-      ok: false;
-      /** `error`: the handler threw/rejected/called back with an error; `init`: the module failed to load;
-       *  `timeout`: no answer in time; `crash`: the environment died mid-invocation; `throttled`: queue full. */
-      kind: 'error' | 'init' | 'timeout' | 'crash' | 'throttled';
-      errorType: string;
-      errorMessage: string;
-      durationMs: number;
-    };
+/** Why an invocation produced no payload. */
+export interface InvokeFailure {
+  /** `error`: the handler threw/rejected/called back with an error; `init`: the module failed to load;
+   *  `timeout`: no answer in time; `crash`: the environment died mid-invocation; `throttled`: queue full;
+   *  `unreachable`: the function's HTTP endpoint could not be connected to, or its reply was cut off
+   *  (authorizers with an `authorizerUri`; this runtime never reports it). */
+  readonly kind: 'error' | 'init' | 'timeout' | 'crash' | 'throttled' | 'unreachable';
+  readonly errorType: string;
+  readonly errorMessage: string;
+}
+
+/** What an invocation produced: the parsed JSON the handler returned (`value`), or the failure; and how long it took. */
+export type InvokeResult = Result<unknown, InvokeFailure> & { readonly durationMs: number };
 
 export interface LambdaFunctionSpec {
   /** Absolute path to the handler module. */
@@ -185,7 +187,7 @@ class FunctionPool implements LambdaFunction {
       let result: InvokeResult;
       if (m.ok) {
         try {
-          result = { ok: true, payload: JSON.parse(m.json ?? 'null'), durationMs };
+          result = { ok: true, value: JSON.parse(m.json ?? 'null'), durationMs };
         } catch {
           result = failure('error', 'Runtime.SerializationError', 'the handler result is not JSON', durationMs);
         }
@@ -271,6 +273,6 @@ class FunctionPool implements LambdaFunction {
   }
 }
 
-function failure(kind: 'error' | 'init' | 'timeout' | 'crash' | 'throttled', errorType: string, errorMessage: string, durationMs: number): InvokeResult {
-  return { ok: false, kind, errorType, errorMessage, durationMs };
+function failure(kind: InvokeFailure['kind'], errorType: string, errorMessage: string, durationMs: number): InvokeResult {
+  return { ok: false, error: { kind, errorType, errorMessage }, durationMs };
 }

@@ -18,7 +18,8 @@ import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { coreConfigSchema, formatConfigIssues, type CoreConfig, type CoreConfigInput } from './config.ts';
 import { CoreStartError, StoreUnavailableError } from './errors.ts';
-import { createSigningKeys, type Clock } from './keys.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { createSigningKeys } from './keys.ts';
 import { createCoreServer } from './server.ts';
 import { Sessions } from './sessions.ts';
 import type { AppRuntime, CoreRuntime } from './routes/types.ts';
@@ -29,7 +30,7 @@ import { createSignInRateLimiter } from './rate-limit.ts';
 
 export { coreConfigSchema, type CoreConfig, type CoreConfigInput } from './config.ts';
 export { CoreStartError } from './errors.ts';
-export type { Clock } from './keys.ts';
+export type { Clock } from '../core/clock.ts';
 
 /** Options of `startCore()`: the `core:` config section plus test seams. */
 export interface CoreOptions extends CoreConfigInput {
@@ -87,7 +88,7 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
     throw new CoreStartError('ERR_CORE_CONFIG', `invalid core config: ${formatConfigIssues(parsed.error).join('; ')}`);
   }
   const config = parsed.data;
-  const clock: Clock = clockOption ?? { nowMs: () => Date.now() };
+  const clock: Clock = clockOption ?? systemClock;
   const log = logOption ?? ((line: string) => process.stderr.write(`${line}\n`));
 
   let store: Store;

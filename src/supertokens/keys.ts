@@ -20,14 +20,10 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPair, randomUUID, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
+import type { Clock } from '../core/clock.ts';
 import type { SigningKeyRow, Store } from './store.ts';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
-
-/** Injected time source (tests move it; production uses `Date.now`). */
-export interface Clock {
-  nowMs(): number;
-}
 
 export interface SigningKeyTiming {
   updateIntervalMs: number;

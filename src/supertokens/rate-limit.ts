@@ -37,6 +37,7 @@
  * but it is kept only as long as its bucket is not full).
  */
 import { z } from 'zod';
+import type { Clock } from '../core/clock.ts';
 
 /** The `core.signInRateLimit` config section. Every key is optional. */
 export const signInRateLimitSchema = z
@@ -70,10 +71,6 @@ export const signInRateLimitSchema = z
   });
 
 export type SignInRateLimitConfig = z.infer<typeof signInRateLimitSchema>;
-
-export interface RateLimitClock {
-  nowMs(): number;
-}
 
 export interface SignInKey {
   /** From `signInAccountKey()`. */
@@ -131,7 +128,7 @@ interface Bucket {
 const ALLOWED: SignInVerdict = Object.freeze({ allowed: true });
 
 /** Creates a limiter. With `enabled: false` every attempt is allowed and nothing is stored. */
-export function createSignInRateLimiter(config: SignInRateLimitConfig, clock: RateLimitClock): SignInRateLimiter {
+export function createSignInRateLimiter(config: SignInRateLimitConfig, clock: Clock): SignInRateLimiter {
   const buckets = new Map<string, Bucket>();
   const account = { max: config.accountMaxFailures, perMs: config.accountMaxFailures / (config.accountWindowSeconds * 1000) };
   const client = { max: config.clientMaxAttempts, perMs: config.clientMaxAttempts / (config.clientWindowSeconds * 1000) };

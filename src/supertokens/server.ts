@@ -15,7 +15,8 @@
  *
  * Must not: log bodies or headers (they carry tokens, passwords and API keys).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256 } from '../core/digest.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CoreHttpError, StoreUnavailableError } from './errors.ts';
 import { CDI_VERSIONS, coreRoutes } from './routes/core.ts';
@@ -86,14 +87,10 @@ export function resolvePath(pathname: string, byPath: ReadonlyMap<string, Route[
   return { appId, tenantId: decodeSegment(tenant).toLowerCase(), hasTenantSegment: true, candidates: scoped };
 }
 
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}
-
 /** Constant-time membership test for API keys. */
 function isAllowedApiKey(presented: string | undefined, allowedDigests: readonly Buffer[]): boolean {
   if (presented === undefined) return false;
-  const digest = sha256(presented);
+  const digest = sha256(presented, 'buffer');
   let found = false;
   for (const allowed of allowedDigests) found = timingSafeEqual(digest, allowed) || found;
   return found;
@@ -150,7 +147,7 @@ export interface CoreServer {
 /** Builds the node:http server for a runtime (not yet listening). */
 export function createCoreServer(runtime: CoreRuntime, options: CoreServerOptions): CoreServer {
   const byPath = indexRoutes(ALL_ROUTES);
-  const apiKeyDigests = runtime.config.apiKeys.map(sha256);
+  const apiKeyDigests = runtime.config.apiKeys.map((key) => sha256(key, 'buffer'));
   const appIds = new Set(runtime.config.appIds);
   const tenantIds = new Set(runtime.config.tenantIds);
   let inFlight = 0;

@@ -17,7 +17,9 @@
  * Must not: log tokens.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, LoadedKey, SigningKeys } from './keys.ts';
+import type { Clock } from '../core/clock.ts';
+import { sha256 } from '../core/digest.ts';
+import type { LoadedKey, SigningKeys } from './keys.ts';
 import type { JsonObject, SessionRow, Store } from './store.ts';
 import {
   AccessTokenError,
@@ -26,7 +28,6 @@ import {
   encodeRefreshToken,
   hasValidSignature,
   readClaims,
-  sha256Hex,
   signAccessToken,
   type AccessTokenClaims,
 } from './tokens.ts';
@@ -135,16 +136,16 @@ export class Sessions {
     const handle = input.tenantId === 'public' ? randomUUID() : `${randomUUID()}_${input.tenantId}`;
     const antiCsrfToken = input.enableAntiCsrf ? randomUUID() : null;
     const refreshToken = encodeRefreshToken(
-      { sessionHandle: handle, userId: input.userId, tenantId: input.tenantId, parentRefreshTokenHash1: null, antiCsrfToken, nonce: sha256Hex(randomUUID()) },
+      { sessionHandle: handle, userId: input.userId, tenantId: input.tenantId, parentRefreshTokenHash1: null, antiCsrfToken, nonce: sha256(randomUUID(), 'hex') },
       this.#masterKey,
     );
-    const hash1 = sha256Hex(refreshToken);
+    const hash1 = sha256(refreshToken, 'hex');
     const row: SessionRow = {
       appId: this.#appId,
       handle,
       tenantId: input.tenantId,
       userId: input.userId,
-      refreshTokenHash2: sha256Hex(hash1),
+      refreshTokenHash2: sha256(hash1, 'hex'),
       sessionData: input.userDataInDatabase,
       jwtPayload: input.userDataInJWT,
       expiresAtMs: now + this.#timing.refreshTokenValidityMs,
@@ -225,8 +226,8 @@ export class Sessions {
       return { status: 'OK', session: tokenSession };
     }
 
-    const ownHash2 = sha256Hex(claims.refreshTokenHash1);
-    const parentHash2 = claims.parentRefreshTokenHash1 === null ? null : sha256Hex(claims.parentRefreshTokenHash1);
+    const ownHash2 = sha256(claims.refreshTokenHash1, 'hex');
+    const parentHash2 = claims.parentRefreshTokenHash1 === null ? null : sha256(claims.parentRefreshTokenHash1, 'hex');
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const row = await this.#store.getSession(this.#appId, claims.sessionHandle);
       if (row === undefined) return { status: 'UNAUTHORISED', message: 'Session missing in db' };
@@ -268,9 +269,9 @@ export class Sessions {
     if (input.enableAntiCsrf && content.antiCsrfToken !== null && content.antiCsrfToken !== input.antiCsrfToken) {
       return { status: 'UNAUTHORISED', message: 'Anti CSRF token missing, or not matching' };
     }
-    const hash1 = sha256Hex(input.refreshToken);
-    const hash2 = sha256Hex(hash1);
-    const parentHash2 = content.parentRefreshTokenHash1 === null ? null : sha256Hex(content.parentRefreshTokenHash1);
+    const hash1 = sha256(input.refreshToken, 'hex');
+    const hash2 = sha256(hash1, 'hex');
+    const parentHash2 = content.parentRefreshTokenHash1 === null ? null : sha256(content.parentRefreshTokenHash1, 'hex');
 
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       let row = await this.#store.getSession(this.#appId, content.sessionHandle);
@@ -297,7 +298,7 @@ export class Sessions {
       }
       const antiCsrfToken = input.enableAntiCsrf ? randomUUID() : null;
       const child = encodeRefreshToken(
-        { sessionHandle: row.handle, userId: row.userId, tenantId: row.tenantId, parentRefreshTokenHash1: hash1, antiCsrfToken, nonce: sha256Hex(randomUUID()) },
+        { sessionHandle: row.handle, userId: row.userId, tenantId: row.tenantId, parentRefreshTokenHash1: hash1, antiCsrfToken, nonce: sha256(randomUUID(), 'hex') },
         this.#masterKey,
       );
       const accessToken = await this.#mintAccessToken(
@@ -306,7 +307,7 @@ export class Sessions {
           rsub: row.userId,
           tenantId: row.tenantId,
           sessionHandle: row.handle,
-          refreshTokenHash1: sha256Hex(child),
+          refreshTokenHash1: sha256(child, 'hex'),
           parentRefreshTokenHash1: hash1,
           antiCsrfToken,
           expiresAtMs: this.#freshAccessTokenExpiry(now),

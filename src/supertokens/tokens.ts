@@ -9,15 +9,14 @@
  * under the app's master key (stored in the database): they carry the session handle, so a refresh
  * finds its row without an index on the hash, and nobody can forge or read one without the key.
  *
+ * The compact JWS encoding and splitting are the shared codec's (core/jwt-codec.ts); this module
+ * owns the claims, the header rules and RS256.
+ *
  * Must not: log tokens or keys.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { decodeJsonSegment, decodeSegmentBytes, encodeCompactJws, splitCompactJws } from '../core/jwt-codec.ts';
 import type { JsonObject } from './store.ts';
-
-/** Lowercase hex SHA-256 of a UTF-8 string (the core's `Utils.hashSHA256`). */
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
 
 /**
  * Claims the core owns in a v5 token (`requiredAndProtectedPropsV5`, spec §1.3). A custom payload
@@ -65,10 +64,6 @@ export interface AccessTokenClaims {
   userData: JsonObject;
 }
 
-function b64url(input: Buffer | string): string {
-  return Buffer.from(input).toString('base64url');
-}
-
 /** Signs a v5 access token with `kid`. */
 export function signAccessToken(claims: AccessTokenClaims, kid: string, privateKey: KeyObject): string {
   const header = { alg: 'RS256', typ: 'JWT', kid, version: '5' };
@@ -86,9 +81,7 @@ export function signAccessToken(claims: AccessTokenClaims, kid: string, privateK
   for (const [key, value] of Object.entries(claims.userData)) {
     if (!Object.hasOwn(payload, key)) payload[key] = value;
   }
-  const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
-  const signature = sign('sha256', Buffer.from(signingInput), privateKey);
-  return `${signingInput}.${b64url(signature)}`;
+  return encodeCompactJws(header, payload, (signingInput) => sign('sha256', signingInput, privateKey));
 }
 
 /** A parsed access token whose signature has not been checked yet. */
@@ -110,14 +103,15 @@ export class AccessTokenError extends Error {
 
 /** Parses the compact JWS and checks the header rules of spec §1.1 (v3+ only: a `kid` is required). */
 export function decodeUnverifiedAccessToken(token: string): UnverifiedAccessToken {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new AccessTokenError('Invalid JWT');
-  const [h, p, s] = parts as [string, string, string];
+  const segments = splitCompactJws(token);
+  if (segments === undefined) throw new AccessTokenError('Invalid JWT');
   let header: { alg?: unknown; typ?: unknown; kid?: unknown; version?: unknown };
   let payload: JsonObject;
   try {
-    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as typeof header;
-    payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as JsonObject;
+    // Node's lenient base64url reading, as the core always did: a re-encoded segment fails on its
+    // signature ('Invalid JWT signature'), not here.
+    header = decodeJsonSegment(segments.header) as typeof header;
+    payload = decodeJsonSegment(segments.payload) as JsonObject;
   } catch {
     throw new AccessTokenError('Invalid JWT');
   }
@@ -128,7 +122,7 @@ export function decodeUnverifiedAccessToken(token: string): UnverifiedAccessToke
   if (header.alg !== 'RS256' || header.typ !== 'JWT' || typeof header.kid !== 'string' || !(version >= 3)) {
     throw new AccessTokenError('JWT header mismatch');
   }
-  return { kid: header.kid, version, signingInput: `${h}.${p}`, signature: Buffer.from(s, 'base64url'), payload };
+  return { kid: header.kid, version, signingInput: segments.signingInput, signature: decodeSegmentBytes(segments.signature), payload };
 }
 
 /** Verifies an RS256 signature. */

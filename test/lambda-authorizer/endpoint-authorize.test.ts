@@ -90,19 +90,23 @@ describe('authorizerUri (HTTP endpoint) authorizers', () => {
   });
 
   for (const [token, detail] of [['throw', /boom/], ['not-json', /not JSON/], ['http-500', /answered 500/], ['nested-context', /context\.roles/]] as const) {
-    test(`"${token}" → 500 with message null`, async () => {
+    test(`"${token}" → 500 AUTHORIZER_CONFIGURATION_ERROR with message null`, async () => {
       const { authorizer, api } = endpointAuthorizer('/raw');
       const err = await rejection(authorizer.authorize(input(api, token)));
       assert.equal(err['status'], 500);
+      assert.equal(err['responseType'], 'AUTHORIZER_CONFIGURATION_ERROR');
       assert.equal(err['publicMessage'], null);
       assert.match(String(err['detail']), detail);
     });
   }
 
-  test('an unreachable endpoint → 500', async () => {
+  test('an unreachable endpoint → 500 AUTHORIZER_FAILURE (ERR_GW_AUTHORIZER_FAILURE), message null on REST', async () => {
     const { authorizer, api } = buildAuthorizer(fx, { protocol: 'rest', authorizer: { authorizerType: 'TOKEN', authorizerUri: 'http://127.0.0.1:1/auth', authorizerResultTtlInSeconds: 0 } });
     const err = await rejection(authorizer.authorize(input(api, 'allow')));
     assert.equal(err['status'], 500);
+    assert.equal(err['code'], 'ERR_GW_AUTHORIZER_FAILURE');
+    assert.equal(err['responseType'], 'AUTHORIZER_FAILURE');
+    assert.equal(err['publicMessage'], null);
     assert.match(String(err['detail']), /cannot be reached/);
   });
 
@@ -110,6 +114,6 @@ describe('authorizerUri (HTTP endpoint) authorizers', () => {
     const invoke = createEndpointInvoker(`${base}/raw`, 200);
     const r = await invoke({ type: 'TOKEN', methodArn: 'x', authorizationToken: 'slow' }, 'id');
     assert.equal(r.ok, false);
-    assert.equal(r.ok ? '' : r.kind, 'timeout');
+    assert.equal(r.ok ? '' : r.error.kind, 'timeout');
   });
 });

@@ -132,7 +132,7 @@ test('HTTP API 2.0 event has the shape, key order and values of the real capture
   const arn = buildRouteArn({ region: 'eu-west-1', accountId: '123456789012', apiId: 'lsw1ro4ipb', stage: '$default', method: 'POST', path: arnPathOf('/lambda', '$default') });
   const sel = compileIdentitySource('$request.header.Authorization', 'http');
   assert.ok(sel.ok);
-  const identity = resolveIdentity(sel.selector, input, 'http');
+  const identity = resolveIdentity(sel.value, input, 'http');
   const e = buildHttpRequestEventV2(input, arn, [identity!]) as unknown as Record<string, unknown>;
   assert.deepEqual(shape(e), shape(f));
   assert.deepEqual(Object.keys(e), Object.keys(f), 'top-level key order');
@@ -205,12 +205,12 @@ test('identity sources resolve whole values and treat missing / blank as absent'
   const rest = (e: string) => {
     const c = compileIdentitySource(e, 'rest');
     assert.ok(c.ok, e);
-    return resolveIdentity(c.selector, input, 'rest');
+    return resolveIdentity(c.value, input, 'rest');
   };
   const http = (e: string) => {
     const c = compileIdentitySource(e, 'http');
     assert.ok(c.ok, e);
-    return resolveIdentity(c.selector, input, 'http');
+    return resolveIdentity(c.value, input, 'http');
   };
   assert.equal(rest('method.request.header.Authorization'), 'Bearer  a.b.c ');
   assert.equal(rest('method.request.header.x-multi'), 'b');

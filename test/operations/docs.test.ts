@@ -28,7 +28,7 @@ test('every $context variable the page names compiles', () => {
   assert.ok(names.size >= 30, `only ${names.size} variables`);
   for (const name of names) {
     const compiled = compileTemplate(`$context.${name}`);
-    assert.ok(compiled.ok, `$context.${name}: ${compiled.ok ? '' : compiled.errors.join('; ')}`);
+    assert.ok(compiled.ok, `$context.${name}: ${compiled.ok ? '' : compiled.error.join('; ')}`);
   }
 });
 

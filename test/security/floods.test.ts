@@ -89,7 +89,7 @@ describe('JWT floods', () => {
 
   test(`${TOKEN_CACHE_MAX_ENTRIES + 2000} distinct valid tokens: the verified-token cache stays at ${TOKEN_CACHE_MAX_ENTRIES}`, async () => {
     const n = TOKEN_CACHE_MAX_ENTRIES + 2000;
-    const tokens = Array.from({ length: n }, (_, i) => signEs256(ec, { iss: issuer, aud: 'api://default', sub: `user-${i}`, exp: clock.now() / 1000 + 3600 }));
+    const tokens = Array.from({ length: n }, (_, i) => signEs256(ec, { iss: issuer, aud: 'api://default', sub: `user-${i}`, exp: clock.nowMs() / 1000 + 3600 }));
     // Straight into the running gateway's authorizer instance (the HTTP path is the one above).
     const auth = jwt();
     for (let i = 0; i < n; i++) assert.equal((await auth.authorize(authorizerRequest(tokens[i]!))).kind, 'jwt');

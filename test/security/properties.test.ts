@@ -111,7 +111,7 @@ test('template values can never break out of the JSON string they sit in', () =>
   fc.assert(
     fc.property(fc.string(), fc.string(), fc.option(fc.string(), { nil: null }), (ua, sub, message) => {
       const ctx = ctxWith({ userAgent: ua, authorizer: { kind: 'jwt', claims: { sub } }, error: { message, responseType: 'UNAUTHORIZED' } });
-      const rendered = renderTemplate(compiled.template, ctx, '-');
+      const rendered = renderTemplate(compiled.value, ctx, '-');
       const parsed = JSON.parse(rendered) as Record<string, unknown>;
       assert.deepEqual(Object.keys(parsed), ['ua', 'claim', 'err']);
       assert.equal(parsed.ua, ua);

@@ -4,15 +4,13 @@
 import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { createManualClock } from '../../src/core/clock.ts';
 import { createSignInRateLimiter, signInAccountKey, signInClientKey, signInRateLimitSchema, type SignInKey } from '../../src/supertokens/rate-limit.ts';
 
 const seed = Number(process.env.FC_SEED ?? 20261122);
 const numRuns = Number(process.env.FC_RUNS ?? 300);
 
-function clock(start = 1_700_000_000_000) {
-  let now = start;
-  return { nowMs: () => now, advance: (ms: number) => void (now += ms) };
-}
+const clock = (start = 1_700_000_000_000) => createManualClock(start);
 const key = (email: string, ip = '10.0.0.1'): SignInKey => ({ account: signInAccountKey('public', 'public', email), client: `c\u0000${ip}` });
 
 test('defaults: on, 10 failures per account per 15 minutes, per-client off, 50000 keys', () => {

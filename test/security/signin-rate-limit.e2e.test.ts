@@ -9,9 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCore, type RunningCore } from '../../src/supertokens/index.ts';
-import { cdiClient, manualClock } from '../supertokens/helpers.ts';
+import { createManualClock } from '../../src/core/clock.ts';
+import { cdiClient } from '../supertokens/helpers.ts';
 
-const clock = manualClock(1_800_000_000_000);
+const clock = createManualClock(1_800_000_000_000);
 let core: RunningCore | undefined;
 let skip: string | undefined;
 let dataDir = '';

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import bcrypt from 'bcryptjs';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { cdiClient, decodeJwtPart, manualClock, startTestCore, type TestCore } from './helpers.ts';
+import { createManualClock } from '../../src/core/clock.ts';
+import { cdiClient, decodeJwtPart, startTestCore, type TestCore } from './helpers.ts';
 import { coreConfigSchema } from '../../src/supertokens/index.ts';
 
 const HOUR = 3_600_000;
@@ -129,7 +130,7 @@ describe('password reset tokens', () => {
 });
 
 describe('session semantics with an injected clock', () => {
-  const clock = manualClock(Date.UTC(2030, 0, 1));
+  const clock = createManualClock(Date.UTC(2030, 0, 1));
   let t: TestCore;
   let cdi: ReturnType<typeof cdiClient>;
   before(async () => {

@@ -153,17 +153,3 @@ export function decodeJwtPart(token: string, index: 0 | 1): Record<string, any> 
   if (part === undefined) throw new Error('not a JWT');
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, any>;
 }
-
-/** A clock tests can move. */
-export function manualClock(startMs = Date.now()): { nowMs(): number; advance(ms: number): void; set(ms: number): void } {
-  let now = startMs;
-  return {
-    nowMs: () => now,
-    advance: (ms: number) => {
-      now += ms;
-    },
-    set: (ms: number) => {
-      now = ms;
-    },
-  };
-}

@@ -2,6 +2,7 @@
  * @module supertokens/routes/core — `/hello`, `/apiversion`, the JWKS and the JWT recipe. [glue]
  */
 import { sign } from 'node:crypto';
+import { encodeCompactJws } from '../../core/jwt-codec.ts';
 import { ok, optionalBoolean, outcome, requireObject, requireString, type Route } from './types.ts';
 import { invalidField } from '../errors.ts';
 
@@ -62,8 +63,7 @@ export const coreRoutes: Route[] = [
       const nowSeconds = Math.floor(req.runtime.clock.nowMs() / 1000);
       const header = { alg: 'RS256', typ: 'JWT', kid: key.kid };
       const claims = { ...payload, iat: nowSeconds, exp: nowSeconds + validity };
-      const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-      const jwt = `${input}.${sign('sha256', Buffer.from(input), key.privateKey).toString('base64url')}`;
+      const jwt = encodeCompactJws(header, claims, (signingInput) => sign('sha256', signingInput, key.privateKey));
       return ok({ jwt });
     },
   },

@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { badInput } from '../errors.ts';
 import { hashPassword, isSupportedPasswordHash, verifyPassword } from '../passwords.ts';
-import { sha256Hex } from '../tokens.ts';
+import { sha256 } from '../../core/digest.ts';
 import type { UserRow } from '../store.ts';
 import { normaliseEmail, ok, optionalString, outcome, requireString, type Route, type RouteRequest } from './types.ts';
 import { userToJson } from './users.ts';
@@ -104,7 +104,7 @@ export const emailPasswordRoutes: Route[] = [
       await store.insertPasswordResetToken(
         req.appId,
         req.tenantId,
-        sha256Hex(token),
+        sha256(token, 'hex'),
         user.userId,
         user.email,
         clock.nowMs() + config.passwordResetTokenLifetimeSeconds * 1000,
@@ -118,7 +118,7 @@ export const emailPasswordRoutes: Route[] = [
     scope: 'tenant',
     async handle(req) {
       const token = requireString(req.body, 'token');
-      const consumed = await req.runtime.store.consumePasswordResetToken(req.appId, sha256Hex(token), req.runtime.clock.nowMs());
+      const consumed = await req.runtime.store.consumePasswordResetToken(req.appId, sha256(token, 'hex'), req.runtime.clock.nowMs());
       if (consumed === undefined) return outcome('RESET_PASSWORD_INVALID_TOKEN_ERROR');
       return ok({ userId: consumed.userId, email: consumed.email });
     },

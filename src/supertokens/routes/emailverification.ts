@@ -4,7 +4,7 @@
  * Verification is keyed by (user id, email) exactly as given; tokens are tenant-scoped, single use,
  * stored as SHA-256 hashes, and using one deletes every token of that user and email.
  */
-import { sha256Hex } from '../tokens.ts';
+import { sha256 } from '../../core/digest.ts';
 import { ok, outcome, requireQuery, requireString, type Route } from './types.ts';
 import { newOpaqueToken } from './emailpassword.ts';
 
@@ -22,7 +22,7 @@ export const emailVerificationRoutes: Route[] = [
       await store.insertEmailVerificationToken(
         req.appId,
         req.tenantId,
-        sha256Hex(token),
+        sha256(token, 'hex'),
         userId,
         email,
         clock.nowMs() + config.emailVerificationTokenLifetimeSeconds * 1000,
@@ -41,7 +41,7 @@ export const emailVerificationRoutes: Route[] = [
       const consumed = await req.runtime.store.consumeEmailVerificationToken(
         req.appId,
         req.tenantId,
-        sha256Hex(token),
+        sha256(token, 'hex'),
         req.runtime.clock.nowMs(),
       );
       if (consumed === undefined) return outcome('EMAIL_VERIFICATION_INVALID_TOKEN_ERROR');

@@ -12,7 +12,7 @@
  *   supertokens.init({ supertokens: { connectionURI: core.url }, ... });
  *   await core.close();
  */
-import type { SessionMetrics } from '../io/metrics.ts';
+import type { SessionMetrics } from './metrics.ts';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';

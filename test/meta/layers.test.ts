@@ -20,9 +20,10 @@ const isGatewaySide = (path: string) => path.startsWith('src/') && !path.startsW
 
 /**
  * Where the halves still meet outside the CLI. TODO(issue 16): the gateway config takes the `core:`
- * section by reference, and one metrics interface moves below both halves; this list then empties.
+ * section by reference; this list then empties. (The session core's metrics port is its own:
+ * supertokens/metrics.ts, which io/metrics.ts's registry fits structurally.)
  */
-const KNOWN_CROSSINGS = new Set(['src/core/config.ts → src/supertokens/config.ts', 'src/supertokens/index.ts → src/io/metrics.ts (type)', 'src/supertokens/routes/types.ts → src/io/metrics.ts (type)']);
+const KNOWN_CROSSINGS = new Set(['src/core/config.ts → src/supertokens/config.ts']);
 /**
  * One of each primitive, below both halves: pure modules of src/core that the session core may import
  * too. They import only each other and node:crypto, so through them the session core reaches nothing

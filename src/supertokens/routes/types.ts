@@ -6,7 +6,7 @@
  * a `RouteResponse` (business outcomes are 200 + `status`) or throws `CoreHttpError` for input errors.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SessionMetrics } from '../../io/metrics.ts';
+import type { SessionMetrics } from '../metrics.ts';
 import type { CoreConfig } from '../config.ts';
 import { invalidField, missingQueryParam } from '../errors.ts';
 import type { Clock } from '../../core/clock.ts';

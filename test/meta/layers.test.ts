@@ -23,7 +23,7 @@ const isGatewaySide = (path: string) => path.startsWith('src/') && !path.startsW
  * section by reference; this list then empties. (The session core's metrics port is its own:
  * supertokens/metrics.ts, which io/metrics.ts's registry fits structurally.)
  */
-const KNOWN_CROSSINGS = new Set(['src/core/config.ts → src/supertokens/config.ts']);
+const KNOWN_CROSSINGS = new Set(['src/core/config/schema.ts → src/supertokens/config.ts']);
 /**
  * One of each primitive, below both halves: pure modules of src/core that the session core may import
  * too. They import only each other and node:crypto, so through them the session core reaches nothing

@@ -31,11 +31,23 @@ const configShellSchema = configSchema.extend({ apis: z.array(z.unknown()).defau
 const apiShellSchema = apiSchema.extend({ routes: z.record(z.string(), z.unknown()) });
 
 /**
+ * Schemas of the sections the gateway carries without owning them. `core:` belongs to the session
+ * core: src/core imports nothing of it, so whoever starts both halves (the CLI) passes its schema in
+ * by reference. Without one, the section is only checked to be a mapping.
+ */
+export interface SectionSchemas {
+  readonly core?: z.ZodType;
+}
+
+/**
  * Validate `raw` (parsed YAML/JSON) into a frozen config.
  * @param env environment for `${VAR}` / `${VAR:-default}` interpolation in string values.
+ * @param sections schemas for the sections the gateway does not own; their problems are reported
+ *   with the others, under the section's name (`core.port: …`), and the parsed section (defaults
+ *   applied) is what the config holds.
  * @throws ConfigError with every issue found.
  */
-export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>> = {}): GatewayConfig {
+export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>> = {}, sections: SectionSchemas = {}): GatewayConfig {
   const issues: ConfigIssue[] = [];
   const interpolated = interpolateEnv(raw, env, [], issues);
   if (issues.length) throw new ConfigError(issues);
@@ -45,7 +57,14 @@ export function parseConfig(raw: unknown, env: Readonly<Record<string, string | 
   // Parse in layers (top level, each API, each route) so one bad route does not hide the
   // problems of the others: every issue is reported at once.
   const top = configShellSchema.safeParse(interpolated);
-  if (!top.success) for (const issue of top.error.issues) issues.push(...describeZodIssue(issue, interpolated, configSchema));
+  const core = parseOwnedSection('core', sections.core, interpolated);
+  const topIssues = top.success ? [] : top.error.issues;
+  // The section's problems go where its key sits in the schema (before `apis` and unknown top-level keys).
+  const sectionAt = topIssues.findIndex((i) => i.path[0] === 'apis' || (i.code === 'unrecognized_keys' && i.path.length === 0));
+  const split = sectionAt < 0 ? topIssues.length : sectionAt;
+  for (const issue of topIssues.slice(0, split)) issues.push(...describeZodIssue(issue, interpolated, configSchema));
+  issues.push(...core.issues);
+  for (const issue of topIssues.slice(split)) issues.push(...describeZodIssue(issue, interpolated, configSchema));
   const apis: ApiConfig[] = [];
   const rawApis = Array.isArray((interpolated as { apis?: unknown }).apis) ? ((interpolated as { apis: unknown[] }).apis) : [];
   rawApis.forEach((rawApi, i) => {
@@ -63,7 +82,7 @@ export function parseConfig(raw: unknown, env: Readonly<Record<string, string | 
     apis.push({ ...shell.data, routes });
   });
   if (top.success) {
-    const config: GatewayConfig = { ...top.data, apis };
+    const config: GatewayConfig = { ...top.data, ...(core.value === undefined ? {} : { core: core.value }), apis };
     // Semantic checks only see what parsed; their paths stay right because APIs that failed to
     // parse still hold their index (a failed API is left out, so indexes shift: check by name).
     if (apis.length === rawApis.length) {
@@ -76,6 +95,20 @@ export function parseConfig(raw: unknown, env: Readonly<Record<string, string | 
     return deepFreeze(config);
   }
   throw new ConfigError(dedupe(issues));
+}
+
+/**
+ * A section checked by the schema its owner passed in (`sections.core`), as if that schema stood in
+ * `configSchema`: the same paths, messages and did-you-mean. `value` is the parsed section (defaults
+ * applied), or undefined when it is absent, not a mapping (the gateway's own schema says so) or bad.
+ */
+function parseOwnedSection(name: keyof SectionSchemas, schema: z.ZodType | undefined, input: object): { value?: Record<string, unknown>; issues: ConfigIssue[] } {
+  const section = (input as Record<string, unknown>)[name];
+  if (!schema || section === null || typeof section !== 'object' || Array.isArray(section)) return { issues: [] };
+  const root = z.strictObject({ [name]: schema });
+  const parsed = root.safeParse({ [name]: section });
+  if (parsed.success) return { value: parsed.data[name] as Record<string, unknown>, issues: [] };
+  return { issues: parsed.error.issues.flatMap((issue) => describeZodIssue(issue, input, root)) };
 }
 
 /**

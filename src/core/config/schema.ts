@@ -7,7 +7,6 @@
  * a member of `authorizerSchema` / `integrationSchema` (docs/architecture.md).
  */
 import { z } from 'zod';
-import { coreConfigSchema } from '../../supertokens/config.ts';
 
 /** Access-log presets (AWS console presets), by name. */
 export const ACCESS_LOG_PRESETS: Readonly<Record<string, string>> = {
@@ -297,8 +296,12 @@ export const configSchema = z.strictObject({
       accountId: z.string().regex(/^\d{12}$/, 'must be 12 digits').default('123456789012'),
     })
     .prefault({}),
-  /** The SuperTokens-compatible core, started beside the gateway when present. */
-  core: coreConfigSchema.optional(),
+  /**
+   * The SuperTokens-compatible core, started beside the gateway when present. Its schema is the
+   * session core's (supertokens/config.ts); the gateway takes the section by reference, as a mapping,
+   * and the CLI passes that schema to `parseConfig()` (`SectionSchemas`).
+   */
+  core: z.looseObject({}).optional(),
   apis: z.array(apiSchema).default([]),
 });
 

@@ -13,13 +13,14 @@
 import { existsSync, readFileSync, watch } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
-import { IncompleteConfigError } from './core/config.ts';
+import { IncompleteConfigError, type SectionSchemas } from './core/config.ts';
 import { ConfigError } from './core/errors.ts';
 import { startGateway, validateGateway, type RunningGateway } from './gateway.ts';
 import { ConfigFileError, loadConfigFile, type LoadedConfig } from './io/config-file.ts';
 import { answerAdminQueries, CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, reportStartupFailure, resolveWorkers, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
 import { createLogger, type Logger } from './io/logger.ts';
 import { createMetrics } from './io/metrics.ts';
+import { coreConfigSchema, type CoreConfig } from './supertokens/config.ts';
 
 const USAGE = `usage:
   portcullis start [--config FILE] [--port N] [--watch]
@@ -67,13 +68,31 @@ function reportConfigProblem(err: unknown): number | null {
 }
 
 /**
+ * The halves meet here: the gateway config carries the `core:` section as a mapping, and the session
+ * core's schema checks it in the same pass, so its problems come with the gateway's (`core.port: …`).
+ */
+const OWNED_ELSEWHERE: SectionSchemas = { core: coreConfigSchema };
+
+/** A checked config file: the gateway's config and, when the file has `core:`, the session core's. */
+interface CheckedConfig extends LoadedConfig {
+  core: CoreConfig | undefined;
+}
+
+/** Reads and parses the file, the `core:` section by the session core's schema. */
+async function loadConfig(file: string): Promise<CheckedConfig> {
+  const loaded = await loadConfigFile(file, process.env, OWNED_ELSEWHERE);
+  // parseConfig has checked the section with this schema; parsing again gives it its type.
+  return { ...loaded, core: loaded.config.core === undefined ? undefined : coreConfigSchema.parse(loaded.config.core) };
+}
+
+/**
  * Reads the file and runs the whole compile dry (handlers, authorizers, mappings, templates,
  * access-log files): every problem `start` would meet, in one `ConfigError`, with one path style.
  * `validate` and `start` both begin here, so they report a bad config identically.
  */
-async function loadCheckedConfig(file: string): Promise<LoadedConfig> {
+async function loadCheckedConfig(file: string): Promise<CheckedConfig> {
   try {
-    const loaded = await loadConfigFile(file);
+    const loaded = await loadConfig(file);
     await validateGateway(loaded.config, loaded.baseDir);
     return loaded;
   } catch (err) {
@@ -90,9 +109,9 @@ async function validate(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    const { config } = await loadCheckedConfig(file);
+    const { config, core } = await loadCheckedConfig(file);
     const routes = config.apis.reduce((n, a) => n + Object.keys(a.routes).length, 0);
-    process.stdout.write(`${file}: valid (${config.apis.length} API${config.apis.length === 1 ? '' : 's'}, ${routes} route${routes === 1 ? '' : 's'}${config.core ? ', core' : ''})\n`);
+    process.stdout.write(`${file}: valid (${config.apis.length} API${config.apis.length === 1 ? '' : 's'}, ${routes} route${routes === 1 ? '' : 's'}${core ? ', core' : ''})\n`);
     return 0;
   } catch (err) {
     const code = reportConfigProblem(err);
@@ -131,12 +150,11 @@ async function start(args: string[]): Promise<number> {
     if (code !== null) return code;
     throw err;
   }
-  const { config, baseDir } = loaded;
+  const { config, baseDir, core: coreSection } = loaded;
   const workers = resolveWorkers(config.server.workers);
   if (shouldRunPrimary(workers)) {
     // More than one worker: this process forks the gateways (io/cluster.ts), runs the core and
     // serves the admin listener for all of them.
-    const coreSection = config.core;
     const primaryMetrics = createMetrics();
     return runClusterPrimary({
       workers,
@@ -158,9 +176,9 @@ async function start(args: string[]): Promise<number> {
   let core: { url: string; close(): Promise<void> } | null = null;
   let gateway: RunningGateway | null = null;
   try {
-    if (config.core && !isClusterWorker()) {
+    if (coreSection && !isClusterWorker()) {
       const { startCore } = await import('./supertokens/index.ts');
-      const running = await startCore({ ...config.core, dataDir: resolveFrom(baseDir, config.core.dataDir, process.cwd()), metrics });
+      const running = await startCore({ ...coreSection, dataDir: resolveFrom(baseDir, coreSection.dataDir, process.cwd()), metrics });
       core = running;
       process.stdout.write(`portcullis core listening on ${running.url} (${running.storeDescription})\n`);
     }
@@ -207,7 +225,8 @@ async function start(args: string[]): Promise<number> {
 function createReloader(file: string, running: RunningGateway, logger: Logger): (trigger: string) => Promise<void> {
   return async (trigger) => {
     try {
-      const next = await loadConfigFile(file);
+      // The `core:` section is checked too (a bad one rejects the reload), though the running core keeps its config.
+      const next = await loadConfig(file);
       const { generation, ignored } = await running.reload(next.config, next.baseDir);
       logger.info('config reloaded', { file, trigger, generation });
       process.stdout.write(`portcullis: config reloaded from ${file} (${trigger}, generation ${generation})\n`);

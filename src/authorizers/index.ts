@@ -2,7 +2,7 @@
  * @module authorizers — the registry of authorizer plug-ins, one factory per `authorizerType`, each
  * behind the one-credential check (`single-credential.ts`). [glue]
  *
- * Adding a type: its schema in the `authorizer` union of `core/config.ts`, a file here implementing
+ * Adding a type: its schema in the `authorizer` union of `core/config/schema.ts`, a file here implementing
  * `Authorizer`, and one line in `AUTHORIZERS` (the mapped type makes a missing line a type error).
  * A factory throws `ConfigError` with issue paths relative to the authorizer (`function.handler`);
  * the compiler prefixes `apis[i].authorizers.ID`.

@@ -137,7 +137,7 @@ export function createLambdaAuthorizer(
       issues.push({ path: at('identityValidationExpression'), message: `is not a valid regular expression: ${(err as Error).message}` });
     }
   }
-  // "a function or an authorizerUri" is a schema rule (core/config.ts); a config got here through parseConfig.
+  // "a function or an authorizerUri" is a schema rule (core/config/schema.ts); a config got here through parseConfig.
   if (cfg.function) {
     const handlerPath = isAbsolute(cfg.function.handler) ? cfg.function.handler : resolve(deps.baseDir, cfg.function.handler);
     if (!existsSync(handlerPath)) issues.push({ path: at('function', 'handler'), message: `handler module not found: ${handlerPath}` });

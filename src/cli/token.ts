@@ -23,6 +23,7 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { ConfigFileError, loadConfigFile } from '../io/config-file.ts';
 import { createLogger } from '../io/logger.ts';
 import type { LambdaRuntime } from '../io/lambda-runtime.ts';
+import { coreConfigSchema } from '../supertokens/config.ts';
 
 export const TOKEN_USAGE = 'usage: portcullis token --config FILE --route "METHOD /path" [--api NAME] [--at TIME] [--json] TOKEN|-';
 
@@ -117,7 +118,8 @@ export async function runTokenCommandWith(argv: string[], io: TokenCommandIo): P
 
   let loaded;
   try {
-    loaded = await loadConfigFile(args.config!, io.env);
+    // The same file `start` accepts: its `core:` section checked by the session core's schema too.
+    loaded = await loadConfigFile(args.config!, io.env, { core: coreConfigSchema });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof ConfigFileError) return fail(err.message);
     throw err;

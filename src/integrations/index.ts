@@ -1,7 +1,7 @@
 /**
  * @module integrations — the registry of integration plug-ins, one factory per `integration.type`. [glue]
  *
- * Adding a type: its schema in the `integration` union of `core/config.ts`, a file here implementing
+ * Adding a type: its schema in the `integration` union of `core/config/schema.ts`, a file here implementing
  * `Integration`, and one line in `INTEGRATIONS` (the mapped type makes a missing line a type error).
  * A factory throws `ConfigError` with issue paths relative to the integration (`handler`,
  * `requestParameters`); the compiler prefixes `apis[i].routes["KEY"].integration`.

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { parseConfig, type GatewayConfig } from '../core/config.ts';
+import { parseConfig, type GatewayConfig, type SectionSchemas } from '../core/config.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 
 export interface LoadedConfig {
@@ -20,7 +20,8 @@ export class ConfigFileError extends Error {
   override name = 'ConfigFileError';
 }
 
-export async function loadConfigFile(path: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<LoadedConfig> {
+/** @param sections schemas of the sections the gateway does not own (`core:`), see `parseConfig()`. */
+export async function loadConfigFile(path: string, env: Readonly<Record<string, string | undefined>> = process.env, sections: SectionSchemas = {}): Promise<LoadedConfig> {
   const abs = resolve(path);
   let text: string;
   try {
@@ -29,7 +30,7 @@ export async function loadConfigFile(path: string, env: Readonly<Record<string, 
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigFileError(code === 'ENOENT' ? `config file ${path} does not exist` : code === 'EACCES' ? `config file ${path} is not readable (permission denied)` : `cannot read config file ${path}: ${(err as Error).message}`);
   }
-  return { config: parseConfigText(text, env), path: abs, baseDir: dirname(abs) };
+  return { config: parseConfigText(text, env, sections), path: abs, baseDir: dirname(abs) };
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -58,10 +59,10 @@ export function interpolateText(text: string, env: Readonly<Record<string, strin
 }
 
 /** Parses YAML (a superset of JSON) and validates; syntax errors carry line and column. */
-export function parseConfigText(text: string, env: Readonly<Record<string, string | undefined>> = {}): GatewayConfig {
+export function parseConfigText(text: string, env: Readonly<Record<string, string | undefined>> = {}, sections: SectionSchemas = {}): GatewayConfig {
   const doc = parseDocument(interpolateText(text, env), { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     throw new ConfigError(doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0]! })));
   }
-  return parseConfig(doc.toJS({ maxAliasCount: 100 }) ?? {}, env);
+  return parseConfig(doc.toJS({ maxAliasCount: 100 }) ?? {}, env, sections);
 }

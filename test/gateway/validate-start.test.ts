@@ -10,7 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli.ts';
 import { closedPort, tempDir } from '../helpers/gateway.ts';
-import { BAD, httpApi, restApi } from './bad-configs.ts';
+import { BAD, httpApi, mock, restApi } from './bad-configs.ts';
 
 /** Runs the command in this process, capturing what it writes to stderr and stdout. */
 async function run(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
@@ -107,6 +107,71 @@ for (const [name, build, expected] of COMPILE_TIME) {
     assert.deepEqual(problemLines(validate.stderr), expected.map((l) => l.replaceAll('DIR', dir)));
   });
 }
+
+/**
+ * The `core:` section belongs to the session core: the gateway config takes it as a mapping and the CLI
+ * checks it with the core's schema in the same pass. Its problems read as they did when the gateway's
+ * schema embedded the core's (same paths, messages, did-you-mean, order), and come with the others.
+ */
+const CORE_SECTION: Array<[string, unknown, string[]]> = [
+  ['a misspelt key gets a did-you-mean', { core: { portt: 1 } }, ['core.portt: unknown key (did you mean "port"?)']],
+  ['a value of the wrong type', { core: { port: 'x' } }, ['core.port: must be a number, got "x"']],
+  ['an unknown database kind', { core: { database: { kind: 'mysql' } } }, ['core.database.kind: must be one of "sqlite", "postgres", got "mysql"']],
+  [
+    'a misspelt database key',
+    { core: { database: { kind: 'postgres', connectionStrng: 'postgres://x' } } },
+    ['core.database.connectionString: is required (string)', 'core.database.connectionStrng: unknown key (did you mean "connectionString"?)'],
+  ],
+  [
+    "the core schema's own cross-checks",
+    { core: { appIds: ['a'], accessTokenSigningKeyUpdateIntervalHours: 1, accessTokenSigningKeyPublishAheadSeconds: 3600 } },
+    ['core.accessTokenSigningKeyPublishAheadSeconds: must be shorter than accessTokenSigningKeyUpdateIntervalHours', 'core.appIds: must include "public", the default app'],
+  ],
+  ['a nested strict object', { core: { signInRateLimit: { perAccount: 5, perClnt: {} } } }, ['core.signInRateLimit.perAccount: unknown key', 'core.signInRateLimit.perClnt: unknown key']],
+  ['not a mapping', { core: 5 }, ['core: must be an object, got number 5']],
+  ['null', { core: null }, ['core: must be an object, got null']],
+  [
+    'in the order of the schema, among the top-level problems',
+    { servr: {}, server: { port: 70000 }, core: { dataDir: '', apiKeys: ['short'] }, ...httpApi({}, { 'GET /x': { integration: { type: 'http', uri: 'http://u', timeoutInMilis: 3 } } }) },
+    [
+      'server.port: must be <= 65535, got number 70000',
+      'core.dataDir: must be a non-empty string',
+      'core.apiKeys[0]: api keys must be at least 20 characters from [A-Za-z0-9=-]',
+      'servr: unknown key (did you mean "server"?)',
+      'apis[0].routes["GET /x"].integration.timeoutInMilis: unknown key (did you mean "timeoutInMillis"?)',
+    ],
+  ],
+  [
+    'with what only the semantic checks and the compile find',
+    {
+      core: { portt: 1 },
+      ...httpApi({}, { 'GET /auth': { authorizerId: 'nope', ...mock }, 'GET /handler': { integration: { type: 'lambda', handler: './missing.mjs' } } }),
+    },
+    [
+      'core.portt: unknown key (did you mean "port"?)',
+      'apis[0].routes["GET /auth"].authorizerId: unknown authorizer "nope" (known: none)',
+      'apis[0].routes["GET /handler"].integration.handler: handler module not found: DIR/missing.mjs',
+    ],
+  ],
+];
+
+for (const [name, config, expected] of CORE_SECTION) {
+  test(`validate and start agree on the core: section: ${name}`, async () => {
+    const dir = tempDir();
+    const { validate, start } = await bothCommands(dir, config);
+    assert.equal(validate.code, 2, validate.stderr);
+    assert.equal(start.code, 2, start.stderr);
+    assert.equal(start.stderr, validate.stderr);
+    assert.deepEqual(problemLines(validate.stderr), expected.map((l) => l.replaceAll('DIR', dir)));
+  });
+}
+
+test('a valid core: section is counted by validate', async () => {
+  const dir = tempDir();
+  const { validate } = await bothCommandsValidOnly(dir, { core: { port: 0, database: { kind: 'sqlite' } }, ...httpApi() });
+  assert.equal(validate.code, 0, validate.stderr);
+  assert.match(validate.stdout, /valid \(1 API, 1 route, core\)/);
+});
 
 test('validate opens no file for writing: the access log a valid config names is not created', async () => {
   const dir = tempDir();

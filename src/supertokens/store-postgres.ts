@@ -10,7 +10,8 @@
  */
 import pg from 'pg';
 import { StoreUnavailableError } from './errors.ts';
-import { SqlStore, type SqlDriver, type SqlExecutor, type SqlValue } from './store.ts';
+import { createSqlStore, type Store } from './store.ts';
+import type { SqlDriver, SqlExecutor, SqlValue } from './store/sql.ts';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -149,7 +150,7 @@ function describe(options: PostgresStoreOptions): string {
  * Connects, creates the schema if needed and applies migrations. Throws `StoreUnavailableError`
  * when the server cannot be reached within `connectTimeoutMs`.
  */
-export async function openPostgresStore(options: PostgresStoreOptions): Promise<SqlStore> {
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   if (options.schema !== 'public') {
     const bootstrap = createPool({ ...options, poolMax: 1 }, undefined);
     try {
@@ -163,7 +164,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     }
   }
   const pool = createPool(options, options.schema === 'public' ? undefined : `"${options.schema}"`);
-  const store = new SqlStore(new PostgresDriver(pool, describe(options)));
+  const store = createSqlStore(new PostgresDriver(pool, describe(options)));
   try {
     await store.migrate();
   } catch (err) {

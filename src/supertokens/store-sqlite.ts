@@ -14,7 +14,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from './errors.ts';
-import { SqlStore, type SqlDriver, type SqlExecutor, type SqlValue } from './store.ts';
+import { createSqlStore, type Store } from './store.ts';
+import type { SqlDriver, SqlExecutor, SqlValue } from './store/sql.ts';
 
 class SqliteDriver implements SqlDriver {
   readonly kind = 'sqlite' as const;
@@ -116,9 +117,9 @@ function wrap<T>(fn: () => T): T {
  * Opens (creating directory and file on first start) the SQLite store and applies migrations.
  * `description` is shown in the start-up line.
  */
-export async function openSqliteStore(file: string, description = `sqlite: ${file}`): Promise<SqlStore> {
+export async function openSqliteStore(file: string, description = `sqlite: ${file}`): Promise<Store> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const store = new SqlStore(new SqliteDriver(file, description));
+  const store = createSqlStore(new SqliteDriver(file, description));
   try {
     await store.migrate();
   } catch (err) {

@@ -1,0 +1,184 @@
+/**
+ * @module supertokens/store/emailpassword — users (email and password hash) and password-reset tokens. [io]
+ *
+ * The users table is the EmailPassword recipe's; the implicit user endpoints (`routes/users.ts`) read
+ * it through this part too, and `deleteUser` removes what every other part keys by the user id.
+ */
+import type { ConsumedToken, SqlDriver } from './sql.ts';
+
+export interface UserRow {
+  appId: string;
+  userId: string;
+  tenantId: string;
+  email: string;
+  passwordHash: string;
+  timeJoinedMs: number;
+}
+
+/** The EmailPassword recipe's rows (`routes/emailpassword.ts`, `routes/users.ts`). */
+export interface EmailPasswordStore {
+  /** Inserts a user; returns false if the email is already taken in that tenant. */
+  insertUser(row: UserRow): Promise<boolean>;
+  getUser(appId: string, userId: string): Promise<UserRow | undefined>;
+  getUserByEmail(appId: string, tenantId: string, email: string): Promise<UserRow | undefined>;
+  /** Users of a tenant ordered by time joined (then id), starting after `after` when given. */
+  listUsers(appId: string, tenantId: string, order: 'ASC' | 'DESC', limit: number, after?: { timeJoinedMs: number; userId: string }): Promise<UserRow[]>;
+  /** Returns 'ok', 'unknown-user' or 'email-taken'. */
+  updateUser(appId: string, userId: string, change: { email?: string; passwordHash?: string }): Promise<'ok' | 'unknown-user' | 'email-taken'>;
+  /** Deletes the user and everything keyed by the user id (sessions, roles, metadata, verification). */
+  deleteUser(appId: string, userId: string): Promise<boolean>;
+
+  insertPasswordResetToken(appId: string, tenantId: string, tokenHash: string, userId: string, email: string, expiresAtMs: number): Promise<void>;
+  /** Consumes a token (and every other reset token of that user); undefined if unknown or expired. */
+  consumePasswordResetToken(appId: string, tokenHash: string, nowMs: number): Promise<ConsumedToken | undefined>;
+}
+
+interface UserDbRow {
+  app_id: string;
+  user_id: string;
+  tenant_id: string;
+  email: string;
+  password_hash: string;
+  time_joined: number;
+}
+
+function toUser(r: UserDbRow): UserRow {
+  return {
+    appId: r.app_id,
+    userId: r.user_id,
+    tenantId: r.tenant_id,
+    email: r.email,
+    passwordHash: r.password_hash,
+    timeJoinedMs: Number(r.time_joined),
+  };
+}
+
+/** The `EmailPasswordStore` on top of a SQL driver. */
+export class SqlEmailPasswordStore implements EmailPasswordStore {
+  readonly #db: SqlDriver;
+
+  constructor(driver: SqlDriver) {
+    this.#db = driver;
+  }
+
+  async insertUser(row: UserRow): Promise<boolean> {
+    const changed = await this.#db.run(
+      `INSERT INTO st_users (app_id, user_id, tenant_id, email, password_hash, time_joined) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+      [row.appId, row.userId, row.tenantId, row.email, row.passwordHash, row.timeJoinedMs],
+    );
+    return changed === 1;
+  }
+
+  async getUser(appId: string, userId: string): Promise<UserRow | undefined> {
+    const rows = await this.#db.all<UserDbRow>('SELECT * FROM st_users WHERE app_id = ? AND user_id = ?', [appId, userId]);
+    return rows[0] === undefined ? undefined : toUser(rows[0]);
+  }
+
+  async getUserByEmail(appId: string, tenantId: string, email: string): Promise<UserRow | undefined> {
+    const rows = await this.#db.all<UserDbRow>('SELECT * FROM st_users WHERE app_id = ? AND tenant_id = ? AND email = ?', [
+      appId,
+      tenantId,
+      email,
+    ]);
+    return rows[0] === undefined ? undefined : toUser(rows[0]);
+  }
+
+  async listUsers(
+    appId: string,
+    tenantId: string,
+    order: 'ASC' | 'DESC',
+    limit: number,
+    after?: { timeJoinedMs: number; userId: string },
+  ): Promise<UserRow[]> {
+    const cmp = order === 'ASC' ? '>' : '<';
+    const rows =
+      after === undefined
+        ? await this.#db.all<UserDbRow>(
+            `SELECT * FROM st_users WHERE app_id = ? AND tenant_id = ? ORDER BY time_joined ${order}, user_id ${order} LIMIT ?`,
+            [appId, tenantId, limit],
+          )
+        : await this.#db.all<UserDbRow>(
+            `SELECT * FROM st_users WHERE app_id = ? AND tenant_id = ?
+               AND (time_joined ${cmp} ? OR (time_joined = ? AND user_id ${cmp} ?))
+             ORDER BY time_joined ${order}, user_id ${order} LIMIT ?`,
+            [appId, tenantId, after.timeJoinedMs, after.timeJoinedMs, after.userId, limit],
+          );
+    return rows.map(toUser);
+  }
+
+  async updateUser(
+    appId: string,
+    userId: string,
+    change: { email?: string; passwordHash?: string },
+  ): Promise<'ok' | 'unknown-user' | 'email-taken'> {
+    return this.#db.transaction(async (tx) => {
+      const rows = await tx.all<UserDbRow>('SELECT * FROM st_users WHERE app_id = ? AND user_id = ?', [appId, userId]);
+      const user = rows[0];
+      if (user === undefined) return 'unknown-user';
+      if (change.email !== undefined && change.email !== user.email) {
+        const clash = await tx.all('SELECT 1 AS x FROM st_users WHERE app_id = ? AND tenant_id = ? AND email = ?', [
+          appId,
+          user.tenant_id,
+          change.email,
+        ]);
+        if (clash.length > 0) return 'email-taken';
+        await tx.run('UPDATE st_users SET email = ? WHERE app_id = ? AND user_id = ?', [change.email, appId, userId]);
+      }
+      if (change.passwordHash !== undefined) {
+        await tx.run('UPDATE st_users SET password_hash = ? WHERE app_id = ? AND user_id = ?', [
+          change.passwordHash,
+          appId,
+          userId,
+        ]);
+      }
+      return 'ok';
+    });
+  }
+
+  async deleteUser(appId: string, userId: string): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      const n = await tx.run('DELETE FROM st_users WHERE app_id = ? AND user_id = ?', [appId, userId]);
+      for (const table of [
+        'st_sessions',
+        'st_user_roles',
+        'st_user_metadata',
+        'st_verified_emails',
+        'st_email_verification_tokens',
+        'st_password_reset_tokens',
+      ]) {
+        await tx.run(`DELETE FROM ${table} WHERE app_id = ? AND user_id = ?`, [appId, userId]);
+      }
+      return n > 0;
+    });
+  }
+
+  async insertPasswordResetToken(
+    appId: string,
+    tenantId: string,
+    tokenHash: string,
+    userId: string,
+    email: string,
+    expiresAtMs: number,
+  ): Promise<void> {
+    await this.#db.run(
+      `INSERT INTO st_password_reset_tokens (app_id, token_hash, tenant_id, user_id, email, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      [appId, tokenHash, tenantId, userId, email, expiresAtMs],
+    );
+  }
+
+  async consumePasswordResetToken(appId: string, tokenHash: string, nowMs: number): Promise<ConsumedToken | undefined> {
+    return this.#db.transaction(async (tx) => {
+      const rows = await tx.all<{ user_id: string; email: string; expires_at: number }>(
+        'DELETE FROM st_password_reset_tokens WHERE app_id = ? AND token_hash = ? RETURNING user_id, email, expires_at',
+        [appId, tokenHash],
+      );
+      const row = rows[0];
+      if (row === undefined) return undefined;
+      await tx.run('DELETE FROM st_password_reset_tokens WHERE app_id = ? AND user_id = ?', [appId, row.user_id]);
+      if (Number(row.expires_at) < nowMs) return undefined;
+      return { userId: row.user_id, email: row.email, expiresAtMs: Number(row.expires_at) };
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * @module supertokens/store/migrations — the schema of every part, as versioned migrations, and the
+ * migrator. [io]
+ *
+ * The migrations stay one list rather than one per part: the version number orders them across
+ * parts, and a released entry is never edited.
+ */
+import type { SqlDriver } from './sql.ts';
+
+/** Ordered migrations; the index + 1 is the version. Append only, never edit a released entry. */
+export const MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE st_app_secrets (app_id TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+       PRIMARY KEY (app_id, name))`,
+    `CREATE TABLE st_signing_keys (app_id TEXT NOT NULL, kid TEXT NOT NULL, kind TEXT NOT NULL,
+       seq BIGINT NOT NULL, created_at BIGINT NOT NULL, public_jwk TEXT NOT NULL, private_pem TEXT NOT NULL,
+       PRIMARY KEY (app_id, kid), UNIQUE (app_id, kind, seq))`,
+    `CREATE TABLE st_sessions (app_id TEXT NOT NULL, session_handle TEXT NOT NULL, tenant_id TEXT NOT NULL,
+       user_id TEXT NOT NULL, refresh_token_hash_2 TEXT NOT NULL, session_data TEXT NOT NULL,
+       jwt_user_payload TEXT NOT NULL, expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL,
+       use_static_key INTEGER NOT NULL, PRIMARY KEY (app_id, session_handle))`,
+    `CREATE INDEX st_sessions_user ON st_sessions (app_id, user_id)`,
+    `CREATE INDEX st_sessions_expires ON st_sessions (expires_at)`,
+    `CREATE TABLE st_users (app_id TEXT NOT NULL, user_id TEXT NOT NULL, tenant_id TEXT NOT NULL,
+       email TEXT NOT NULL, password_hash TEXT NOT NULL, time_joined BIGINT NOT NULL,
+       PRIMARY KEY (app_id, user_id), UNIQUE (app_id, tenant_id, email))`,
+    `CREATE INDEX st_users_joined ON st_users (app_id, tenant_id, time_joined)`,
+    `CREATE TABLE st_email_verification_tokens (app_id TEXT NOT NULL, tenant_id TEXT NOT NULL,
+       token_hash TEXT NOT NULL, user_id TEXT NOT NULL, email TEXT NOT NULL, expires_at BIGINT NOT NULL,
+       PRIMARY KEY (app_id, tenant_id, token_hash))`,
+    `CREATE INDEX st_ev_tokens_user ON st_email_verification_tokens (app_id, tenant_id, user_id, email)`,
+    `CREATE TABLE st_verified_emails (app_id TEXT NOT NULL, user_id TEXT NOT NULL, email TEXT NOT NULL,
+       PRIMARY KEY (app_id, user_id, email))`,
+    `CREATE TABLE st_password_reset_tokens (app_id TEXT NOT NULL, token_hash TEXT NOT NULL,
+       tenant_id TEXT NOT NULL, user_id TEXT NOT NULL, email TEXT NOT NULL, expires_at BIGINT NOT NULL,
+       PRIMARY KEY (app_id, token_hash))`,
+    `CREATE INDEX st_reset_tokens_user ON st_password_reset_tokens (app_id, user_id)`,
+    `CREATE TABLE st_roles (app_id TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (app_id, role))`,
+    `CREATE TABLE st_role_permissions (app_id TEXT NOT NULL, role TEXT NOT NULL, permission TEXT NOT NULL,
+       PRIMARY KEY (app_id, role, permission))`,
+    `CREATE INDEX st_role_permissions_permission ON st_role_permissions (app_id, permission)`,
+    `CREATE TABLE st_user_roles (app_id TEXT NOT NULL, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL,
+       role TEXT NOT NULL, PRIMARY KEY (app_id, tenant_id, user_id, role))`,
+    `CREATE INDEX st_user_roles_role ON st_user_roles (app_id, tenant_id, role)`,
+    `CREATE TABLE st_user_metadata (app_id TEXT NOT NULL, user_id TEXT NOT NULL, metadata TEXT NOT NULL,
+       PRIMARY KEY (app_id, user_id))`,
+  ],
+];
+
+/** Applies pending migrations; returns the schema version. Safe to call from many instances at once. */
+export async function migrate(db: SqlDriver): Promise<number> {
+  return db.transaction(async (tx) => {
+    await db.lockForMigration(tx);
+    await tx.run(
+      'CREATE TABLE IF NOT EXISTS st_schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
+    );
+    const rows = await tx.all<{ v: number | null }>('SELECT MAX(version) AS v FROM st_schema_migrations');
+    const current = Number(rows[0]?.v ?? 0);
+    for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+      for (const statement of MIGRATIONS[version - 1] ?? []) await tx.run(statement);
+      await tx.run('INSERT INTO st_schema_migrations (version, applied_at) VALUES (?, ?)', [version, Date.now()]);
+    }
+    return MIGRATIONS.length;
+  });
+}

@@ -237,8 +237,10 @@ function toGatewayRequest(req: IncomingMessage, requestId: string, now: number, 
     try {
       const u = new URL(url);
       // `u.pathname` would resolve dot segments in WHATWG's way before ours; take the raw path.
-      const afterAuthority = url.indexOf('/', url.indexOf('//') + 2);
-      target = afterAuthority < 0 ? '/' + u.search : url.slice(afterAuthority).split('#')[0]!;
+      // The authority ends at the first `/`, `?` or `#` after `//` (RFC 3986 §3.2).
+      const rest = url.slice(url.indexOf('//') + 2).split('#')[0]!;
+      const end = rest.search(/[/?]/);
+      target = end < 0 ? '/' : rest[end] === '/' ? rest.slice(end) : '/' + rest.slice(end);
       targetHost = u.host;
     } catch {
       target = '/';

@@ -329,6 +329,12 @@ const headerRows: Row[] = [
     status: 401, reachesBackend: false,
   },
   {
+    name: 'an absolute-form target without a path, whose query holds a slash, is the root with that query',
+    ref: 'RFC 3986 §3.2 (the authority ends at /, ? or #)',
+    send: `GET http://target.test?next=/open/x HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n`,
+    status: 404, reachesBackend: false,
+  },
+  {
     name: "the client's X-Forwarded-Port, -Proto and -Host are replaced by the listener's",
     ref: 'AWS: X-Forwarded-* are set by API Gateway; docs/security.md',
     send: `GET /open/h HTTP/1.1\r\nHost: gw.test:1\r\nX-Forwarded-Port: 1\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.test\r\nX-Forwarded-For: 10.9.9.9\r\nConnection: close\r\n\r\n`,

@@ -58,3 +58,14 @@ export function encodePathSegment(decoded: string): string | null {
   if (decoded === '.' || decoded === '..') return null;
   return encodeURIComponent(decoded);
 }
+
+/** Decoded segments, each encoded by `encodePathSegment` and joined with `/`; `null` if one is a dot segment. */
+export function encodePathSegments(decoded: readonly string[]): string | null {
+  const out: string[] = [];
+  for (const segment of decoded) {
+    const encoded = encodePathSegment(segment);
+    if (encoded === null) return null;
+    out.push(encoded);
+  }
+  return out.join('/');
+}

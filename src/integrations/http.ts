@@ -19,7 +19,7 @@ import {
   compileRestRequestMapping,
   type MappingSource,
 } from '../core/mapping.ts';
-import { encodePathSegment } from '../core/paths.ts';
+import { encodePathSegments } from '../core/paths.ts';
 import { safeDecode } from '../core/routes.ts';
 import type { BodySink, GatewayRequest, GatewayResponse, PushedBody, RequestContext } from '../core/model.ts';
 import { applyHttpResponseMapping } from './response-mapping.ts';
@@ -307,14 +307,9 @@ function substitutePath(template: string, params: Readonly<Record<string, string
     const value = params[name] ?? '';
     const raw = ctx.rawPathParameters[name];
     const asReceived = raw !== undefined && ctx.pathParameters[name] === value;
-    const segments = asReceived ? raw.split('/').map(safeDecode) : value.split('/');
-    return segments
-      .map((s) => {
-        const encoded = encodePathSegment(s);
-        if (encoded === null) throw new BadRequestParametersError(`path parameter ${name} holds a dot segment`);
-        return encoded;
-      })
-      .join('/');
+    const encoded = encodePathSegments(asReceived ? raw.split('/').map(safeDecode) : value.split('/'));
+    if (encoded === null) throw new BadRequestParametersError(`path parameter ${name} holds a dot segment`);
+    return encoded;
   });
 }
 
@@ -326,14 +321,9 @@ function substitutePath(template: string, params: Readonly<Record<string, string
  * encoding — is refused (400), as for mapped path parameters.
  */
 function encodeMappedPath(value: string): string {
-  const segments = (value.startsWith('/') ? value.slice(1) : value).split('/');
-  return '/' + segments
-    .map((s) => {
-      const encoded = encodePathSegment(safeDecode(s));
-      if (encoded === null) throw new BadRequestParametersError('Bad Request: the value mapped to overwrite:path holds a dot segment');
-      return encoded;
-    })
-    .join('/');
+  const encoded = encodePathSegments((value.startsWith('/') ? value.slice(1) : value).split('/').map(safeDecode));
+  if (encoded === null) throw new BadRequestParametersError('Bad Request: the value mapped to overwrite:path holds a dot segment');
+  return '/' + encoded;
 }
 
 function rawQueryPairs(raw: string): Array<[string, string]> {

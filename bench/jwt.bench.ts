@@ -51,7 +51,7 @@ function parseOptions(argv: string[]): Options {
 // Child: the gateway
 
 async function runChild(): Promise<void> {
-  const { parseConfig } = await import('../src/core/config.ts');
+  const { parseConfig } = await import('../src/config.ts');
   const { startGateway } = await import('../src/gateway.ts');
   const config = parseConfig(JSON.parse(process.env.PORTCULLIS_BENCH_CONFIG ?? '{}'));
   const gw = await startGateway(config, { port: 0, host: '127.0.0.1', baseDir: process.cwd() });

@@ -10,13 +10,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { parseConfig } from '../src/core/config.ts';
+import { parseConfig } from '../src/config.ts';
 import { startGateway } from '../src/gateway.ts';
 import { createLogger } from '../src/io/logger.ts';
 import { createLambdaRuntime } from '../src/io/lambda-runtime.ts';
 import { createLambdaAuthorizer } from '../src/authorizers/lambda.ts';
 import { systemClock } from '../src/core/clock.ts';
-import type { AuthorizerConfig } from '../src/core/config.ts';
+import type { LambdaAuthorizerConfig } from '../src/authorizers/lambda.ts';
 import { makeInput } from '../test/lambda-authorizer/helpers.ts';
 
 const HANDLER = `
@@ -146,7 +146,7 @@ export async function runDirectBench(options: { seconds?: number; concurrency?: 
       ['authorize() direct, cached (one token)', 'cached', () => 'Bearer same'],
       ['authorize() direct, uncached (TTL 0)', 'uncached', (i: number) => `Bearer t-${i}`],
     ] as const) {
-      const authorizer = createLambdaAuthorizer(id, api.authorizers[id] as AuthorizerConfig, api, deps);
+      const authorizer = createLambdaAuthorizer(id, api.authorizers[id] as LambdaAuthorizerConfig, api, deps);
       const input = (i: number) => makeInput(api, { rawPath: '/prod/pets/7', headers: [['Authorization', token(i)]], stage: 'prod', routeKey: 'GET /pets/{id}', resourcePath: '/pets/{id}', pathParameters: { id: '7' } });
       await Promise.all(Array.from({ length: concurrency }, (_, i) => authorizer.authorize(input(i))));
       const latencies: number[] = [];

@@ -14,7 +14,8 @@
  * re-evaluated against each request's own ARN).
  */
 import type { AuthorizerOutcome, GatewayRequest, RequestContext } from '../core/model.ts';
-import type { ApiConfig, AuthorizerConfig, GatewayConfig, RouteConfig } from '../core/config.ts';
+import type { z } from 'zod';
+import type { ApiConfig, AuthorizerSchema, ConfigIssue, GatewayConfig, PluginCheckContext, RouteConfig } from '../core/config.ts';
 import type { Clock } from '../core/clock.ts';
 import type { LambdaRuntime } from '../io/lambda-runtime.ts';
 import type { Logger } from '../io/logger.ts';
@@ -33,13 +34,22 @@ export interface AuthorizerRequest {
 
 export interface Authorizer {
   readonly id: string;
-  readonly kind: 'jwt' | 'token' | 'request';
+  /** What sort of authorizer answers (`jwt`: its 401s carry `www-authenticate`). */
+  readonly kind: string;
   authorize(input: AuthorizerRequest): Promise<AuthorizerOutcome>;
   /** Fetch keys etc. ahead of the first request; never throws (failures show in `status()`). */
   warmUp?(): Promise<void>;
   /** Health view for `/readyz` and `portcullis token`. */
   status?(): AuthorizerStatus;
+  /** Its decision cache's counters for `/metrics`; `null` (or absent) when it caches nothing. */
+  cacheStats?(): AuthorizerCacheStats | null;
   close?(): Promise<void>;
+}
+
+export interface AuthorizerCacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly entries: number;
 }
 
 export interface AuthorizerStatus {
@@ -59,9 +69,20 @@ export interface AuthorizerDeps {
   readonly metrics?: (AuthorizerMetrics & KeyMetrics) | undefined;
 }
 
-export type AuthorizerFactory = (
-  id: string,
-  config: Readonly<AuthorizerConfig>,
-  api: Readonly<ApiConfig>,
-  deps: AuthorizerDeps,
-) => Authorizer;
+/**
+ * One registry entry (`AUTHORIZERS` in authorizers/index.ts): the section's schema and rules
+ * (config/plugins.ts's `AuthorizerSchema`, read by the config parser) and `compile`, which builds the
+ * plug-in from a section that parsed. `compile` throws `ConfigError` with paths relative to the
+ * section (`function.handler`) for what only it can see (a missing handler module).
+ */
+export interface AuthorizerPlugin<C = never> extends AuthorizerSchema {
+  readonly check?: (config: C, context: PluginCheckContext) => ConfigIssue[];
+  /** `http`: identity sources use HTTP API syntax (`$request.header.X`) on every API. Default: the API's. */
+  readonly identitySyntax?: 'http';
+  readonly compile: (id: string, config: C, api: Readonly<ApiConfig>, deps: AuthorizerDeps) => Authorizer;
+}
+
+/** An entry typed by its own schema: `check` and `compile` get the section as that schema parsed it. */
+export function defineAuthorizer<S extends z.ZodObject>(plugin: AuthorizerPlugin<Readonly<z.infer<S>>> & { readonly schema: S }): AuthorizerPlugin<Readonly<z.infer<S>>> {
+  return plugin;
+}

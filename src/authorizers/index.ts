@@ -1,29 +1,35 @@
 /**
- * @module authorizers — the registry of authorizer plug-ins, one factory per `authorizerType`, each
- * behind the one-credential check (`single-credential.ts`). [glue]
+ * @module authorizers — the registry of authorizer plug-ins, one entry per `authorizerType`, each
+ * built behind the one-credential check (`single-credential.ts`). [glue]
  *
- * Adding a type: its schema in the `authorizer` union of `core/config/schema.ts`, a file here implementing
- * `Authorizer`, and one line in `AUTHORIZERS` (the mapped type makes a missing line a type error).
- * A factory throws `ConfigError` with issue paths relative to the authorizer (`function.handler`);
- * the compiler prefixes `apis[i].authorizers.ID`.
+ * An entry (`AuthorizerPlugin`, authorizer.ts) carries the section's schema and rules, which the
+ * config parser reads (`src/config.ts` passes this registry to `parseConfig()`), and `compile`,
+ * which the gateway's compile pass calls. Adding a type: one file here exporting an entry made with
+ * `defineAuthorizer`, and one line below (docs/architecture.md, "Adding an authorizer or integration type").
  */
 import type { AuthorizerConfig } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
-import type { Authorizer, AuthorizerFactory } from './authorizer.ts';
-import { createJwtAuthorizer } from './jwt.ts';
-import { createLambdaAuthorizer } from './lambda.ts';
+import type { Authorizer, AuthorizerDeps, AuthorizerPlugin } from './authorizer.ts';
+import type { ApiConfig } from '../core/config.ts';
+import { jwtAuthorizerPlugin } from './jwt.ts';
+import { requestAuthorizerPlugin, tokenAuthorizerPlugin } from './lambda.ts';
 import { identitySelectorsOf, withSingleCredential } from './single-credential.ts';
 
-export const AUTHORIZERS: { readonly [T in AuthorizerConfig['authorizerType']]: AuthorizerFactory } = {
-  JWT: createJwtAuthorizer,
-  REQUEST: createLambdaAuthorizer,
-  TOKEN: createLambdaAuthorizer,
+/** Keyed by `authorizerType`: each key is the literal its schema's tag holds (a test checks it). */
+export const AUTHORIZERS: Readonly<Record<string, AuthorizerPlugin<never>>> = {
+  JWT: jwtAuthorizerPlugin,
+  REQUEST: requestAuthorizerPlugin,
+  TOKEN: tokenAuthorizerPlugin,
 };
 
-/** @throws ConfigError (paths relative to the authorizer) */
-export const createAuthorizer: AuthorizerFactory = (id, config, api, deps): Authorizer => {
-  const factory = (AUTHORIZERS as Readonly<Record<string, AuthorizerFactory | undefined>>)[config.authorizerType];
-  if (!factory) throw new ConfigError([{ path: 'authorizerType', message: `unknown authorizer type "${config.authorizerType}" (known: ${Object.keys(AUTHORIZERS).join(', ')})` }]);
-  // JWT identity sources are always `$request.…` (HTTP API syntax), whatever the API.
-  return withSingleCredential(factory(id, config, api, deps), identitySelectorsOf(config, config.authorizerType === 'JWT' ? 'http' : api.protocol));
-};
+/**
+ * Builds the authorizer a parsed section describes, with the entry its `authorizerType` names.
+ * @throws ConfigError (paths relative to the authorizer)
+ */
+export function createAuthorizer(id: string, config: Readonly<AuthorizerConfig>, api: Readonly<ApiConfig>, deps: AuthorizerDeps): Authorizer {
+  const plugin = AUTHORIZERS[config.authorizerType];
+  if (!plugin) throw new ConfigError([{ path: 'authorizerType', message: `unknown authorizer type "${config.authorizerType}" (known: ${Object.keys(AUTHORIZERS).join(', ')})` }]);
+  // The parser checked the section with this entry's schema (`never`: the registry holds entries of several config types).
+  const authorizer = plugin.compile(id, config as never, api, deps);
+  return withSingleCredential(authorizer, identitySelectorsOf(config, plugin.identitySyntax ?? api.protocol));
+}

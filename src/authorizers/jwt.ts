@@ -23,8 +23,9 @@
  */
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { sha256 } from '../core/digest.ts';
-import type { Authorizer, AuthorizerDeps, AuthorizerFactory, AuthorizerRequest, AuthorizerStatus } from './authorizer.ts';
-import type { ApiConfig, AuthorizerConfig, JwtAuthorizerConfig } from '../core/config.ts';
+import { z } from 'zod';
+import { defineAuthorizer, type Authorizer, type AuthorizerDeps, type AuthorizerRequest, type AuthorizerStatus } from './authorizer.ts';
+import { absoluteHttpUrl, LIMITS, nonEmpty, oneOrMany, type ApiConfig, type AuthorizerConfig, type ConfigIssue } from '../core/config.ts';
 import type { AuthorizerOutcome } from '../core/model.ts';
 import {
   checkJwtClaims,
@@ -50,6 +51,61 @@ const NO_EXP_CACHE_MS = 300_000;
 /** [INF] Smallest RSA modulus accepted (jose and RFC 7518 §3.3 require 2048). */
 const MIN_RSA_BITS = 2048;
 
+const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+/** `authorizerType: JWT` (HTTP APIs): AWS's `jwtConfiguration`, plus our JWKS and leeway knobs. */
+export const jwtAuthorizerSchema = z.strictObject({
+  authorizerType: z.literal('JWT'),
+  /** Exactly one `$request.header.NAME` or `$request.querystring.NAME`. */
+  identitySource: oneOrMany.default(['$request.header.Authorization']),
+  jwtConfiguration: z.strictObject({
+    /** Exact `iss` value; discovery is `{issuer}/.well-known/openid-configuration`. */
+    issuer: absoluteHttpUrl,
+    /** Accepted `aud` values (or `client_id` when `aud` is absent). AWS limit: 50. */
+    audience: z.array(nonEmpty).min(1, 'must list at least one audience'),
+  }),
+  /**
+   * Beyond AWS: accepted algorithms. Default is `["RS256","RS384","RS512"]` (AWS: RSA only).
+   * `none` and HMAC are never accepted.
+   */
+  allowedAlgorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).optional(),
+  /** Beyond AWS: fetch JWKS from this URL instead of OIDC discovery. */
+  jwksUri: absoluteHttpUrl.optional(),
+  /** How long fetched keys are trusted. Default is 7200 (AWS caches keys for 2 h). */
+  jwksCacheMaxAgeSeconds: z.number().int().min(1).max(86_400).default(7200),
+  /** Least time between two refetches caused by an unknown `kid`. Default is 300. */
+  jwksCooldownSeconds: z.number().int().min(0).max(86_400).default(300),
+  /** Timeout of each discovery / JWKS fetch. Default is 1500 (AWS's limit). */
+  jwksTimeoutInMillis: z.number().int().min(10).max(60_000).default(1500),
+  /** Leeway for `exp` / `nbf` / `iat`. Default is 0 (AWS documents none). */
+  clockSkewSeconds: z.number().int().min(0).max(600).default(0),
+  /** Reject tokens without `exp`. Default is false (AWS accepts them). */
+  requireExp: z.boolean().default(false),
+  /** Send `www-authenticate` on a missing token too. Default is true. */
+  wwwAuthenticateOnMissingToken: z.boolean().default(true),
+});
+export type JwtAuthorizerConfig = z.infer<typeof jwtAuthorizerSchema>;
+
+/** A parsed authorizer section of this type (the parser checked it with `jwtAuthorizerSchema`). */
+export function isJwtAuthorizerConfig(config: Readonly<AuthorizerConfig> | undefined): config is Readonly<AuthorizerConfig & JwtAuthorizerConfig> {
+  return config?.authorizerType === 'JWT';
+}
+
+/** What the schema cannot say: HTTP APIs only, one `$request.*` identity source, AWS's audience limit. */
+function checkJwtAuthorizer(config: JwtAuthorizerConfig, { api }: { api: Readonly<ApiConfig> }): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const sources = Array.isArray(config.identitySource) ? config.identitySource : config.identitySource.split(',').map((s) => s.trim());
+  if (api.protocol !== 'http') issues.push({ path: 'authorizerType', message: 'JWT authorizers are an HTTP API feature (use a REQUEST or TOKEN authorizer on REST APIs)' });
+  if (sources.length !== 1) issues.push({ path: 'identitySource', message: `must be exactly one identity source, got ${sources.length}` });
+  else if (!/^\$request\.(header|querystring)\.[^\s.]+$/.test(sources[0]!)) {
+    issues.push({ path: 'identitySource', message: `must be $request.header.NAME or $request.querystring.NAME, got ${JSON.stringify(sources[0])}` });
+  }
+  if (config.jwtConfiguration.audience.length > LIMITS.audiencesPerAuthorizer) {
+    issues.push({ path: 'jwtConfiguration.audience', message: `at most ${LIMITS.audiencesPerAuthorizer} audiences (AWS limit), got ${config.jwtConfiguration.audience.length}` });
+  }
+  return issues;
+}
+
 export interface JwtAuthorizerStatus extends AuthorizerStatus {
   readonly keys: KeyStoreStatus;
   readonly cachedTokens: number;
@@ -71,18 +127,30 @@ export interface JwtAuthorizerOptions {
   readonly keylessRetry?: KeyStoreOptions['keylessRetry'];
 }
 
-export const createJwtAuthorizer: AuthorizerFactory = (id, config, api, deps) => createJwtAuthorizerWithOptions(id, config, api, deps, {});
+export function createJwtAuthorizer(id: string, config: Readonly<JwtAuthorizerConfig>, api: Readonly<ApiConfig>, deps: AuthorizerDeps): JwtAuthorizer {
+  return createJwtAuthorizerWithOptions(id, config, api, deps, {});
+}
+
+/** The registry entry (authorizers/index.ts). */
+export const jwtAuthorizerPlugin = defineAuthorizer({
+  schema: jwtAuthorizerSchema,
+  check: checkJwtAuthorizer,
+  routeAuthorizationType: 'JWT',
+  takesScopes: true,
+  // JWT identity sources are always `$request.…` (HTTP API syntax), whatever the API.
+  identitySyntax: 'http',
+  compile: createJwtAuthorizer,
+});
 
 /** `createJwtAuthorizer` with test/tool options. */
 export function createJwtAuthorizerWithOptions(
   id: string,
-  config: Readonly<AuthorizerConfig>,
+  config: Readonly<JwtAuthorizerConfig>,
   _api: Readonly<ApiConfig>,
   deps: AuthorizerDeps,
   options: JwtAuthorizerOptions,
 ): JwtAuthorizer {
-  if (config.authorizerType !== 'JWT') throw new TypeError(`authorizer "${id}" is ${config.authorizerType}, not JWT`);
-  const cfg: JwtAuthorizerConfig = config;
+  const cfg = config;
   const clock = deps.clock;
   const readIdentity = compileIdentitySource(cfg.identitySource);
   const allowed = new Set(cfg.allowedAlgorithms ?? DEFAULT_ALGORITHMS);

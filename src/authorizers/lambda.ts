@@ -28,8 +28,9 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { request as undiciRequest } from 'undici';
-import type { Authorizer, AuthorizerDeps, AuthorizerRequest, AuthorizerStatus } from './authorizer.ts';
-import type { ApiConfig, AuthorizerConfig, RequestAuthorizerConfig, TokenAuthorizerConfig } from '../core/config.ts';
+import { z } from 'zod';
+import { defineAuthorizer, type Authorizer, type AuthorizerDeps, type AuthorizerRequest, type AuthorizerStatus } from './authorizer.ts';
+import { absoluteHttpUrl, functionSchema, nonEmpty, oneOrMany, type ApiConfig, type PluginCheckContext } from '../core/config.ts';
 import type { AuthorizerOutcome } from '../core/model.ts';
 import type { Result } from '../core/result.ts';
 import type { InvokeFailure, InvokeResult } from '../io/lambda-runtime.ts';
@@ -69,6 +70,95 @@ const MAX_DETAIL_ERROR_CHARS = 200;
 export const EXPLICIT_DENY_MESSAGE = 'User is not authorized to access this resource with an explicit deny';
 export const IMPLICIT_DENY_MESSAGE = 'User is not authorized to access this resource';
 
+const lambdaTarget = {
+  /** A handler module run like a Lambda integration (timeout default 10000). */
+  function: functionSchema.optional(),
+  /** Or an HTTP endpoint: the event is POSTed as JSON and the JSON reply read back. */
+  authorizerUri: absoluteHttpUrl.optional(),
+};
+
+/** `authorizerType: REQUEST` (REST and HTTP APIs). */
+export const requestAuthorizerSchema = z.strictObject({
+  authorizerType: z.literal('REQUEST'),
+  ...lambdaTarget,
+  /** HTTP: `$request.header.X`, `$request.querystring.X`, `$context.X`, `$stageVariables.X`. REST: `method.request.header.X`, … */
+  identitySource: oneOrMany.optional(),
+  /** HTTP APIs only. Default is `2.0`. */
+  authorizerPayloadFormatVersion: z.enum(['1.0', '2.0']).optional(),
+  /** HTTP APIs, payload 2.0 only. */
+  enableSimpleResponses: z.boolean().default(false),
+  /** 0 disables; max 3600. Default is 300 (REST) / 0 (HTTP APIs). */
+  authorizerResultTtlInSeconds: z.number().int().min(0).max(3600).optional(),
+  /** Map a thrown `Unauthorized` to 401 on HTTP APIs (AWS: unverified). Default is true. */
+  unauthorizedErrorIs401: z.boolean().default(true),
+});
+export type RequestAuthorizerConfig = z.infer<typeof requestAuthorizerSchema>;
+
+/** `authorizerType: TOKEN` (REST APIs). */
+export const tokenAuthorizerSchema = z.strictObject({
+  authorizerType: z.literal('TOKEN'),
+  ...lambdaTarget,
+  /** One header: `method.request.header.Authorization`. */
+  identitySource: nonEmpty.default('method.request.header.Authorization'),
+  /** Regex the whole header value must match before the function is called. */
+  identityValidationExpression: z.string().optional(),
+  authorizerResultTtlInSeconds: z.number().int().min(0).max(3600).optional(),
+});
+export type TokenAuthorizerConfig = z.infer<typeof tokenAuthorizerSchema>;
+
+export type LambdaAuthorizerConfig = Readonly<RequestAuthorizerConfig | TokenAuthorizerConfig>;
+
+function identityExpressions(config: LambdaAuthorizerConfig): string[] {
+  const source = config.identitySource;
+  return source === undefined ? [] : Array.isArray(source) ? [...source] : source.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/**
+ * What the schemas cannot say: the target (a function or an endpoint), per-protocol rules, the
+ * identity sources (compiled by the same `compileIdentitySource` the plug-in runs), the TOKEN
+ * validation expression, and a cache that needs an identity source.
+ */
+function checkLambdaAuthorizer(config: LambdaAuthorizerConfig, { api }: PluginCheckContext): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (!config.function && !config.authorizerUri) issues.push({ path: '', message: 'needs a `function` (handler module) or an `authorizerUri` (HTTP endpoint)' });
+  if (config.function && config.authorizerUri) issues.push({ path: 'authorizerUri', message: 'give either `function` or `authorizerUri`, not both' });
+  const expressions = identityExpressions(config);
+  if (config.authorizerType === 'TOKEN') {
+    if (api.protocol !== 'rest') issues.push({ path: 'authorizerType', message: 'TOKEN authorizers are a REST API feature (HTTP APIs use REQUEST)' });
+    if (!/^method\.request\.header\.[^\s]+$/.test(config.identitySource)) {
+      issues.push({ path: 'identitySource', message: `must be method.request.header.NAME, got ${JSON.stringify(config.identitySource)}` });
+    }
+    const validation = compileValidationExpression(config.identityValidationExpression);
+    if (!validation.ok) issues.push({ path: 'identityValidationExpression', message: validation.error });
+  } else {
+    expressions.forEach((expression, i) => {
+      const compiled = compileIdentitySource(expression, api.protocol);
+      if (!compiled.ok) issues.push({ path: Array.isArray(config.identitySource) ? `identitySource[${i}]` : 'identitySource', message: compiled.error });
+    });
+    if (api.protocol === 'rest') {
+      if (config.authorizerPayloadFormatVersion !== undefined) issues.push({ path: 'authorizerPayloadFormatVersion', message: 'is an HTTP API setting (REST REQUEST events have one shape)' });
+      if (config.enableSimpleResponses) issues.push({ path: 'enableSimpleResponses', message: 'is an HTTP API setting' });
+    } else if (config.enableSimpleResponses && (config.authorizerPayloadFormatVersion ?? '2.0') !== '2.0') {
+      issues.push({ path: 'enableSimpleResponses', message: 'requires authorizerPayloadFormatVersion "2.0"' });
+    }
+  }
+  const ttl = config.authorizerResultTtlInSeconds ?? (api.protocol === 'rest' ? DEFAULT_REST_TTL_SECONDS : DEFAULT_HTTP_TTL_SECONDS);
+  if (ttl > 0 && expressions.length === 0) {
+    issues.push({ path: 'identitySource', message: 'caching (authorizerResultTtlInSeconds > 0) needs at least one identity source' });
+  }
+  return issues;
+}
+
+/** AWS matches the whole header value (Java `matches()`), so the expression is anchored. [INF] */
+function compileValidationExpression(expression: string | undefined): Result<RegExp | null> {
+  if (expression === undefined) return { ok: true, value: null };
+  try {
+    return { ok: true, value: new RegExp(`^(?:${expression})$`) };
+  } catch (err) {
+    return { ok: false, error: `is not a valid regular expression: ${(err as Error).message}` };
+  }
+}
+
 /** What the function decided, as cached: never a per-ARN verdict (spec §3.8). */
 export type LambdaDecision =
   | {
@@ -97,20 +187,17 @@ type Flavour = 'rest-token' | 'rest-request' | 'http-1.0' | 'http-2.0';
 type Invoke = (event: LambdaAuthorizerEvent, requestId: string) => Promise<InvokeResult>;
 
 /**
- * Creates a Lambda authorizer from a `REQUEST` or `TOKEN` config.
- * @throws ConfigError when an identity source or the validation expression cannot be compiled,
- *   or when neither `function` nor `authorizerUri` is given (never fails open).
+ * Creates a Lambda authorizer from a `REQUEST` or `TOKEN` config (checked by `checkLambdaAuthorizer`).
+ * @throws ConfigError when the handler module does not exist, or (a config that did not go through
+ *   the parser) an identity source or the validation expression does not compile: never fails open.
  */
 export function createLambdaAuthorizer(
   id: string,
-  config: Readonly<AuthorizerConfig>,
+  config: LambdaAuthorizerConfig,
   api: Readonly<ApiConfig>,
   deps: AuthorizerDeps,
 ): LambdaAuthorizer {
-  // Issue paths are relative to this authorizer's config; the compiler prefixes `apis[i].authorizers.ID`.
-  const at = (...rest: string[]) => rest.join('.');
-  if (config.authorizerType === 'JWT') throw new ConfigError([{ path: at('authorizerType'), message: 'a JWT authorizer cannot be built as a Lambda authorizer' }]);
-  const cfg = config as Readonly<RequestAuthorizerConfig | TokenAuthorizerConfig>;
+  const cfg = config;
   const protocol = api.protocol;
   const flavour: Flavour = cfg.authorizerType === 'TOKEN'
     ? 'rest-token'
@@ -120,27 +207,21 @@ export function createLambdaAuthorizer(
   const simpleResponses = cfg.authorizerType === 'REQUEST' && flavour === 'http-2.0' && cfg.enableSimpleResponses;
   const unauthorizedIs401 = cfg.authorizerType === 'REQUEST' && protocol === 'http' ? cfg.unauthorizedErrorIs401 : true;
 
+  // Issue paths are relative to this authorizer's config; the compiler prefixes `apis[i].authorizers.ID`.
   const issues: ConfigIssue[] = [];
-  const expressions = cfg.identitySource === undefined ? [] : Array.isArray(cfg.identitySource) ? cfg.identitySource : cfg.identitySource.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const selectors: IdentitySelector[] = [];
-  for (const e of expressions) {
+  for (const e of identityExpressions(cfg)) {
     const c = compileIdentitySource(e, protocol);
     if (c.ok) selectors.push(c.value);
-    else issues.push({ path: at('identitySource'), message: c.error });
+    else issues.push({ path: 'identitySource', message: c.error });
   }
-  let validation: RegExp | null = null;
-  if (cfg.authorizerType === 'TOKEN' && cfg.identityValidationExpression !== undefined) {
-    try {
-      // AWS matches the whole header value (Java `matches()`), so the expression is anchored. [INF]
-      validation = new RegExp(`^(?:${cfg.identityValidationExpression})$`);
-    } catch (err) {
-      issues.push({ path: at('identityValidationExpression'), message: `is not a valid regular expression: ${(err as Error).message}` });
-    }
-  }
-  // "a function or an authorizerUri" is a schema rule (core/config/schema.ts); a config got here through parseConfig.
+  const validationResult = compileValidationExpression(cfg.authorizerType === 'TOKEN' ? cfg.identityValidationExpression : undefined);
+  if (!validationResult.ok) issues.push({ path: 'identityValidationExpression', message: validationResult.error });
+  const validation = validationResult.ok ? validationResult.value : null;
+  if (!cfg.function && !cfg.authorizerUri) issues.push({ path: '', message: 'needs a `function` (handler module) or an `authorizerUri` (HTTP endpoint)' });
   if (cfg.function) {
     const handlerPath = isAbsolute(cfg.function.handler) ? cfg.function.handler : resolve(deps.baseDir, cfg.function.handler);
-    if (!existsSync(handlerPath)) issues.push({ path: at('function', 'handler'), message: `handler module not found: ${handlerPath}` });
+    if (!existsSync(handlerPath)) issues.push({ path: 'function.handler', message: `handler module not found: ${handlerPath}` });
   }
   if (issues.length) throw new ConfigError(issues);
 
@@ -419,3 +500,20 @@ export function createEndpointInvoker(uri: string, timeoutMs: number): Invoke {
     return { ok: true, value: json, durationMs: Date.now() - started };
   };
 }
+
+/** The registry entries (authorizers/index.ts): one plug-in, two section schemas. */
+export const requestAuthorizerPlugin = defineAuthorizer({
+  schema: requestAuthorizerSchema,
+  check: checkLambdaAuthorizer,
+  routeAuthorizationType: 'CUSTOM',
+  takesScopes: false,
+  compile: createLambdaAuthorizer,
+});
+
+export const tokenAuthorizerPlugin = defineAuthorizer({
+  schema: tokenAuthorizerSchema,
+  check: checkLambdaAuthorizer,
+  routeAuthorizationType: 'CUSTOM',
+  takesScopes: false,
+  compile: createLambdaAuthorizer,
+});

@@ -13,7 +13,7 @@
  * Exit codes: 0 admitted, 1 refused, 2 usage or config problem.
  */
 import { readFileSync } from 'node:fs';
-import { createJwtAuthorizerWithOptions } from '../authorizers/jwt.ts';
+import { createJwtAuthorizerWithOptions, isJwtAuthorizerConfig } from '../authorizers/jwt.ts';
 import type { ApiConfig, GatewayConfig, RouteConfig } from '../core/config.ts';
 import { ConfigError, GatewayError } from '../core/errors.ts';
 import type { GatewayRequest, RequestContext } from '../core/model.ts';
@@ -130,7 +130,7 @@ export async function runTokenCommandWith(argv: string[], io: TokenCommandIo): P
   const authorizerId = route.authorizerId;
   const authConfig = authorizerId ? api.authorizers[authorizerId] : undefined;
   if (!authorizerId || !authConfig) return fail(`route "${routeKey}" of API "${api.name}" has no authorizer`);
-  if (authConfig.authorizerType !== 'JWT') return fail(`route "${routeKey}" uses authorizer "${authorizerId}" of type ${authConfig.authorizerType}; this command checks JWT authorizers`);
+  if (!isJwtAuthorizerConfig(authConfig)) return fail(`route "${routeKey}" uses authorizer "${authorizerId}" of type ${authConfig.authorizerType}; this command checks JWT authorizers`);
 
   let raw = args.token === '-' ? io.readStdin() : args.token!;
   raw = raw.trim();

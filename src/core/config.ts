@@ -18,17 +18,19 @@
  */
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors.ts';
-import { apiSchema, configSchema, routeSchema, type ApiConfig, type GatewayConfig, type RouteConfig } from './config/schema.ts';
+import { configSchema, type ApiConfig, type AuthorizerConfig, type GatewayConfig, type RouteConfig } from './config/schema.ts';
 import { dedupe, describeZodIssue, formatPath, type PathKey } from './config/issues.ts';
+import { schemasWith, type PluginSchemas } from './config/plugins.ts';
 import { checkSemantics } from './config/semantics.ts';
 
 export * from './config/schema.ts';
-export { closest, formatPath } from './config/issues.ts';
-export { isReservedMappingHeader, LIMITS } from './config/semantics.ts';
+export * from './config/plugins.ts';
+export type { ConfigIssue } from './errors.ts';
+export { closest, formatPath, prefixIssues } from './config/issues.ts';
+export { checkIntegrationMappings, isReservedMappingHeader, LIMITS } from './config/semantics.ts';
 
-/** Layered parsing: the top level with APIs left raw, each API with its routes left raw. */
+/** Layered parsing: the top level with APIs left raw (each API, then each route, parsed on its own). */
 const configShellSchema = configSchema.extend({ apis: z.array(z.unknown()).default([]) });
-const apiShellSchema = apiSchema.extend({ routes: z.record(z.string(), z.unknown()) });
 
 /**
  * Schemas of the sections the gateway carries without owning them. `core:` belongs to the session
@@ -39,6 +41,15 @@ export interface SectionSchemas {
   readonly core?: z.ZodType;
 }
 
+/** What `parseConfig()` is given besides the document: the plug-in registries, and the sections' schemas. */
+export interface ParseOptions extends SectionSchemas {
+  /**
+   * The authorizer and integration registries (config/plugins.ts): their schemas parse those
+   * sections and their rules check them. `src/config.ts` passes the gateway's own.
+   */
+  readonly plugins: PluginSchemas;
+}
+
 /**
  * Validate `raw` (parsed YAML/JSON) into a frozen config.
  * @param env environment for `${VAR}` / `${VAR:-default}` interpolation in string values.
@@ -47,7 +58,9 @@ export interface SectionSchemas {
  *   applied) is what the config holds.
  * @throws ConfigError with every issue found.
  */
-export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>> = {}, sections: SectionSchemas = {}): GatewayConfig {
+export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>>, options: ParseOptions): GatewayConfig {
+  const sections: SectionSchemas = options;
+  const schemas = schemasWith(options.plugins);
   const issues: ConfigIssue[] = [];
   const interpolated = interpolateEnv(raw, env, [], issues);
   if (issues.length) throw new ConfigError(issues);
@@ -62,31 +75,43 @@ export function parseConfig(raw: unknown, env: Readonly<Record<string, string | 
   // The section's problems go where its key sits in the schema (before `apis` and unknown top-level keys).
   const sectionAt = topIssues.findIndex((i) => i.path[0] === 'apis' || (i.code === 'unrecognized_keys' && i.path.length === 0));
   const split = sectionAt < 0 ? topIssues.length : sectionAt;
-  for (const issue of topIssues.slice(0, split)) issues.push(...describeZodIssue(issue, interpolated, configSchema));
+  for (const issue of topIssues.slice(0, split)) issues.push(...describeZodIssue(issue, interpolated, schemas.config));
   issues.push(...core.issues);
-  for (const issue of topIssues.slice(split)) issues.push(...describeZodIssue(issue, interpolated, configSchema));
+  for (const issue of topIssues.slice(split)) issues.push(...describeZodIssue(issue, interpolated, schemas.config));
   const apis: ApiConfig[] = [];
   const rawApis = Array.isArray((interpolated as { apis?: unknown }).apis) ? ((interpolated as { apis: unknown[] }).apis) : [];
+  const describeAt = (prefix: PathKey[], zodIssues: readonly z.core.$ZodIssue[]) => {
+    for (const issue of zodIssues) issues.push(...describeZodIssue({ ...issue, path: [...prefix, ...issue.path] } as z.core.$ZodIssue, interpolated, schemas.config));
+  };
   rawApis.forEach((rawApi, i) => {
-    const shell = apiShellSchema.safeParse(rawApi);
-    if (!shell.success) {
-      for (const issue of shell.error.issues) issues.push(...describeZodIssue({ ...issue, path: ['apis', i, ...issue.path] } as z.core.$ZodIssue, interpolated, configSchema));
-      return;
+    // The API's own keys, then each authorizer and each route on its own: a bad authorizer does not
+    // hide a bad route. An API with a bad key or authorizer is left out (semantic checks need all of it).
+    const shell = schemas.apiShell.safeParse(rawApi);
+    if (!shell.success) describeAt(['apis', i], shell.error.issues);
+    let whole = shell.success;
+    const authorizers: Record<string, AuthorizerConfig> = {};
+    for (const [id, rawAuthorizer] of entriesOf(rawApi, 'authorizers')) {
+      const authorizer = schemas.authorizer.safeParse(rawAuthorizer);
+      if (authorizer.success) authorizers[id] = authorizer.data as AuthorizerConfig;
+      else {
+        whole = false;
+        describeAt(['apis', i, 'authorizers', id], authorizer.error.issues);
+      }
     }
     const routes: Record<string, RouteConfig> = {};
-    for (const [key, rawRoute] of Object.entries(shell.data.routes)) {
-      const route = routeSchema.safeParse(rawRoute);
-      if (route.success) routes[key] = route.data;
-      else for (const issue of route.error.issues) issues.push(...describeZodIssue({ ...issue, path: ['apis', i, 'routes', key, ...issue.path] } as z.core.$ZodIssue, interpolated, configSchema));
+    for (const [key, rawRoute] of entriesOf(rawApi, 'routes')) {
+      const route = schemas.route.safeParse(rawRoute);
+      if (route.success) routes[key] = route.data as RouteConfig;
+      else describeAt(['apis', i, 'routes', key], route.error.issues);
     }
-    apis.push({ ...shell.data, routes });
+    if (shell.success && whole) apis.push({ ...(shell.data as Omit<ApiConfig, 'routes' | 'authorizers'>), authorizers, routes });
   });
   if (top.success) {
     const config: GatewayConfig = { ...top.data, ...(core.value === undefined ? {} : { core: core.value }), apis };
     // Semantic checks only see what parsed; their paths stay right because APIs that failed to
     // parse still hold their index (a failed API is left out, so indexes shift: check by name).
     if (apis.length === rawApis.length) {
-      checkSemantics(config, issues);
+      checkSemantics(config, issues, options.plugins);
       // Every API parsed (indexes hold): the compiler can still check what did parse, so a missing
       // handler is reported in the same run as a misspelt key (`validateGateway`).
       if (issues.length) throw new IncompleteConfigError(dedupe(issues), deepFreeze(config));
@@ -95,6 +120,12 @@ export function parseConfig(raw: unknown, env: Readonly<Record<string, string | 
     return deepFreeze(config);
   }
   throw new ConfigError(dedupe(issues));
+}
+
+/** The entries of a mapping under `key` of `value` (none when either is not a mapping: the shell says so). */
+function entriesOf(value: unknown, key: string): [string, unknown][] {
+  const inner = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? Object.entries(inner) : [];
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Dispatcher } from 'undici';
 import { resolve } from 'node:path';
 import type { Authorizer } from '../authorizers/authorizer.ts';
 import { createAuthorizer } from '../authorizers/index.ts';
-import { formatPath, type GatewayConfig } from '../core/config.ts';
+import { formatPath, prefixIssues, type GatewayConfig } from '../core/config.ts';
 import { compileCors } from '../core/cors.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 import { compileGatewayResponses, type CompiledGatewayResponses } from '../core/gateway-responses.ts';
@@ -51,7 +51,7 @@ function hasKnownIssue(prefix: string, deps: GatewayDeps): boolean {
 
 /** A plug-in's problems, with paths relative to the plug-in, under the plug-in's own path. */
 function issuesUnder(prefix: string, err: unknown): ConfigIssue[] {
-  if (err instanceof ConfigError) return err.issues.map((i) => ({ path: i.path ? `${prefix}${i.path.startsWith('[') ? '' : '.'}${i.path}` : prefix, message: i.message }));
+  if (err instanceof ConfigError) return prefixIssues(prefix, err.issues);
   return [{ path: prefix, message: (err as Error).message }];
 }
 

@@ -3,6 +3,7 @@
  * plug-ins' gauges at scrape time, and the `/readyz` checks. [glue]
  */
 import type { Authorizer } from '../authorizers/authorizer.ts';
+import { isJwtAuthorizerConfig } from '../authorizers/jwt.ts';
 import type { RequestContext } from '../core/model.ts';
 import type { ReadinessCheck } from '../io/admin.ts';
 import type { AuthorizerDecisionOutcome, CollectedFamily, RequestObservation } from '../io/metrics.ts';
@@ -31,7 +32,6 @@ function decisionOutcome(ctx: RequestContext): AuthorizerDecisionOutcome {
 }
 
 /** Structural views of what plug-ins expose today (Lambda `cacheStats()`, JWT `status().keys`). */
-interface CacheStatsView { hits: number; misses: number; entries: number }
 interface KeysView { ready: boolean; keyCount: number; fetchedAt: number | null }
 
 export function collectGatewayGauges(gateway: CompiledGateway, inFlight: number, bufferedBodyBytes: number, generation: number, retiring: number): CollectedFamily[] {
@@ -51,14 +51,13 @@ export function collectGatewayGauges(gateway: CompiledGateway, inFlight: number,
         status = { ready: false, detail: 'status() failed' };
       }
       if (status) ready.samples.push({ labels, value: status.ready ? 1 : 0 });
-      const statsFn = (z as { cacheStats?: () => CacheStatsView | null }).cacheStats;
-      const stats = typeof statsFn === 'function' ? statsFn.call(z) : null;
+      const stats = z.cacheStats?.() ?? null;
       if (stats) {
         lookups.samples.push({ labels: { ...labels, result: 'hit' }, value: stats.hits }, { labels: { ...labels, result: 'miss' }, value: stats.misses });
         entries.samples.push({ labels, value: stats.entries });
       }
       const auth = api.config.authorizers[id];
-      if (status?.keys && auth?.authorizerType === 'JWT') {
+      if (status?.keys && isJwtAuthorizerConfig(auth)) {
         const jl = { ...labels, issuer: auth.jwtConfiguration.issuer };
         jwksReady.samples.push({ labels: jl, value: status.keys.ready ? 1 : 0 });
         jwksKeys.samples.push({ labels: jl, value: status.keys.keyCount });

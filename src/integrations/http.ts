@@ -8,7 +8,8 @@
  * errors, never a hang.
  */
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
-import type { ApiConfig, HttpIntegrationConfig } from '../core/config.ts';
+import { z } from 'zod';
+import { absoluteHttpUrl, checkIntegrationMappings, mappingMap, type ApiConfig, type ConfigIssue, type PluginCheckContext } from '../core/config.ts';
 import { BadRequestParametersError, ConfigError, IntegrationFailureError, IntegrationTimeoutError, RequestTooLargeError } from '../core/errors.ts';
 import { eventParts, forwardedHeaders } from '../core/lambda-events.ts';
 import {
@@ -23,7 +24,38 @@ import { encodePathSegments } from '../core/paths.ts';
 import { safeDecode } from '../core/routes.ts';
 import type { BodySink, GatewayRequest, GatewayResponse, PushedBody, RequestContext } from '../core/model.ts';
 import { applyHttpResponseMapping } from './response-mapping.ts';
-import { INTEGRATION_ERRORS, type Integration } from './integration.ts';
+import { defineIntegration, INTEGRATION_ERRORS, type Integration } from './integration.ts';
+
+export const httpIntegrationSchema = z.strictObject({
+  type: z.literal('http'),
+  /** Upstream URL; `{param}` / `{proxy}` are replaced by path parameters. */
+  uri: absoluteHttpUrl,
+  /** HTTP method to call the upstream with. Default: the request's own method (`ANY`). */
+  httpMethod: z.string().regex(/^(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$/, 'must be an HTTP method or ANY').default('ANY'),
+  /** Upstream timeout in ms. Default is 30000 (AWS HTTP API maximum). */
+  timeoutInMillis: z.number().int().min(50).max(900_000).default(30_000),
+  /**
+   * HTTP APIs: `overwrite|append|remove:header.NAME`, `…:querystring.NAME`, `overwrite:path`.
+   * REST APIs: `integration.request.header|querystring|path.NAME` → `method.request.*`, `context.*`, `'literal'`.
+   */
+  requestParameters: mappingMap.optional(),
+  /** HTTP APIs: per upstream status code string, like requestParameters plus `overwrite:statuscode`. */
+  responseParameters: z.record(z.string(), mappingMap).optional(),
+});
+export type HttpIntegrationConfig = z.infer<typeof httpIntegrationSchema>;
+
+/** Every `{param}` of the URI is a path parameter of the route (or mapped), and the mappings compile. */
+function checkHttpIntegration(config: Readonly<HttpIntegrationConfig>, { api, routeParams = [] }: PluginCheckContext): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const m of config.uri.matchAll(/\{([^}]+)\}/g)) {
+    const name = m[1]!.replace(/\+$/, '');
+    if (!routeParams.includes(name) && !config.requestParameters?.[`integration.request.path.${name}`]) {
+      issues.push({ path: 'uri', message: `uses {${m[1]}} but the route has no such path parameter (has: ${routeParams.length ? routeParams.join(', ') : 'none'})` });
+    }
+  }
+  issues.push(...checkIntegrationMappings(config, api.protocol));
+  return issues;
+}
 
 /** RFC 9110 §7.6.1 hop-by-hop headers: meaningful for one connection only, in either direction. */
 const HOP_BY_HOP = new Set([
@@ -384,3 +416,10 @@ function describeNetworkError(err: unknown): string {
 }
 
 export type { RequestContext };
+
+/** The registry entry (integrations/index.ts). */
+export const httpIntegrationPlugin = defineIntegration({
+  schema: httpIntegrationSchema,
+  check: checkHttpIntegration,
+  compile: (config, api, deps) => createHttpIntegration(config, api, { dispatcher: deps.dispatcher }),
+});

@@ -6,8 +6,11 @@
  * pipeline renders them. It records `ctx.integrationLatencyMs`, `ctx.integrationStatus` and
  * `ctx.integrationErrorMessage` for `$context.integration*` variables.
  */
-import type { ApiConfig, RouteConfig } from '../core/config.ts';
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import type { ApiConfig, ConfigIssue, PluginCheckContext, PluginSchema, RouteConfig } from '../core/config.ts';
 import type { GatewayRequest, GatewayResponse, RequestContext } from '../core/model.ts';
+import type { LambdaRuntime } from '../io/lambda-runtime.ts';
 
 export interface IntegrationInput {
   readonly request: GatewayRequest;
@@ -17,7 +20,8 @@ export interface IntegrationInput {
 }
 
 export interface Integration {
-  readonly type: 'http' | 'lambda' | 'mock';
+  /** The `integration.type` it was built from. */
+  readonly type: string;
   invoke(input: IntegrationInput): Promise<GatewayResponse>;
 }
 
@@ -35,3 +39,27 @@ export const INTEGRATION_ERRORS = {
     timeout: { status: 504, message: 'Endpoint request timed out' },
   },
 } as const;
+
+/** What every integration's `compile` may use. */
+export interface IntegrationDeps {
+  readonly dispatcher: Dispatcher;
+  readonly lambdaRuntime: LambdaRuntime;
+  /** Directory of the config file: relative handler paths resolve from here. */
+  readonly baseDir: string;
+}
+
+/**
+ * One registry entry (`INTEGRATIONS` in integrations/index.ts): the section's schema and rules
+ * (config/plugins.ts's `PluginSchema`, read by the config parser) and `compile`, which builds the
+ * integration from a section that parsed. `compile` throws `ConfigError` with paths relative to the
+ * section (`handler`) for what only it can see (a missing handler module).
+ */
+export interface IntegrationPlugin<C = never> extends PluginSchema {
+  readonly check?: (config: C, context: PluginCheckContext) => ConfigIssue[];
+  readonly compile: (config: C, api: Readonly<ApiConfig>, deps: IntegrationDeps) => Integration;
+}
+
+/** An entry typed by its own schema: `check` and `compile` get the section as that schema parsed it. */
+export function defineIntegration<S extends z.ZodObject>(plugin: IntegrationPlugin<Readonly<z.infer<S>>> & { readonly schema: S }): IntegrationPlugin<Readonly<z.infer<S>>> {
+  return plugin;
+}

@@ -10,13 +10,34 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ApiConfig, LambdaIntegrationConfig } from '../core/config.ts';
+import { z } from 'zod';
+import { checkIntegrationMappings, functionSchema, mappingMap, type ApiConfig, type ConfigIssue, type PluginCheckContext } from '../core/config.ts';
 import { ConfigError, IntegrationFailureError, IntegrationTimeoutError, RequestTooLargeError } from '../core/errors.ts';
 import { buildEventV1, buildEventV2, eventParts, invocationPayloadBytes, LAMBDA_REQUEST_PAYLOAD_LIMIT, parseResultV1, parseResultV2 } from '../core/lambda-events.ts';
 import { applyHttpRequestMapping, compileHttpRequestMapping, compileHttpResponseMappings } from '../core/mapping.ts';
 import type { LambdaRuntime } from '../io/lambda-runtime.ts';
 import { applyHttpResponseMapping } from './response-mapping.ts';
-import { INTEGRATION_ERRORS, type Integration } from './integration.ts';
+import { defineIntegration, INTEGRATION_ERRORS, type Integration } from './integration.ts';
+
+export const lambdaIntegrationSchema = z.strictObject({
+  type: z.literal('lambda'),
+  ...functionSchema.shape,
+  /** `2.0` (HTTP APIs default) or `1.0` (REST always; HTTP APIs when asked). */
+  payloadFormatVersion: z.enum(['1.0', '2.0']).optional(),
+  /** HTTP APIs: parameter mapping applied to the event (`overwrite:header.x`). */
+  requestParameters: mappingMap.optional(),
+  /** HTTP APIs: `{ "<status>": { "overwrite:statuscode": "403", "append:header.h": "…" } }`. */
+  responseParameters: z.record(z.string(), mappingMap).optional(),
+});
+export type LambdaIntegrationConfig = z.infer<typeof lambdaIntegrationSchema>;
+
+/** REST sends payload 1.0 only; the mappings compile. */
+function checkLambdaIntegration(config: Readonly<LambdaIntegrationConfig>, { api }: PluginCheckContext): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (api.protocol === 'rest' && config.payloadFormatVersion === '2.0') issues.push({ path: 'payloadFormatVersion', message: 'REST APIs only send payload format 1.0' });
+  issues.push(...checkIntegrationMappings(config, api.protocol));
+  return issues;
+}
 
 export interface LambdaIntegrationDeps {
   lambdaRuntime: LambdaRuntime;
@@ -102,3 +123,10 @@ function safeJson(body: Buffer | null): unknown {
     return undefined;
   }
 }
+
+/** The registry entry (integrations/index.ts). */
+export const lambdaIntegrationPlugin = defineIntegration({
+  schema: lambdaIntegrationSchema,
+  check: checkLambdaIntegration,
+  compile: (config, api, deps) => createLambdaIntegration(config, api, { lambdaRuntime: deps.lambdaRuntime, baseDir: deps.baseDir }),
+});

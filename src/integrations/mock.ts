@@ -2,8 +2,17 @@
  * @module integrations/mock — a fixed response (`type: mock`), for tests, demos and REST CORS
  * `OPTIONS` methods. [glue]
  */
-import type { MockIntegrationConfig } from '../core/config.ts';
-import type { Integration } from './integration.ts';
+import { z } from 'zod';
+import { stringMap } from '../core/config.ts';
+import { defineIntegration, type Integration } from './integration.ts';
+
+export const mockIntegrationSchema = z.strictObject({
+  type: z.literal('mock'),
+  statusCode: z.number().int().min(100).max(599).default(200),
+  headers: stringMap.default({}),
+  body: z.string().default(''),
+});
+export type MockIntegrationConfig = z.infer<typeof mockIntegrationSchema>;
 
 export function createMockIntegration(cfg: Readonly<MockIntegrationConfig>): Integration {
   const headers = Object.entries(cfg.headers);
@@ -16,3 +25,9 @@ export function createMockIntegration(cfg: Readonly<MockIntegrationConfig>): Int
     },
   };
 }
+
+/** The registry entry (integrations/index.ts). */
+export const mockIntegrationPlugin = defineIntegration({
+  schema: mockIntegrationSchema,
+  compile: (config) => createMockIntegration(config),
+});

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { parseConfig, type GatewayConfig, type SectionSchemas } from '../core/config.ts';
+import { parseConfig, type GatewayConfig, type SectionSchemas } from '../config.ts';
 import { ConfigError, type ConfigIssue } from '../core/errors.ts';
 
 export interface LoadedConfig {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../../src/io/config-file.ts';
+import { isJwtAuthorizerConfig } from '../../src/authorizers/jwt.ts';
 import { ROOT, startDemo, type Demo } from './helpers.ts';
 import { runWalkthrough } from './walkthrough-suite.ts';
 
@@ -47,7 +48,7 @@ test('portcullis.yaml is a valid config as written (defaults of PORT=3000)', () 
   assert.equal(config.core?.port, 3567);
   assert.deepEqual(config.apis.map((a) => `${a.name} ${a.protocol} ${a.stage}`), ['seeds-http http dev', 'seeds-rest rest prod']);
   const jwt = config.apis[0]!.authorizers['supertokens-jwt'];
-  assert.ok(jwt?.authorizerType === 'JWT');
+  assert.ok(isJwtAuthorizerConfig(jwt));
   assert.equal(jwt.jwtConfiguration.issuer, 'http://localhost:3000/dev/auth');
 });
 

@@ -37,5 +37,11 @@ export const BAD: Array<[string, unknown, string[]]> = [
   ['scopes without a JWT authorizer', httpApi({}, { 'GET /x': { authorizationScopes: ['read'], ...mock } }), ['apis[0].routes["GET /x"].authorizationScopes: needs a JWT authorizer on the route']],
   ['TOKEN authorizer without a function', restApi({ authorizers: { t: { authorizerType: 'TOKEN' } } }), ['apis[0].authorizers.t: needs a `function` (handler module) or an `authorizerUri` (HTTP endpoint)']],
   ['missing required route integration', httpApi({}, { 'GET /x': {} }), ['apis[0].routes["GET /x"].integration: is required (object)']],
+  ['a bad authorizer does not hide a bad route', httpApi({ authorizers: { j: { ...jwt, jwtConfiguration: { issuer: 'https://i.example', audiance: ['a'] } } } }, { 'GET /x': { integration: { type: 'http', uri: 'http://u', timeoutInMillis: 'soon' } } }), [
+    'apis[0].authorizers.j.jwtConfiguration.audience: is required (array)',
+    'apis[0].authorizers.j.jwtConfiguration.audiance: unknown key (did you mean "audience"?)',
+    'apis[0].routes["GET /x"].integration.timeoutInMillis: must be a number, got "soon"',
+  ]],
+  ['an unknown authorizer type names the known ones', httpApi({ authorizers: { c: { authorizerType: 'COGNITO_USER_POOLS' } } }), ['apis[0].authorizers.c.authorizerType: must be one of "JWT", "REQUEST", "TOKEN", got "COGNITO_USER_POOLS"']],
 ];
 

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../../src/core/config.ts';
+import { parseConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/core/errors.ts';
 import { parseConfigText } from '../../src/io/config-file.ts';
 import { tempDir } from '../helpers/gateway.ts';
+import type { HttpIntegrationConfig } from '../../src/integrations/http.ts';
 import { BAD, httpApi, jwt, mock, restApi } from './bad-configs.ts';
 
 for (const [name, config, expected] of BAD) {
@@ -34,7 +35,7 @@ test('${VAR} and ${VAR:-default} interpolate the environment', () => {
 test('HTTP API mapping syntax ${request.path.id} is not mistaken for an environment variable', () => {
   const cfg = parseConfig(httpApi({}, { 'GET /x/{id}': { integration: { type: 'http', uri: 'http://u', requestParameters: { 'overwrite:header.x-id': '${request.path.id}' } } } }), {});
   const integration = cfg.apis[0]!.routes['GET /x/{id}']!.integration;
-  assert.equal(integration.type === 'http' && integration.requestParameters?.['overwrite:header.x-id'], '${request.path.id}');
+  assert.equal(integration.type === 'http' && (integration as HttpIntegrationConfig).requestParameters?.['overwrite:header.x-id'], '${request.path.id}');
 });
 
 test('the parsed config is deep-frozen and carries documented defaults', () => {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseConfig } from '../../src/core/config.ts';
+import { parseConfig } from '../../src/config.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import { startGateway as start, type RunningGateway } from '../../src/gateway.ts';
 import { silentLogger, type Logger } from '../../src/io/logger.ts';

@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, type JWK } from 'jose';
-import { authorizerSchema, type ApiConfig, type AuthorizerConfig, type RouteConfig } from '../../src/core/config.ts';
+import type { ApiConfig, RouteConfig } from '../../src/core/config.ts';
+import { jwtAuthorizerSchema, type JwtAuthorizerConfig } from '../../src/authorizers/jwt.ts';
 import type { AuthorizerDeps, AuthorizerRequest } from '../../src/authorizers/authorizer.ts';
 import type { GatewayRequest, RequestContext } from '../../src/core/model.ts';
 import { createManualClock } from '../../src/core/clock.ts';
@@ -156,8 +157,8 @@ export async function startIdp(): Promise<Idp> {
 // ---------------------------------------------------------------------------------------------
 // Authorizer harness
 
-export function jwtConfig(issuer: string, extra: Record<string, unknown> = {}): AuthorizerConfig {
-  return authorizerSchema.parse({ authorizerType: 'JWT', jwtConfiguration: { issuer, audience: ['api://default', 'client-1'] }, ...extra });
+export function jwtConfig(issuer: string, extra: Record<string, unknown> = {}): JwtAuthorizerConfig {
+  return jwtAuthorizerSchema.parse({ authorizerType: 'JWT', jwtConfiguration: { issuer, audience: ['api://default', 'client-1'] }, ...extra });
 }
 
 export function makeDeps(clock = createManualClock(NOW_MS)): AuthorizerDeps & { clock: ReturnType<typeof createManualClock> } {
@@ -170,7 +171,7 @@ export function makeDeps(clock = createManualClock(NOW_MS)): AuthorizerDeps & { 
   };
 }
 
-export function makeAuthorizer(config: AuthorizerConfig, options: JwtAuthorizerOptions & { clock?: ReturnType<typeof createManualClock> } = {}) {
+export function makeAuthorizer(config: JwtAuthorizerConfig, options: JwtAuthorizerOptions & { clock?: ReturnType<typeof createManualClock> } = {}) {
   const deps = makeDeps(options.clock);
   const authorizer = createJwtAuthorizerWithOptions('jwt', config, {} as ApiConfig, deps, options);
   return { authorizer, clock: deps.clock };

@@ -23,7 +23,7 @@ import {
   type AuthorizerEventSource,
 } from '../../src/core/authorizer-events.ts';
 import { buildMethodArn, buildRouteArn } from '../../src/core/policy.ts';
-import { parseConfig } from '../../src/core/config.ts';
+import { parseConfig } from '../../src/config.ts';
 import { makeInput } from './helpers.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/aws-events/', import.meta.url));

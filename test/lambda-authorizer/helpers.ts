@@ -6,13 +6,13 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { parseConfig, type ApiConfig, type AuthorizerConfig, type GatewayConfig } from '../../src/core/config.ts';
+import { parseConfig, type ApiConfig, type GatewayConfig } from '../../src/config.ts';
 import { createManualClock } from '../../src/core/clock.ts';
 import { createLambdaRuntime, type LambdaRuntime } from '../../src/io/lambda-runtime.ts';
 import { createLogger } from '../../src/io/logger.ts';
 import type { AuthorizerDeps, AuthorizerRequest } from '../../src/authorizers/authorizer.ts';
 import type { GatewayRequest, RequestContext } from '../../src/core/model.ts';
-import { createLambdaAuthorizer, type LambdaAuthorizer } from '../../src/authorizers/lambda.ts';
+import { createLambdaAuthorizer, type LambdaAuthorizer, type LambdaAuthorizerConfig } from '../../src/authorizers/lambda.ts';
 
 /**
  * One handler for every scenario. The scenario is the identity value (TOKEN: the whole
@@ -133,7 +133,7 @@ export function buildAuthorizer(fx: Fixture, opts: BuildOptions): { authorizer: 
   });
   const api = gateway.apis[0]!;
   const deps: AuthorizerDeps = { clock: fx.clock, lambdaRuntime: fx.runtime, logger: silentLogger, baseDir: fx.dir, gateway };
-  return { authorizer: createLambdaAuthorizer('auth', api.authorizers['auth'] as AuthorizerConfig, api, deps), api, gateway };
+  return { authorizer: createLambdaAuthorizer('auth', api.authorizers['auth'] as LambdaAuthorizerConfig, api, deps), api, gateway };
 }
 
 export interface RequestOptions {

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { startGateway, startUpstream, tempDir, type TestGateway, type TestUpstream } from '../helpers/gateway.ts';
-import { parseConfig } from '../../src/core/config.ts';
+import { parseConfig } from '../../src/config.ts';
 import { startGateway as startRaw } from '../../src/gateway.ts';
 import { silentLogger } from '../../src/io/logger.ts';
 import { createMetrics, escapeLabelValue, MAX_SERIES_PER_FAMILY } from '../../src/io/metrics.ts';

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/core/errors.ts';
-import { parseConfig } from '../../src/core/config.ts';
+import { parseConfig } from '../../src/config.ts';
 import { closedPort, startGateway, startUpstream, tempDir, type TestGateway, type TestUpstream } from '../helpers/gateway.ts';
 import { AUTH_HANDLER, ECHO_HANDLER, corsHeadersOf, fileLines, send } from './helpers.ts';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseConfigText } from '../../src/io/config-file.ts';
 import { compileTemplate } from '../../src/core/context.ts';
-import { parseConfig } from '../../src/core/config.ts';
+import { parseConfig } from '../../src/config.ts';
 import { startGateway } from '../../src/gateway.ts';
 import { silentLogger } from '../../src/io/logger.ts';
 import { parsePrometheus, send } from './helpers.ts';

@@ -8,7 +8,7 @@
 import { describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { parseConfig } from '../../src/core/config.ts';
+import { parseConfig } from '../../src/config.ts';
 import { startGateway, type RunningGateway } from '../../src/gateway.ts';
 import type { JwtAuthorizer } from '../../src/authorizers/jwt.ts';
 import { silentLogger } from '../../src/io/logger.ts';

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { parseConfig } from '../../src/core/config.ts';
+import { parseConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/core/errors.ts';
 import { startGateway, tempDir, type TestGateway } from '../helpers/gateway.ts';
 import { ECHO_HANDLER, eventually, fileLines, loadProgress, parsePrometheus, runLoad, send } from './helpers.ts';

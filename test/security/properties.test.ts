@@ -4,7 +4,7 @@
 import { test } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseConfig } from '../../src/core/config.ts';
+import { parseConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/core/errors.ts';
 import { compileTemplate, renderTemplate } from '../../src/core/context.ts';
 import type { RequestContext } from '../../src/core/model.ts';

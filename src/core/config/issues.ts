@@ -21,6 +21,11 @@ export function formatPath(path: readonly PathKey[]): string {
   return out;
 }
 
+/** Issues whose paths are relative to a section (`function.handler`, `[0]`, `` for the section itself), under `prefix`. */
+export function prefixIssues(prefix: string, issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return issues.map((i) => ({ path: i.path === '' ? prefix : `${prefix}${i.path.startsWith('[') ? '' : '.'}${i.path}`, message: i.message }));
+}
+
 /**
  * One zod issue as config issues (an unknown-keys issue names each key). `root` is the schema the
  * issue's path starts from, walked for the keys a did-you-mean may suggest.

@@ -3,8 +3,8 @@
  * from them. [pure]
  *
  * Strict objects throughout: an unknown key is an error (issues.ts adds the did-you-mean). Key names
- * mirror AWS's own; new keys carry units. Adding an authorizer or integration type starts here, with
- * a member of `authorizerSchema` / `integrationSchema` (docs/architecture.md).
+ * mirror AWS's own; new keys carry units. The sections of authorizer and integration types belong to
+ * their plug-ins (config/plugins.ts); the helpers they share are exported from here.
  */
 import { z } from 'zod';
 
@@ -17,15 +17,15 @@ export const ACCESS_LOG_PRESETS: Readonly<Record<string, string>> = {
 // ---------------------------------------------------------------------------------------------
 // Small schema helpers
 
-const nonEmpty = z.string().min(1, 'must be a non-empty string');
-const absoluteHttpUrl = z
+export const nonEmpty = z.string().min(1, 'must be a non-empty string');
+export const absoluteHttpUrl = z
   .string()
   .refine((v) => /^https?:\/\/[^\s/?#]+/i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL');
-const stringMap = z.record(z.string(), z.string());
+export const stringMap = z.record(z.string(), z.string());
 const port = z.number().int('must be an integer').min(0).max(65535);
 
 /** One or many: AWS accepts `identitySource` as a comma-joined string (REST) or an array (HTTP). */
-const oneOrMany = z.union([nonEmpty, z.array(nonEmpty)]);
+export const oneOrMany = z.union([nonEmpty, z.array(nonEmpty)]);
 
 // ---------------------------------------------------------------------------------------------
 // Functions (Lambda handler modules)
@@ -50,132 +50,24 @@ export const functionSchema = z.strictObject({
 export type FunctionConfig = z.infer<typeof functionSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// Integrations
+// Plug-in sections: each integration and authorizer type owns its schema (src/integrations/*.ts,
+// src/authorizers/*.ts) and the registries list them (config/plugins.ts). Here they are only a
+// mapping with a tag, which is also the type every glue module sees.
 
-const mappingMap = z.record(z.string(), z.string());
+/** HTTP API `requestParameters` / `responseParameters` entries, REST `integration.request.*` mappings. */
+export const mappingMap = z.record(z.string(), z.string());
 
-const lambdaIntegrationSchema = z.strictObject({
-  type: z.literal('lambda'),
-  ...functionSchema.shape,
-  /** `2.0` (HTTP APIs default) or `1.0` (REST always; HTTP APIs when asked). */
-  payloadFormatVersion: z.enum(['1.0', '2.0']).optional(),
-  /** HTTP APIs: parameter mapping applied to the event (`overwrite:header.x`). */
-  requestParameters: mappingMap.optional(),
-  /** HTTP APIs: `{ "<status>": { "overwrite:statuscode": "403", "append:header.h": "…" } }`. */
-  responseParameters: z.record(z.string(), mappingMap).optional(),
-});
+/** An integration as the glue sees it: `type` picks the plug-in, whose schema parsed the rest. */
+export const integrationBaseSchema = z.looseObject({ type: nonEmpty });
+export type IntegrationConfig = z.infer<typeof integrationBaseSchema>;
 
-const httpIntegrationSchema = z.strictObject({
-  type: z.literal('http'),
-  /** Upstream URL; `{param}` / `{proxy}` are replaced by path parameters. */
-  uri: absoluteHttpUrl,
-  /** HTTP method to call the upstream with. Default: the request's own method (`ANY`). */
-  httpMethod: z.string().regex(/^(ANY|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$/, 'must be an HTTP method or ANY').default('ANY'),
-  /** Upstream timeout in ms. Default is 30000 (AWS HTTP API maximum). */
-  timeoutInMillis: z.number().int().min(50).max(900_000).default(30_000),
-  /**
-   * HTTP APIs: `overwrite|append|remove:header.NAME`, `…:querystring.NAME`, `overwrite:path`.
-   * REST APIs: `integration.request.header|querystring|path.NAME` → `method.request.*`, `context.*`, `'literal'`.
-   */
-  requestParameters: mappingMap.optional(),
-  /** HTTP APIs: per upstream status code string, like requestParameters plus `overwrite:statuscode`. */
-  responseParameters: z.record(z.string(), mappingMap).optional(),
-});
-
-const mockIntegrationSchema = z.strictObject({
-  type: z.literal('mock'),
-  statusCode: z.number().int().min(100).max(599).default(200),
-  headers: stringMap.default({}),
-  body: z.string().default(''),
-});
-
-export const integrationSchema = z.discriminatedUnion('type', [
-  lambdaIntegrationSchema,
-  httpIntegrationSchema,
-  mockIntegrationSchema,
-]);
-export type IntegrationConfig = z.infer<typeof integrationSchema>;
-export type LambdaIntegrationConfig = z.infer<typeof lambdaIntegrationSchema>;
-export type HttpIntegrationConfig = z.infer<typeof httpIntegrationSchema>;
-export type MockIntegrationConfig = z.infer<typeof mockIntegrationSchema>;
-
-// ---------------------------------------------------------------------------------------------
-// Authorizers
-
-const jwtAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
-
-const jwtAuthorizerSchema = z.strictObject({
-  authorizerType: z.literal('JWT'),
-  /** Exactly one `$request.header.NAME` or `$request.querystring.NAME`. */
-  identitySource: oneOrMany.default(['$request.header.Authorization']),
-  jwtConfiguration: z.strictObject({
-    /** Exact `iss` value; discovery is `{issuer}/.well-known/openid-configuration`. */
-    issuer: absoluteHttpUrl,
-    /** Accepted `aud` values (or `client_id` when `aud` is absent). AWS limit: 50. */
-    audience: z.array(nonEmpty).min(1, 'must list at least one audience'),
-  }),
-  /**
-   * Beyond AWS: accepted algorithms. Default is `["RS256","RS384","RS512"]` (AWS: RSA only).
-   * `none` and HMAC are never accepted.
-   */
-  allowedAlgorithms: z.array(z.enum(jwtAlgorithms)).min(1).optional(),
-  /** Beyond AWS: fetch JWKS from this URL instead of OIDC discovery. */
-  jwksUri: absoluteHttpUrl.optional(),
-  /** How long fetched keys are trusted. Default is 7200 (AWS caches keys for 2 h). */
-  jwksCacheMaxAgeSeconds: z.number().int().min(1).max(86_400).default(7200),
-  /** Least time between two refetches caused by an unknown `kid`. Default is 300. */
-  jwksCooldownSeconds: z.number().int().min(0).max(86_400).default(300),
-  /** Timeout of each discovery / JWKS fetch. Default is 1500 (AWS's limit). */
-  jwksTimeoutInMillis: z.number().int().min(10).max(60_000).default(1500),
-  /** Leeway for `exp` / `nbf` / `iat`. Default is 0 (AWS documents none). */
-  clockSkewSeconds: z.number().int().min(0).max(600).default(0),
-  /** Reject tokens without `exp`. Default is false (AWS accepts them). */
-  requireExp: z.boolean().default(false),
-  /** Send `www-authenticate` on a missing token too. Default is true. */
-  wwwAuthenticateOnMissingToken: z.boolean().default(true),
-});
-
-const lambdaTarget = {
-  /** A handler module run like a Lambda integration (timeout default 10000). */
-  function: functionSchema.optional(),
-  /** Or an HTTP endpoint: the event is POSTed as JSON and the JSON reply read back. */
-  authorizerUri: absoluteHttpUrl.optional(),
-};
-
-const requestAuthorizerSchema = z.strictObject({
-  authorizerType: z.literal('REQUEST'),
-  ...lambdaTarget,
-  /** HTTP: `$request.header.X`, `$request.querystring.X`, `$context.X`, `$stageVariables.X`. REST: `method.request.header.X`, … */
+/** An authorizer as the glue sees it: `authorizerType` picks the plug-in, whose schema parsed the rest. */
+export const authorizerBaseSchema = z.looseObject({
+  authorizerType: nonEmpty,
+  /** Every authorizer type names its credentials here (one-credential check, caching). */
   identitySource: oneOrMany.optional(),
-  /** HTTP APIs only. Default is `2.0`. */
-  authorizerPayloadFormatVersion: z.enum(['1.0', '2.0']).optional(),
-  /** HTTP APIs, payload 2.0 only. */
-  enableSimpleResponses: z.boolean().default(false),
-  /** 0 disables; max 3600. Default is 300 (REST) / 0 (HTTP APIs). */
-  authorizerResultTtlInSeconds: z.number().int().min(0).max(3600).optional(),
-  /** Map a thrown `Unauthorized` to 401 on HTTP APIs (AWS: unverified). Default is true. */
-  unauthorizedErrorIs401: z.boolean().default(true),
 });
-
-const tokenAuthorizerSchema = z.strictObject({
-  authorizerType: z.literal('TOKEN'),
-  ...lambdaTarget,
-  /** One header: `method.request.header.Authorization`. */
-  identitySource: nonEmpty.default('method.request.header.Authorization'),
-  /** Regex the whole header value must match before the function is called. */
-  identityValidationExpression: z.string().optional(),
-  authorizerResultTtlInSeconds: z.number().int().min(0).max(3600).optional(),
-});
-
-export const authorizerSchema = z.discriminatedUnion('authorizerType', [
-  jwtAuthorizerSchema,
-  requestAuthorizerSchema,
-  tokenAuthorizerSchema,
-]);
-export type AuthorizerConfig = z.infer<typeof authorizerSchema>;
-export type JwtAuthorizerConfig = z.infer<typeof jwtAuthorizerSchema>;
-export type RequestAuthorizerConfig = z.infer<typeof requestAuthorizerSchema>;
-export type TokenAuthorizerConfig = z.infer<typeof tokenAuthorizerSchema>;
+export type AuthorizerConfig = z.infer<typeof authorizerBaseSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Routes, CORS, gateway responses, access logs, APIs
@@ -186,7 +78,7 @@ export const routeSchema = z.strictObject({
   authorizerId: nonEmpty.optional(),
   /** JWT: at least one must be in the token's `scp`/`scope`. AWS limit: 10. */
   authorizationScopes: z.array(nonEmpty).optional(),
-  integration: integrationSchema,
+  integration: integrationBaseSchema,
   /** REST method responses: `method.response.header.NAME` → `integration.response.header.X` / `context.*` / `'literal'`. */
   responseParameters: mappingMap.optional(),
 });
@@ -233,7 +125,7 @@ export const apiSchema = z.strictObject({
   /** Stage name (first path segment), or `$default` (HTTP APIs: served at the root). */
   stage: z.string().regex(/^(\$default|[A-Za-z0-9_-]{1,128})$/, 'must be `$default` or letters, digits, `_`, `-`'),
   stageVariables: stringMap.default({}),
-  authorizers: z.record(z.string(), authorizerSchema).default({}),
+  authorizers: z.record(z.string(), authorizerBaseSchema).default({}),
   /** Keyed by route key: `GET /pets/{id}`, `ANY /{proxy+}`, `$default` (HTTP APIs). */
   routes: z.record(z.string(), routeSchema),
   /** HTTP APIs only. */

@@ -4,14 +4,17 @@
  * templates. [pure]
  *
  * `checkSemantics()` sees only a config that parsed; each problem is pushed with its exact path.
+ * Rules about one authorizer or integration type live in its plug-in (`check` in the registry
+ * entry, config/plugins.ts); this file runs them and puts their issues under the section's path.
  */
 import { GATEWAY_RESPONSE_TYPES, type ConfigIssue } from '../errors.ts';
 import { parseRouteKey } from '../routes.ts';
 import { compileTemplate, KNOWN_CONTEXT_VARIABLES } from '../context.ts';
 import { compileHttpValue, compileRestExpression } from '../mapping.ts';
 import { compileOriginPattern } from '../origins.ts';
-import { closest, formatPath, type PathKey } from './issues.ts';
-import { ACCESS_LOG_PRESETS, type ApiConfig, type AuthorizerConfig, type GatewayConfig, type RouteConfig } from './schema.ts';
+import { closest, formatPath, prefixIssues, type PathKey } from './issues.ts';
+import type { PluginSchemas } from './plugins.ts';
+import { ACCESS_LOG_PRESETS, type ApiConfig, type GatewayConfig, type RouteConfig } from './schema.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Limits (AWS limits.md)
@@ -48,7 +51,7 @@ function templateErrors(errors: readonly string[]): string {
 // ---------------------------------------------------------------------------------------------
 // Semantic checks: references, AWS limits, per-protocol rules. Each pushes path-precise issues.
 
-export function checkSemantics(config: GatewayConfig, issues: ConfigIssue[]): void {
+export function checkSemantics(config: GatewayConfig, issues: ConfigIssue[], plugins: PluginSchemas): void {
   if (config.admin && config.admin.port !== 0 && config.admin.port === config.server.port) {
     issues.push({ path: 'admin.port', message: `must differ from server.port (${config.server.port}): the admin endpoints get their own listener` });
   }
@@ -112,7 +115,8 @@ export function checkSemantics(config: GatewayConfig, issues: ConfigIssue[]): vo
       issues.push({ path: at('authorizers'), message: `at most ${LIMITS.authorizersPerApi} authorizers per API (AWS limit), got ${authorizerIds.length}` });
     }
     for (const [id, auth] of Object.entries(api.authorizers)) {
-      checkAuthorizer(api, id, auth, (...rest) => at('authorizers', id, ...rest), issues);
+      const check = plugins.authorizers[auth.authorizerType]?.check;
+      if (check) issues.push(...prefixIssues(at('authorizers', id), check(auth as never, { api })));
     }
     const seenKeys = new Map<string, string>();
     for (const [routeKey, route] of Object.entries(api.routes)) {
@@ -128,61 +132,12 @@ export function checkSemantics(config: GatewayConfig, issues: ConfigIssue[]): vo
       const norm = parsed.value.kind === 'default' ? '$default' : `${parsed.value.method} ${parsed.value.normalized}`;
       if (seenKeys.has(norm)) issues.push({ path: rat(), message: `conflicts with route "${seenKeys.get(norm)}" (same method and path shape)` });
       seenKeys.set(norm, routeKey);
-      checkRoute(api, route, parsed.value.kind === 'default' ? [] : parsed.value.params, rat, issues);
+      checkRoute(api, route, parsed.value.kind === 'default' ? [] : parsed.value.params, rat, issues, plugins);
     }
   });
 }
 
-function checkAuthorizer(api: ApiConfig, id: string, auth: AuthorizerConfig, at: (...rest: PathKey[]) => string, issues: ConfigIssue[]): void {
-  const sources = auth.identitySource === undefined ? [] : Array.isArray(auth.identitySource) ? auth.identitySource : auth.identitySource.split(',').map((s) => s.trim());
-  if (auth.authorizerType === 'JWT') {
-    if (api.protocol !== 'http') issues.push({ path: at('authorizerType'), message: 'JWT authorizers are an HTTP API feature (use a REQUEST or TOKEN authorizer on REST APIs)' });
-    if (sources.length !== 1) issues.push({ path: at('identitySource'), message: `must be exactly one identity source, got ${sources.length}` });
-    else if (!/^\$request\.(header|querystring)\.[^\s.]+$/.test(sources[0]!)) {
-      issues.push({ path: at('identitySource'), message: `must be $request.header.NAME or $request.querystring.NAME, got ${JSON.stringify(sources[0])}` });
-    }
-    if (auth.jwtConfiguration.audience.length > LIMITS.audiencesPerAuthorizer) {
-      issues.push({ path: at('jwtConfiguration', 'audience'), message: `at most ${LIMITS.audiencesPerAuthorizer} audiences (AWS limit), got ${auth.jwtConfiguration.audience.length}` });
-    }
-    return;
-  }
-  if (!auth.function && !auth.authorizerUri) issues.push({ path: at(), message: 'needs a `function` (handler module) or an `authorizerUri` (HTTP endpoint)' });
-  if (auth.function && auth.authorizerUri) issues.push({ path: at('authorizerUri'), message: 'give either `function` or `authorizerUri`, not both' });
-  if (auth.authorizerType === 'TOKEN') {
-    if (api.protocol !== 'rest') issues.push({ path: at('authorizerType'), message: 'TOKEN authorizers are a REST API feature (HTTP APIs use REQUEST)' });
-    if (!/^method\.request\.header\.[^\s]+$/.test(auth.identitySource)) {
-      issues.push({ path: at('identitySource'), message: `must be method.request.header.NAME, got ${JSON.stringify(auth.identitySource)}` });
-    }
-    // identityValidationExpression is compiled (anchored, as AWS matches it) by the plug-in: authorizers/lambda.ts.
-    return;
-  }
-  // REQUEST
-  const pattern = api.protocol === 'http'
-    ? /^(\$request\.(header|querystring)\.[^\s]+|\$context\.[A-Za-z0-9_.]+|\$stageVariables\.[A-Za-z0-9_]+)$/
-    : /^(method\.request\.(header|querystring)\.[^\s]+|context\.[A-Za-z0-9_.]+|stageVariables\.[A-Za-z0-9_]+)$/;
-  sources.forEach((s, i) => {
-    if (!pattern.test(s)) {
-      issues.push({
-        path: at('identitySource', ...(Array.isArray(auth.identitySource) ? [i] : [])),
-        message: api.protocol === 'http'
-          ? `must be $request.header.X, $request.querystring.X, $context.X or $stageVariables.X, got ${JSON.stringify(s)}`
-          : `must be method.request.header.X, method.request.querystring.X, context.X or stageVariables.X, got ${JSON.stringify(s)}`,
-      });
-    }
-  });
-  if (api.protocol === 'rest') {
-    if (auth.authorizerPayloadFormatVersion !== undefined) issues.push({ path: at('authorizerPayloadFormatVersion'), message: 'is an HTTP API setting (REST REQUEST events have one shape)' });
-    if (auth.enableSimpleResponses) issues.push({ path: at('enableSimpleResponses'), message: 'is an HTTP API setting' });
-  } else if (auth.enableSimpleResponses && (auth.authorizerPayloadFormatVersion ?? '2.0') !== '2.0') {
-    issues.push({ path: at('enableSimpleResponses'), message: 'requires authorizerPayloadFormatVersion "2.0"' });
-  }
-  const ttl = auth.authorizerResultTtlInSeconds ?? (api.protocol === 'rest' ? 300 : 0);
-  if (ttl > 0 && sources.length === 0) {
-    issues.push({ path: at('identitySource'), message: 'caching (authorizerResultTtlInSeconds > 0) needs at least one identity source' });
-  }
-}
-
-function checkRoute(api: ApiConfig, route: RouteConfig, params: readonly string[], at: (...rest: PathKey[]) => string, issues: ConfigIssue[]): void {
+function checkRoute(api: ApiConfig, route: RouteConfig, params: readonly string[], at: (...rest: PathKey[]) => string, issues: ConfigIssue[], plugins: PluginSchemas): void {
   const auth = route.authorizerId ? api.authorizers[route.authorizerId] : undefined;
   if (route.authorizerId && !auth) {
     const known = Object.keys(api.authorizers);
@@ -197,47 +152,20 @@ function checkRoute(api: ApiConfig, route: RouteConfig, params: readonly string[
   if (route.authorizationType === 'NONE' && route.authorizerId) {
     issues.push({ path: at('authorizationType'), message: 'is NONE but the route names an authorizer' });
   }
-  if (auth && route.authorizationType) {
-    const expected = auth.authorizerType === 'JWT' ? 'JWT' : 'CUSTOM';
+  const authPlugin = auth ? plugins.authorizers[auth.authorizerType] : undefined;
+  if (auth && authPlugin && route.authorizationType) {
+    const expected = authPlugin.routeAuthorizationType;
     if (route.authorizationType !== expected) issues.push({ path: at('authorizationType'), message: `must be ${expected} for authorizer "${route.authorizerId}" (${auth.authorizerType})` });
   }
   if (route.authorizationScopes) {
     if (route.authorizationScopes.length > LIMITS.scopesPerRoute) {
       issues.push({ path: at('authorizationScopes'), message: `at most ${LIMITS.scopesPerRoute} scopes per route (AWS limit), got ${route.authorizationScopes.length}` });
     }
-    if (!auth || auth.authorizerType !== 'JWT') issues.push({ path: at('authorizationScopes'), message: 'needs a JWT authorizer on the route' });
+    if (!authPlugin?.takesScopes) issues.push({ path: at('authorizationScopes'), message: 'needs a JWT authorizer on the route' });
   }
-  const integration = route.integration;
-  if (integration.type === 'lambda' && api.protocol === 'rest' && integration.payloadFormatVersion === '2.0') {
-    issues.push({ path: at('integration', 'payloadFormatVersion'), message: 'REST APIs only send payload format 1.0' });
-  }
-  if (integration.type === 'http') {
-    for (const m of integration.uri.matchAll(/\{([^}]+)\}/g)) {
-      const name = m[1]!.replace(/\+$/, '');
-      if (!params.includes(name) && !integration.requestParameters?.[`integration.request.path.${name}`]) {
-        issues.push({ path: at('integration', 'uri'), message: `uses {${m[1]}} but the route has no such path parameter (has: ${params.length ? params.join(', ') : 'none'})` });
-      }
-    }
-  }
-  if ((integration.type === 'http' || integration.type === 'lambda') && integration.requestParameters) {
-    for (const [key, value] of Object.entries(integration.requestParameters)) {
-      const problem = api.protocol === 'http' ? checkHttpApiMapping(key, value, integration.type) : checkRestMapping(key, value, integration.type);
-      if (problem) issues.push({ path: at('integration', 'requestParameters', key), message: problem });
-    }
-  }
-  if ((integration.type === 'http' || integration.type === 'lambda') && integration.responseParameters) {
-    if (api.protocol !== 'http') issues.push({ path: at('integration', 'responseParameters'), message: 'integration responseParameters are an HTTP API feature (REST: use the route\'s responseParameters)' });
-    for (const [status, mapping] of Object.entries(integration.responseParameters)) {
-      if (!/^[1-5]\d\d$/.test(status)) issues.push({ path: at('integration', 'responseParameters', status), message: 'must be keyed by a status code such as "500"' });
-      for (const [key, value] of Object.entries(mapping)) {
-        if (!/^((append|overwrite|remove):header\.[^\s]+|overwrite:statuscode)$/.test(key)) {
-          issues.push({ path: at('integration', 'responseParameters', status, key), message: 'must be append|overwrite|remove:header.NAME or overwrite:statuscode' });
-          continue;
-        }
-        const compiled = compileHttpValue(value);
-        if (!compiled.ok) issues.push({ path: at('integration', 'responseParameters', status, key), message: compiled.error });
-      }
-    }
+  const integration = plugins.integrations[route.integration.type];
+  if (integration?.check) {
+    issues.push(...prefixIssues(at('integration'), integration.check(route.integration as never, { api, routeParams: params })));
   }
   if (route.responseParameters) {
     if (api.protocol !== 'rest') issues.push({ path: at('responseParameters'), message: 'method responseParameters are a REST API feature' });
@@ -250,6 +178,36 @@ function checkRoute(api: ApiConfig, route: RouteConfig, params: readonly string[
       if (!compiled.ok) issues.push({ path: at('responseParameters', key), message: compiled.error });
     }
   }
+}
+
+/**
+ * An integration's `requestParameters` and `responseParameters` (HTTP and Lambda integrations share
+ * them): issues with paths relative to the integration.
+ */
+export function checkIntegrationMappings(
+  integration: { readonly type: 'http' | 'lambda'; readonly requestParameters?: Readonly<Record<string, string>> | undefined; readonly responseParameters?: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined },
+  protocol: 'http' | 'rest',
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [key, value] of Object.entries(integration.requestParameters ?? {})) {
+    const problem = protocol === 'http' ? checkHttpApiMapping(key, value, integration.type) : checkRestMapping(key, value, integration.type);
+    if (problem) issues.push({ path: formatPath(['requestParameters', key]), message: problem });
+  }
+  if (integration.responseParameters) {
+    if (protocol !== 'http') issues.push({ path: 'responseParameters', message: 'integration responseParameters are an HTTP API feature (REST: use the route\'s responseParameters)' });
+    for (const [status, mapping] of Object.entries(integration.responseParameters)) {
+      if (!/^[1-5]\d\d$/.test(status)) issues.push({ path: formatPath(['responseParameters', status]), message: 'must be keyed by a status code such as "500"' });
+      for (const [key, value] of Object.entries(mapping)) {
+        if (!/^((append|overwrite|remove):header\.[^\s]+|overwrite:statuscode)$/.test(key)) {
+          issues.push({ path: formatPath(['responseParameters', status, key]), message: 'must be append|overwrite|remove:header.NAME or overwrite:statuscode' });
+          continue;
+        }
+        const compiled = compileHttpValue(value);
+        if (!compiled.ok) issues.push({ path: formatPath(['responseParameters', status, key]), message: compiled.error });
+      }
+    }
+  }
+  return issues;
 }
 
 function checkHttpApiMapping(key: string, value: string, type: 'http' | 'lambda'): string | undefined {

@@ -31,7 +31,7 @@ function decisionOutcome(ctx: RequestContext): AuthorizerDecisionOutcome {
   return type === 'UNAUTHORIZED' ? 'unauthorized' : type === 'ACCESS_DENIED' ? 'deny' : 'error';
 }
 
-/** Structural views of what plug-ins expose today (Lambda `cacheStats()`, JWT `status().keys`). */
+/** Structural view of the JWT plug-in's `status().keys` (the key store's own status type lives in io/keys.ts). */
 interface KeysView { ready: boolean; keyCount: number; fetchedAt: number | null }
 
 export function collectGatewayGauges(gateway: CompiledGateway, inFlight: number, bufferedBodyBytes: number, generation: number, retiring: number): CollectedFamily[] {

@@ -161,7 +161,7 @@ test('three cores and two gateways on one PostgreSQL behind HAProxy: shared rate
   // --- gateways ----------------------------------------------------------------------------------
   for (const [i, port] of gatewayPorts.entries()) {
     writeFileSync(join(work, `gateway-${i}.json`), JSON.stringify({
-      server: { port, shutdownTimeoutMs: 3000 },
+      server: { port, shutdownTimeoutMs: 3000, workers: 1 },
       admin: { port: adminPorts[i] },
       apis: [{
         name: 'scale-out', protocol: 'http', stage: '$default',
@@ -190,6 +190,16 @@ test('three cores and two gateways on one PostgreSQL behind HAProxy: shared rate
       if (f[1] !== undefined && f[1] !== 'FRONTEND' && f[1] !== 'BACKEND' && f[17] !== undefined) states[`${f[0]}/${f[1]}`] = f[17];
     }
     return states;
+  }
+  /** HAProxy's retries and redispatches per backend (CSV columns wretr, wredis). */
+  async function retries(): Promise<Record<string, { retried: number; redispatched: number }>> {
+    const csv = (await call(`http://127.0.0.1:${haStats}/stats;csv`)).text;
+    const out: Record<string, { retried: number; redispatched: number }> = {};
+    for (const line of csv.split('\n').slice(1)) {
+      const f = line.split(',');
+      if (f[1] === 'BACKEND') out[f[0]!] = { retried: Number(f[15]), redispatched: Number(f[16]) };
+    }
+    return out;
   }
   async function waitStates(want: Record<string, string>, what: string): Promise<void> {
     const deadline = Date.now() + 20_000;
@@ -297,6 +307,7 @@ test('three cores and two gateways on one PostgreSQL behind HAProxy: shared rate
   await Promise.all([sigkill(cores[1]!), sigkill(gateways[0]!)]);
   await loaded;
   await waitStates({ 'cores/core1': 'DOWN', 'gateways/gw0': 'DOWN' }, 'after SIGKILL');
+  const retriedAtKill = await retries();
 
   const failures = outcomes.filter((o) => o.status !== 200);
   const total = outcomes.length;
@@ -345,9 +356,9 @@ test('three cores and two gateways on one PostgreSQL behind HAProxy: shared rate
 
   const figures = {
     startupMs: startedMs,
-    killPhase: { requests: total, inFlightAtKill: outcomes.slice(0, total).filter((o) => o.startMs <= killMs && o.endMs >= killMs).length, failed: failures.length, failedByOp: countBy(failures.map((f) => `${f.op} ${f.status}`)), byOp: countBy(outcomes.slice(0, total).map((o) => o.op)) },
+    killPhase: { haproxy: retriedAtKill, requests: total, inFlightAtKill: outcomes.slice(0, total).filter((o) => o.startMs <= killMs && o.endMs >= killMs).length, failed: failures.length, failedByOp: countBy(failures.map((f) => `${f.op} ${f.status}`)), byOp: countBy(outcomes.slice(0, total).map((o) => o.op)) },
     sessionsCheckedAfterKill: lineage,
-    rollingRestart: { requests: rollingOutcomes.length, failed: rollingFailures.length },
+    rollingRestart: { requests: rollingOutcomes.length, failed: rollingFailures.length, haproxyTotal: await retries() },
     totalMs: Date.now() - t0,
   };
   process.stdout.write(`scale-out figures: ${JSON.stringify(figures)}\n`);

@@ -129,7 +129,7 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
     config.signInRateLimit.backend === 'memory'
       ? asAsyncLimiter(createSignInRateLimiter(config.signInRateLimit, clock))
       : createStoreSignInRateLimiter(config.signInRateLimit, clock, store, {
-          onPruneError: (err) => log(`portcullis core: rate-limit prune failed: ${(err as Error).message}`),
+          onError: (what, err) => log(`portcullis core: sign-in rate limit (${what}) failed, allowed: ${(err as Error).message}`),
         });
   const runtime: CoreRuntime = { config, store, clock, apps, signInLimiter, metrics };
   const { server, drain } = createCoreServer(runtime, { log });

@@ -231,13 +231,15 @@ function bucketKey(key: string): string {
 
 /**
  * Creates the limiter whose buckets live in the database (shared by every instance). Same
- * semantics as the memory limiter; `onPruneError` hears about a failed background prune.
+ * semantics as the memory limiter. When the database fails a limiter statement the attempt is
+ * allowed (fail open, reported to `onError`): a full disk must not stop sign-ins that the
+ * database can still answer, and when it is down the sign-in fails on its own reads anyway.
  */
 export function createStoreSignInRateLimiter(
   config: SignInRateLimitConfig,
   clock: Clock,
   store: RateLimitStore,
-  options: { pruneEvery?: number; onPruneError?: (err: unknown) => void } = {},
+  options: { pruneEvery?: number; onError?: (what: string, err: unknown) => void } = {},
 ): AsyncSignInRateLimiter {
   const account = { capacity: config.accountMaxFailures, perMs: config.accountMaxFailures / (config.accountWindowSeconds * 1000) };
   const client = { capacity: config.clientMaxAttempts, perMs: config.clientMaxAttempts / (config.clientWindowSeconds * 1000) };
@@ -258,27 +260,39 @@ export function createStoreSignInRateLimiter(
   return {
     async attempt(key) {
       if (!config.enabled) return ALLOWED;
-      if (++sincePrune >= pruneEvery) prune().catch((err: unknown) => options.onPruneError?.(err));
-      const now = clock.nowMs();
-      const accountKey = bucketKey(key.account);
-      if ((await store.takeToken(accountKey, account, now)) === undefined) {
-        const tokens = await store.peekTokens(accountKey, account, now);
-        return { allowed: false, scope: 'account', retryAfterSeconds: retryAfter(tokens, account.perMs) };
+      try {
+        return await take(key);
+      } catch (err) {
+        // Fail open: a database that cannot take a write (full disk, outage, timeout) must not stop
+        // sign-ins that can still be answered; the caller's own reads fail anyway when it is down.
+        options.onError?.('attempt', err);
+        return ALLOWED;
       }
-      if (client.capacity > 0 && key.client !== undefined) {
-        const clientKey = bucketKey(key.client);
-        if ((await store.takeToken(clientKey, client, now)) === undefined) {
-          // Refused for the client: the account's token was not spent on a password check.
-          await store.refundToken(accountKey);
-          const tokens = await store.peekTokens(clientKey, client, now);
-          return { allowed: false, scope: 'client', retryAfterSeconds: retryAfter(tokens, client.perMs) };
-        }
-      }
-      return ALLOWED;
     },
     async recordResult(key, success) {
-      if (config.enabled && success) await store.deleteBucket(bucketKey(key.account));
+      if (!config.enabled || !success) return;
+      await store.deleteBucket(bucketKey(key.account)).catch((err: unknown) => options.onError?.('reset', err));
     },
     prune: () => (config.enabled ? prune() : Promise.resolve()),
   };
+
+  async function take(key: SignInKey): Promise<SignInVerdict> {
+    if (++sincePrune >= pruneEvery) prune().catch((err: unknown) => options.onError?.('prune', err));
+    const now = clock.nowMs();
+    const accountKey = bucketKey(key.account);
+    if ((await store.takeToken(accountKey, account, now)) === undefined) {
+      const tokens = await store.peekTokens(accountKey, account, now);
+      return { allowed: false, scope: 'account', retryAfterSeconds: retryAfter(tokens, account.perMs) };
+    }
+    if (client.capacity > 0 && key.client !== undefined) {
+      const clientKey = bucketKey(key.client);
+      if ((await store.takeToken(clientKey, client, now)) === undefined) {
+        // Refused for the client: the account's token was not spent on a password check.
+        await store.refundToken(accountKey);
+        const tokens = await store.peekTokens(clientKey, client, now);
+        return { allowed: false, scope: 'client', retryAfterSeconds: retryAfter(tokens, client.perMs) };
+      }
+    }
+    return ALLOWED;
+  }
 }

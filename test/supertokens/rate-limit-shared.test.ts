@@ -130,3 +130,19 @@ test('postgres: three cores on one schema: 4 failures spread over them lock the 
   for (let i = 0; i < 4; i++) assert.equal(await signIn(i, `guess-${i}`), 'WRONG_CREDENTIALS_ERROR');
   for (let i = 0; i < 3; i++) assert.equal(await signIn(i, 'right-pw'), 'WRONG_CREDENTIALS_ERROR', `locked on core ${i} too`);
 });
+
+test('a database that cannot take the write fails open (reported), as a full disk must not stop sign-ins', async () => {
+  const store = await sqliteStore();
+  const clock = createManualClock(1_800_000_000_000);
+  const errors: string[] = [];
+  const limiter = createStoreSignInRateLimiter(signInRateLimitSchema.parse({ accountMaxFailures: 1 }), clock, store, { onError: (what, err) => errors.push(`${what}: ${(err as Error).message}`) });
+  const k = key('x@example.com');
+  assert.equal((await limiter.attempt(k)).allowed, true);
+  assert.equal((await limiter.attempt(k)).allowed, false, 'limited while the database works');
+  await store.close();
+  assert.deepEqual(await limiter.attempt(k), { allowed: true });
+  await limiter.recordResult(k, true);
+  assert.equal(errors.length, 2);
+  assert.match(errors[0]!, /^attempt: sqlite: /);
+  assert.match(errors[1]!, /^reset: sqlite: /);
+});

@@ -3,13 +3,20 @@
  * loopback HTTP (what the SDK does), on SQLite and on PostgreSQL (skipped with a note when
  * PostgreSQL is unreachable). Prints a markdown table.
  *
- *   node --import tsx bench/core.bench.ts [--seconds N] [--concurrency N]
+ * Scale-out (docs/scale-out.md): `postgres, N process(es)` runs N separate `portcullis core`
+ * processes on one PostgreSQL schema, the clients spread over them round-robin (as a load balancer
+ * would), so one and two instances give a measured scaling factor. On a 2-core machine the bench
+ * client and PostgreSQL share the cores with the instances.
+ *
+ *   node --import tsx bench/core.bench.ts [--seconds N] [--concurrency N] [--instances 1,2]
  *
  * "verify" is POST /recipe/session/verify of a refreshed (child) token: the call the SDK makes on
  * the first request after every refresh, which promotes and signs (the SDK verifies other tokens
  * locally, without the core).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +32,11 @@ const argValue = (name: string, fallback: number) => {
 const SECONDS = argValue('--seconds', 3);
 const CONCURRENCY = argValue('--concurrency', 16);
 const PG_URL = process.env.PORTCULLIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const INSTANCES = (args.includes('--instances') ? (args[args.indexOf('--instances') + 1] ?? '') : '1,2')
+  .split(',')
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
+const BIN = new URL('../bin/portcullis.mjs', import.meta.url).pathname;
 
 interface Row {
   store: string;
@@ -56,9 +68,55 @@ async function measure(name: string, fn: (i: number) => Promise<void>): Promise<
 async function benchStore(label: string, database: CoreOptions['database']): Promise<Row[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pc-bench-'));
   const core = await startCore({ port: 0, dataDir, database, log: () => undefined, disableTimers: true });
+  try {
+    return await benchUrls(label, [core.url]);
+  } finally {
+    await core.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `n` `portcullis core` processes on one PostgreSQL schema, measured together (round-robin). */
+async function benchProcesses(n: number, schema: string): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'pc-bench-procs-'));
+  const config = join(dir, 'core.yaml');
+  writeFileSync(config, JSON.stringify({ core: { dataDir: dir, database: { kind: 'postgres', connectionString: PG_URL, schema } } }));
+  const children: ChildProcess[] = [];
+  try {
+    const urls = await Promise.all(
+      Array.from({ length: n }, () => {
+        const child = spawn(process.execPath, [BIN, 'core', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+        children.push(child);
+        return new Promise<string>((resolve, reject) => {
+          createInterface({ input: child.stdout! }).once('line', (line) => {
+            const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
+            if (url) resolve(url);
+            else reject(new Error(`unexpected start-up line: ${line}`));
+          });
+          child.once('exit', (code) => reject(new Error(`portcullis core exited (${code}) before listening`)));
+        });
+      }),
+    );
+    return await benchUrls(`postgres, ${n} process${n === 1 ? '' : 'es'}`, urls);
+  } finally {
+    await Promise.all(
+      children.map(async (c) => {
+        if (c.exitCode !== null || c.signalCode !== null) return;
+        const exited = new Promise((r) => c.once('exit', r));
+        c.kill('SIGTERM');
+        await exited;
+      }),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Create, refresh and verify against `urls` (requests spread round-robin). */
+async function benchUrls(label: string, urls: string[]): Promise<Row[]> {
   const agent = new Agent({ connections: CONCURRENCY * 2, pipelining: 1 });
+  let rr = 0;
   const post = async (path: string, body: unknown): Promise<any> => {
-    const res = await request(core.url + path, {
+    const res = await request(urls[rr++ % urls.length] + path, {
       method: 'POST',
       dispatcher: agent,
       headers: { 'cdi-version': '5.4', 'content-type': 'application/json' },
@@ -113,8 +171,6 @@ async function benchStore(label: string, database: CoreOptions['database']): Pro
     return rows;
   } finally {
     await agent.close();
-    await core.close();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -137,6 +193,7 @@ if (await postgresReachable()) {
   const schema = `pc_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   try {
     rows.push(...(await benchStore('postgres', { kind: 'postgres', connectionString: PG_URL, schema })));
+    for (const n of INSTANCES) rows.push(...(await benchProcesses(n, schema)));
   } finally {
     const client = new pg.Client({ connectionString: PG_URL });
     await client.connect();
@@ -152,5 +209,15 @@ console.log('| store | operation | ops/s | p50 ms | p99 ms |');
 console.log('| --- | --- | ---: | ---: | ---: |');
 for (const r of rows) {
   console.log(`| ${r.store} | ${r.op} | ${Math.round(r.perSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} |`);
+}
+/** Mean ops/s of the matching rows (`--instances 1,2,1,2` alternates, to spread a drifting load). */
+const perSecond = (store: string, op: string) => {
+  const matching = rows.filter((r) => r.store === store && r.op === op);
+  return matching.length === 0 ? undefined : matching.reduce((sum, r) => sum + r.perSecond, 0) / matching.length;
+};
+for (const op of ['create', 'refresh', 'verify (child token)']) {
+  const one = perSecond('postgres, 1 process', op);
+  const two = perSecond('postgres, 2 processes', op);
+  if (one !== undefined && two !== undefined) notes.push(`${op}: 2 processes / 1 process = ${(two / one).toFixed(2)}×`);
 }
 for (const n of notes) console.log(`\n${n}`);

@@ -11,6 +11,9 @@
  *                            default `public`).
  *   SEEDS_ACCESS_TOKEN_VALIDITY_SECONDS  access-token lifetime (default 3600; the browser test uses a
  *                            few seconds to watch the SDK refresh).
+ *   SEEDS_PUBLIC_PORT        the port clients use when several demos run behind a load balancer
+ *                            (apiDomain http://localhost:SEEDS_PUBLIC_PORT, websiteDomain the next
+ *                            port; see docs/scale-out.md). Default is PORT.
  *
  * It sets the SEEDS_* variables portcullis.yaml interpolates, starts the echo backend and the
  * website, then runs the real `portcullis start --config examples/seeds/portcullis.yaml --port PORT`
@@ -44,8 +47,9 @@ function intFromEnv(name: string, fallback: number, min: number, max: number): n
 
 const port = intFromEnv('PORT', 3000, 1, 65535 - 567);
 const ports = { gateway: port, website: port + 1, backend: port + 2, core: port + 567 };
-const apiDomain = `http://localhost:${ports.gateway}`;
-const websiteDomain = `http://localhost:${ports.website}`;
+const publicPort = intFromEnv('SEEDS_PUBLIC_PORT', port, 1, 65534);
+const apiDomain = `http://localhost:${publicPort}`;
+const websiteDomain = `http://localhost:${publicPort + 1}`;
 const dataDir = process.env.PORTCULLIS_DATA_DIR || '.portcullis';
 const databaseUrl = process.env.PORTCULLIS_DATABASE_URL || undefined;
 const databaseSchema = process.env.PORTCULLIS_DATABASE_SCHEMA || undefined;

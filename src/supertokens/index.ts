@@ -26,7 +26,7 @@ import type { AppRuntime, CoreRuntime } from './routes/types.ts';
 import type { CleanupResult, Store } from './store.ts';
 import { openPostgresStore } from './store-postgres.ts';
 import { openSqliteStore } from './store-sqlite.ts';
-import { createSignInRateLimiter } from './rate-limit.ts';
+import { asAsyncLimiter, createSignInRateLimiter, createStoreSignInRateLimiter } from './rate-limit.ts';
 
 export { coreConfigSchema, type CoreConfig, type CoreConfigInput } from './config.ts';
 export { CoreStartError } from './errors.ts';
@@ -125,7 +125,13 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
     throw new CoreStartError('ERR_CORE_STORE_UNAVAILABLE', `database unreachable: ${(err as Error).message}`, { cause: err });
   }
 
-  const runtime: CoreRuntime = { config, store, clock, apps, signInLimiter: createSignInRateLimiter(config.signInRateLimit, clock), metrics };
+  const signInLimiter =
+    config.signInRateLimit.backend === 'memory'
+      ? asAsyncLimiter(createSignInRateLimiter(config.signInRateLimit, clock))
+      : createStoreSignInRateLimiter(config.signInRateLimit, clock, store, {
+          onError: (what, err) => log(`portcullis core: sign-in rate limit (${what}) failed, allowed: ${(err as Error).message}`),
+        });
+  const runtime: CoreRuntime = { config, store, clock, apps, signInLimiter, metrics };
   const { server, drain } = createCoreServer(runtime, { log });
   try {
     await new Promise<void>((resolveListen, rejectListen) => {
@@ -145,6 +151,7 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
 
   async function runMaintenance(): Promise<CleanupResult> {
     for (const app of apps.values()) await app.keys.rotate();
+    await signInLimiter.prune();
     return store.deleteExpired(clock.nowMs());
   }
 

@@ -16,6 +16,16 @@
  *     on with `clientKeyHeader` when the backend forwards the user's address, or with a generous
  *     limit as a brake on a compromised backend.
  *
+ * Where the buckets live (`backend`):
+ *
+ *   - `database` (default): in the core's database (`store/ratelimit.ts`), so every instance on one
+ *     PostgreSQL shares them and a restart forgets nothing. Each take is one atomic upsert; N
+ *     instances together allow exactly `accountMaxFailures`, not N times it. On SQLite (one
+ *     instance) it is the same table. Bounded: full buckets are deleted, then the least recently
+ *     touched beyond `maxTrackedKeys`, every `pruneEvery` attempts of an instance and at each
+ *     maintenance run (`prune()`).
+ *   - `memory`: per process (a `Map`), as below. N instances then allow N times the attempts.
+ *
  * Memory is bounded: at most `maxTrackedKeys` buckets (least recently touched evicted first), and a
  * bucket that has refilled completely is forgotten (it is the same as no bucket). Under a flood of
  * more distinct keys than that, the oldest buckets are forgotten: an attacker can then reset one
@@ -36,8 +46,10 @@
  * Must not: read the clock (injected), do I/O, keep passwords; keys hold no secret (an email is not one,
  * but it is kept only as long as its bucket is not full).
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
+import type { RateLimitStore } from './store/ratelimit.ts';
 
 /** The `core.signInRateLimit` config section. Every key is optional. */
 export const signInRateLimitSchema = z
@@ -58,10 +70,16 @@ export const signInRateLimitSchema = z
      * to set it. Default: the socket address of the CDI request.
      */
     clientKeyHeader: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be a lower-case header name').optional(),
-    /** Most buckets kept in memory (accounts and clients together). Default is 50000 (~8 MB). */
+    /** Most buckets kept (accounts and clients together). Default is 50000 (~8 MB). */
     maxTrackedKeys: z.number().int().min(16).default(50_000),
+    /**
+     * Where the buckets live: `database` (shared by every instance on the core's database, kept
+     * across restarts) or `memory` (per process). Default is `database`.
+     */
+    backend: z.enum(['database', 'memory']).default('database'),
   })
   .default({
+    backend: 'database',
     enabled: true,
     accountMaxFailures: 10,
     accountWindowSeconds: 900,
@@ -82,6 +100,14 @@ export interface SignInKey {
 export type SignInVerdict =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly scope: 'account' | 'client'; readonly retryAfterSeconds: number };
+
+/** What the sign-in route uses: the memory limiter (wrapped) or the database one. */
+export interface AsyncSignInRateLimiter {
+  attempt(key: SignInKey): Promise<SignInVerdict>;
+  recordResult(key: SignInKey, success: boolean): Promise<void>;
+  /** Deletes full buckets and the oldest beyond `maxTrackedKeys` (database backend; no-op in memory). */
+  prune(): Promise<void>;
+}
 
 export interface SignInRateLimitStats {
   readonly trackedKeys: number;
@@ -187,4 +213,86 @@ export function createSignInRateLimiter(config: SignInRateLimitConfig, clock: Cl
     },
     stats: () => ({ trackedKeys: buckets.size, refusedAccount, refusedClient, evictions }),
   };
+}
+
+/** The memory limiter behind the async interface. */
+export function asAsyncLimiter(limiter: SignInRateLimiter): AsyncSignInRateLimiter {
+  return {
+    attempt: async (key) => limiter.attempt(key),
+    recordResult: async (key, success) => limiter.recordResult(key, success),
+    prune: async () => undefined,
+  };
+}
+
+/** A bucket's row key: a digest, so the table holds no email and no NUL byte. */
+function bucketKey(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
+}
+
+/**
+ * Creates the limiter whose buckets live in the database (shared by every instance). Same
+ * semantics as the memory limiter. When the database fails a limiter statement the attempt is
+ * allowed (fail open, reported to `onError`): a full disk must not stop sign-ins that the
+ * database can still answer, and when it is down the sign-in fails on its own reads anyway.
+ */
+export function createStoreSignInRateLimiter(
+  config: SignInRateLimitConfig,
+  clock: Clock,
+  store: RateLimitStore,
+  options: { pruneEvery?: number; onError?: (what: string, err: unknown) => void } = {},
+): AsyncSignInRateLimiter {
+  const account = { capacity: config.accountMaxFailures, perMs: config.accountMaxFailures / (config.accountWindowSeconds * 1000) };
+  const client = { capacity: config.clientMaxAttempts, perMs: config.clientMaxAttempts / (config.clientWindowSeconds * 1000) };
+  const pruneEvery = options.pruneEvery ?? Math.max(100, Math.floor(config.maxTrackedKeys / 10));
+  let sincePrune = 0;
+  let pruning: Promise<void> | undefined;
+  const retryAfter = (tokens: number, perMs: number) => Math.max(1, Math.ceil((1 - tokens) / perMs / 1000));
+
+  function prune(): Promise<void> {
+    sincePrune = 0;
+    pruning ??= store
+      .pruneBuckets(clock.nowMs(), config.maxTrackedKeys)
+      .then(() => undefined)
+      .finally(() => (pruning = undefined));
+    return pruning;
+  }
+
+  return {
+    async attempt(key) {
+      if (!config.enabled) return ALLOWED;
+      try {
+        return await take(key);
+      } catch (err) {
+        // Fail open: a database that cannot take a write (full disk, outage, timeout) must not stop
+        // sign-ins that can still be answered; the caller's own reads fail anyway when it is down.
+        options.onError?.('attempt', err);
+        return ALLOWED;
+      }
+    },
+    async recordResult(key, success) {
+      if (!config.enabled || !success) return;
+      await store.deleteBucket(bucketKey(key.account)).catch((err: unknown) => options.onError?.('reset', err));
+    },
+    prune: () => (config.enabled ? prune() : Promise.resolve()),
+  };
+
+  async function take(key: SignInKey): Promise<SignInVerdict> {
+    if (++sincePrune >= pruneEvery) prune().catch((err: unknown) => options.onError?.('prune', err));
+    const now = clock.nowMs();
+    const accountKey = bucketKey(key.account);
+    if ((await store.takeToken(accountKey, account, now)) === undefined) {
+      const tokens = await store.peekTokens(accountKey, account, now);
+      return { allowed: false, scope: 'account', retryAfterSeconds: retryAfter(tokens, account.perMs) };
+    }
+    if (client.capacity > 0 && key.client !== undefined) {
+      const clientKey = bucketKey(key.client);
+      if ((await store.takeToken(clientKey, client, now)) === undefined) {
+        // Refused for the client: the account's token was not spent on a password check.
+        await store.refundToken(accountKey);
+        const tokens = await store.peekTokens(clientKey, client, now);
+        return { allowed: false, scope: 'client', retryAfterSeconds: retryAfter(tokens, client.perMs) };
+      }
+    }
+    return ALLOWED;
+  }
 }

@@ -4,7 +4,7 @@
  * `Store` is narrow and named after what the recipes need; it is the sum of one part per recipe, each
  * in `store/` with its rows, its interface and its SQL: `keys.ts` (app secrets, signing keys),
  * `sessions.ts`, `emailpassword.ts` (users, reset tokens), `emailverification.ts`, `userroles.ts`,
- * `usermetadata.ts`. `migrations.ts` holds the schema of them all. Both backends share the parts,
+ * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances). `migrations.ts` holds the schema of them all. Both backends share the parts,
  * written in the SQL subset SQLite and PostgreSQL agree on (`store/sql.ts`); the drivers
  * (`store-sqlite.ts`, `store-postgres.ts`) only execute statements and run transactions.
  *
@@ -14,6 +14,7 @@ import { SqlEmailPasswordStore, type EmailPasswordStore } from './store/emailpas
 import { SqlEmailVerificationStore, type EmailVerificationStore } from './store/emailverification.ts';
 import { SqlKeyStore, type KeyStore } from './store/keys.ts';
 import { migrate } from './store/migrations.ts';
+import { SqlRateLimitStore, type RateLimitStore } from './store/ratelimit.ts';
 import { SqlSessionStore, type SessionStore } from './store/sessions.ts';
 import type { SqlDriver } from './store/sql.ts';
 import { SqlUserMetadataStore, type UserMetadataStore } from './store/usermetadata.ts';
@@ -22,6 +23,7 @@ import { SqlUserRolesStore, type UserRolesStore } from './store/userroles.ts';
 export type { EmailPasswordStore, UserRow } from './store/emailpassword.ts';
 export type { EmailVerificationStore } from './store/emailverification.ts';
 export type { KeyStore, SigningKeyRow } from './store/keys.ts';
+export type { BucketSpec, RateLimitStore } from './store/ratelimit.ts';
 export type { SessionRow, SessionStore } from './store/sessions.ts';
 export type { ConsumedToken, Json, JsonObject, SqlDriver, SqlExecutor, SqlValue } from './store/sql.ts';
 export type { UserMetadataStore } from './store/usermetadata.ts';
@@ -56,7 +58,8 @@ export interface Store
     EmailPasswordStore,
     EmailVerificationStore,
     UserRolesStore,
-    UserMetadataStore {}
+    UserMetadataStore,
+    RateLimitStore {}
 
 /** The `Store` on top of a SQL driver: every part shares the one driver (its connections and transactions). */
 export function createSqlStore(driver: SqlDriver): Store {
@@ -72,6 +75,7 @@ export function createSqlStore(driver: SqlDriver): Store {
     ...methodsOf<EmailVerificationStore>(new SqlEmailVerificationStore(driver)),
     ...methodsOf<UserRolesStore>(new SqlUserRolesStore(driver)),
     ...methodsOf<UserMetadataStore>(new SqlUserMetadataStore(driver)),
+    ...methodsOf<RateLimitStore>(new SqlRateLimitStore(driver)),
   };
 }
 

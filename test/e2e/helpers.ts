@@ -4,7 +4,7 @@
  * blocks verbatim, comparing each block's output with the expected output written under it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,13 +50,16 @@ export interface Demo {
  * `node --import tsx examples/seeds/start.ts` (what `npm start` runs) with PORT on free ports and a
  * fresh data directory; resolves when it prints `seeds demo ready`.
  */
-export async function startDemo(env: Record<string, string> = {}): Promise<Demo> {
+export async function startDemo(env: Record<string, string> = {}, options: { workDir?: string } = {}): Promise<Demo> {
   const port = await freeDemoPort();
-  const workDir = mkdtempSync(join(tmpdir(), 'portcullis-seeds-'));
+  // A given work directory (several demos sharing one log) belongs to the caller and is kept.
+  const ownWorkDir = options.workDir === undefined;
+  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'portcullis-seeds-'));
   const logFile = join(workDir, 'portcullis-demo.log');
   // The child writes its output straight into the log file (no hop through this process), so a
   // walkthrough step that greps the log right after a request sees what the demo printed.
   const fd = openSync(logFile, 'a');
+  const offset = existsSync(logFile) ? statSync(logFile).size : 0;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'examples/seeds/start.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), PORTCULLIS_DATA_DIR: join(workDir, 'data'), PORTCULLIS_LOG_LEVEL: 'warn', ...env },
@@ -67,14 +70,14 @@ export async function startDemo(env: Record<string, string> = {}): Promise<Demo>
   const exited = once(child, 'exit');
   try {
     const deadline = Date.now() + 60_000;
-    while (!out().includes('seeds demo ready')) {
+    while (!readFileSync(logFile).subarray(offset).toString('utf8').includes('seeds demo ready')) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the demo exited with ${child.exitCode ?? child.signalCode} before it was ready:\n${out()}`);
       if (Date.now() > deadline) throw new Error(`the demo did not print "seeds demo ready" within 60 s:\n${out()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   } catch (err) {
     child.kill('SIGKILL');
-    rmSync(workDir, { recursive: true, force: true });
+    if (ownWorkDir) rmSync(workDir, { recursive: true, force: true });
     throw err;
   }
   let stopped: Promise<number | null> | undefined;
@@ -91,7 +94,7 @@ export async function startDemo(env: Record<string, string> = {}): Promise<Demo>
         const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
         const [code] = (await exited) as [number | null];
         clearTimeout(timer);
-        rmSync(workDir, { recursive: true, force: true });
+        if (ownWorkDir) rmSync(workDir, { recursive: true, force: true });
         return code;
       })();
       return stopped;

@@ -7,7 +7,17 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { matchesExpected, readWalkthrough, runSteps, forPort, type Demo } from './helpers.ts';
 
-export async function runWalkthrough(t: TestContext, demo: Demo): Promise<void> {
+/** Lower-cases `Name: value` header names on every line (HTTP header names are case-insensitive). */
+function lowerHeaderNames(text: string): string {
+  return text.replace(/^([A-Za-z0-9-]+): /gm, (_, name: string) => `${name.toLowerCase()}: `);
+}
+
+/**
+ * `headerNamesCaseInsensitive`: compare header names without case, for a demo behind a proxy that
+ * normalises them (HAProxy sends HTTP/1 header names in lower case).
+ */
+export async function runWalkthrough(t: TestContext, demo: Demo, options: { headerNamesCaseInsensitive?: boolean } = {}): Promise<void> {
+  const norm = options.headerNamesCaseInsensitive === true ? lowerHeaderNames : (text: string) => text;
   const steps = readWalkthrough();
   assert.ok(steps.length >= 10, `WALKTHROUGH.md has ${steps.length} runnable blocks`);
   const outputs = await runSteps(steps, demo.port, demo.workDir);
@@ -15,9 +25,9 @@ export async function runWalkthrough(t: TestContext, demo: Demo): Promise<void> 
     const actual = outputs[k]!;
     const title = step.script.split('\n').find((l) => l.startsWith('curl') || l.startsWith('grep')) ?? step.script.split('\n')[0]!;
     await t.test(`step ${step.index} (WALKTHROUGH.md:${step.line}): ${title.slice(0, 90)}`, () => {
-      const expected = forPort(step.expected, demo.port);
+      const expected = norm(forPort(step.expected, demo.port));
       assert.ok(
-        matchesExpected(actual, expected),
+        matchesExpected(norm(actual), expected),
         `output does not match the walkthrough\n--- expected (… = anything)\n${expected}\n--- actual\n${actual.replaceAll('\r', '')}`,
       );
     });

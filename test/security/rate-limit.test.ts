@@ -14,7 +14,7 @@ const clock = (start = 1_700_000_000_000) => createManualClock(start);
 const key = (email: string, ip = '10.0.0.1'): SignInKey => ({ account: signInAccountKey('public', 'public', email), client: `c\u0000${ip}` });
 
 test('defaults: on, 10 failures per account per 15 minutes, per-client off, 50000 keys', () => {
-  assert.deepEqual(signInRateLimitSchema.parse(undefined), { enabled: true, accountMaxFailures: 10, accountWindowSeconds: 900, clientMaxAttempts: 0, clientWindowSeconds: 60, maxTrackedKeys: 50_000 });
+  assert.deepEqual(signInRateLimitSchema.parse(undefined), { backend: 'database', enabled: true, accountMaxFailures: 10, accountWindowSeconds: 900, clientMaxAttempts: 0, clientWindowSeconds: 60, maxTrackedKeys: 50_000 });
   assert.throws(() => signInRateLimitSchema.parse({ clientKeyHeader: 'X-Real-IP' }), /lower-case header name/);
   assert.throws(() => signInRateLimitSchema.parse({ accountMaxFailure: 3 }));
 });

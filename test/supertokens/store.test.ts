@@ -47,8 +47,8 @@ function storeContract(kind: 'sqlite' | 'postgres', open: () => Promise<{ store:
     }
 
     test('migrations are idempotent and report the schema version', async (s) => {
-      assert.equal(await s.migrate(), 1);
-      assert.equal(await s.migrate(), 1);
+      assert.equal(await s.migrate(), 2);
+      assert.equal(await s.migrate(), 2);
     });
 
     test('app secrets: first writer wins', async (s) => {

@@ -68,14 +68,14 @@ export const emailPasswordRoutes: Route[] = [
       const { store, signInLimiter, config } = req.runtime;
       const limitKey = { account: signInAccountKey(req.appId, req.tenantId, email), client: signInClientKey(config.signInRateLimit, req.headers, req.remoteAddress) };
       // Rate limited: refused without hashing, with the answer the SDK already handles (rate-limit.ts).
-      if (!signInLimiter.attempt(limitKey).allowed) return outcome('WRONG_CREDENTIALS_ERROR');
+      if (!(await signInLimiter.attempt(limitKey)).allowed) return outcome('WRONG_CREDENTIALS_ERROR');
       const user = await store.getUserByEmail(req.appId, req.tenantId, email);
       if (user === undefined) {
         await verifyPassword(password, await decoyHash(req));
         return outcome('WRONG_CREDENTIALS_ERROR');
       }
       const valid = await verifyPassword(password, user.passwordHash);
-      signInLimiter.recordResult(limitKey, valid);
+      await signInLimiter.recordResult(limitKey, valid);
       if (!valid) return outcome('WRONG_CREDENTIALS_ERROR');
       return ok({ user: await userToJson(store, req.appId, user), recipeUserId: user.userId });
     },

@@ -13,7 +13,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { SigningKeys } from '../keys.ts';
 import type { Sessions } from '../sessions.ts';
 import type { Json, JsonObject, Store } from '../store.ts';
-import type { SignInRateLimiter } from '../rate-limit.ts';
+import type { AsyncSignInRateLimiter } from '../rate-limit.ts';
 
 /** Everything of one app a handler may need. */
 export interface AppRuntime {
@@ -28,7 +28,7 @@ export interface CoreRuntime {
   store: Store;
   clock: Clock;
   apps: ReadonlyMap<string, AppRuntime>;
-  signInLimiter: SignInRateLimiter;
+  signInLimiter: AsyncSignInRateLimiter;
   /** Session operation counters for the gateway's `/metrics`, when the core runs in its process. */
   metrics?: SessionMetrics | undefined;
 }

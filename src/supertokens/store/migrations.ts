@@ -45,6 +45,12 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE st_user_metadata (app_id TEXT NOT NULL, user_id TEXT NOT NULL, metadata TEXT NOT NULL,
        PRIMARY KEY (app_id, user_id))`,
   ],
+  [
+    // Sign-in rate-limit buckets, shared by every instance (store/ratelimit.ts).
+    `CREATE TABLE st_rate_limit_buckets (bucket_key TEXT NOT NULL PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL,
+       updated_at BIGINT NOT NULL, capacity DOUBLE PRECISION NOT NULL, per_ms DOUBLE PRECISION NOT NULL)`,
+    `CREATE INDEX st_rate_limit_buckets_updated ON st_rate_limit_buckets (updated_at)`,
+  ],
 ];
 
 /** Applies pending migrations; returns the schema version. Safe to call from many instances at once. */

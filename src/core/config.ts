@@ -41,15 +41,16 @@ export interface SectionSchemas {
 
 /**
  * Validate `raw` (parsed YAML/JSON) into a frozen config.
- * @param env environment for `${VAR}` / `${VAR:-default}` interpolation in string values.
+ * @param env environment for `${VAR}` / `${VAR:-default}` interpolation in string values; null for
+ *   none (a config a reader made from a template, whose `${…}` belong to the template).
  * @param sections schemas for the sections the gateway does not own; their problems are reported
  *   with the others, under the section's name (`core.port: …`), and the parsed section (defaults
  *   applied) is what the config holds.
  * @throws ConfigError with every issue found.
  */
-export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>> = {}, sections: SectionSchemas = {}): GatewayConfig {
+export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>> | null = {}, sections: SectionSchemas = {}): GatewayConfig {
   const issues: ConfigIssue[] = [];
-  const interpolated = interpolateEnv(raw, env, [], issues);
+  const interpolated = env === null ? raw : interpolateEnv(raw, env, [], issues);
   if (issues.length) throw new ConfigError(issues);
   if (interpolated === null || typeof interpolated !== 'object' || Array.isArray(interpolated)) {
     throw new ConfigError([{ path: '', message: 'the config must be a mapping (YAML) or object (JSON)' }]);

@@ -65,7 +65,7 @@ export async function runConvertCommand(argv: string[]): Promise<number> {
 
 /** The converted config as YAML: a header (source, what is not reproduced), and each part's origin above it. */
 export function renderConverted(result: ReaderResult, source: string, format: string): string {
-  const doc = new Document(result.config);
+  const doc = new Document(result.config, { aliasDuplicateObjects: false });
   for (const origin of result.origins) {
     if (!origin.from) continue;
     const node = doc.getIn(origin.at, true) as Node | undefined;

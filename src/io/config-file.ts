@@ -69,7 +69,7 @@ async function readConfigText(path: string, abs: string): Promise<string> {
 /** Parses YAML/JSON with CloudFormation's short tags; null when it does not parse. */
 export function parseTemplateText(text: string): { doc: unknown; errors: ConfigIssue[] } {
   const doc = parseDocument(text, { customTags: cloudFormationTags, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) return { doc: null, errors: doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0]! })) };
+  if (doc.errors.length) return { doc: null, errors: doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') })) };
   return { doc: doc.toJS({ maxAliasCount: 100 }), errors: [] };
 }
 

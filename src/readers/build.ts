@@ -81,8 +81,10 @@ export class ConfigBuilder {
     this.warnings.push({ path, message });
   }
 
+  /** Records a problem; one already reported inside this path (an intrinsic that failed) is the cause, so this one is left out. */
   error(path: string, message: string): void {
-    if (!this.errors.some((e) => e.path === path && e.message === message)) this.errors.push({ path, message });
+    if (this.errors.some((e) => (e.path === path && e.message === message) || e.path.startsWith(`${path}.`) || e.path.startsWith(`${path}[`))) return;
+    this.errors.push({ path, message });
   }
 
   /**

@@ -139,6 +139,19 @@ export class ConfigBuilder {
     this.origins.push({ at: ['apis', i, 'routes', routeKey], from });
   }
 
+  #separateStages(): void {
+    const taken = new Set<string>();
+    this.apis.forEach((api, i) => {
+      const stage = uniqueStage(api, taken);
+      if (stage !== api.stage) {
+        const from = this.origins.find((o) => o.at.length === 2 && o.at[1] === i)?.from ?? api.name;
+        this.warn(from.replace(/ \(.*$/, ''), `stage ${JSON.stringify(api.stage)} is already served by another API of this file (portcullis serves every API on one listener, told apart by the stage in the path): this one is served at /${stage}/`);
+        api.stage = stage;
+      }
+      taken.add(stage);
+    });
+  }
+
   /** The Lambda integration of a function, or (when it cannot run here) the 5XX AWS answers when a Lambda fails. */
   lambdaIntegration(fn: LocalFunction, api: RawApi, extra: { payloadFormatVersion?: string | undefined; timeoutInMillis?: number | undefined } = {}): Record<string, unknown> {
     if (!fn.handler) {
@@ -176,6 +189,7 @@ export class ConfigBuilder {
   }
 
   result(): ReaderResult {
+    this.#separateStages();
     const config: Record<string, unknown> = {
       // One gateway process: templates are for development, and one process starts fastest.
       server: { workers: 1 },
@@ -193,6 +207,19 @@ export class ConfigBuilder {
     };
     return { config, warnings: this.warnings, errors: this.errors, origins: this.origins };
   }
+}
+
+/**
+ * DIVERGENCE: on AWS every API has its own host name; portcullis serves all of them on one listener
+ * and tells them apart by the stage, the first path segment. A second API on a stage already taken
+ * (two `Prod` REST APIs, two `$default` HTTP APIs) is served under its own name instead, with a warning.
+ */
+function uniqueStage(api: RawApi, taken: Set<string>): string {
+  if (!taken.has(api.stage)) return api.stage;
+  const base = api.stage === '$default' ? api.name : `${api.name}-${api.stage}`;
+  let stage = base.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 120);
+  for (let n = 2; taken.has(stage); n++) stage = `${base.slice(0, 116)}-${n}`;
+  return stage;
 }
 
 function failingLambda(protocol: 'http' | 'rest'): Record<string, unknown> {

@@ -322,7 +322,11 @@ export function gatewayResponsesOf(raw: Record<string, unknown>): Record<string,
     if (!isObject(r)) continue;
     const g: Record<string, unknown> = {};
     if (r.statusCode !== undefined) g.statusCode = Number(r.statusCode);
-    if (isObject(r.responseParameters)) g.responseParameters = stringValues(r.responseParameters);
+    if (isObject(r.responseParameters)) {
+      // Only header parameters exist in a response; SAM's Paths/QueryStrings become these and mean nothing here.
+      const params = Object.fromEntries(Object.entries(stringValues(r.responseParameters)).filter(([k]) => k.startsWith('gatewayresponse.header.')));
+      if (Object.keys(params).length) g.responseParameters = params;
+    }
     if (isObject(r.responseTemplates)) g.responseTemplates = stringValues(r.responseTemplates);
     out[type] = g;
   }

@@ -130,12 +130,14 @@ export function readSamResources(template: Record<string, unknown>, resolver: In
         if (r.StatusCode !== undefined) g.statusCode = Number(r.StatusCode);
         const params: Record<string, string> = {};
         const rp = isObject(r.ResponseParameters) ? r.ResponseParameters : {};
-        for (const [group, prefix] of [['Headers', 'header'], ['Paths', 'path'], ['QueryStrings', 'querystring']] as const) {
-          if (isObject(rp[group])) for (const [k, v] of Object.entries(rp[group])) params[`gatewayresponse.${prefix}.${k}`] = String(v);
+        if (isObject(rp.Headers)) for (const [k, v] of Object.entries(rp.Headers)) params[`gatewayresponse.header.${k}`] = String(v);
+        for (const group of ['Paths', 'QueryStrings']) {
+          if (rp[group] !== undefined) builder.warn(at('GatewayResponses', type, 'ResponseParameters', group), 'only Headers are reproduced in gateway responses');
         }
         if (Object.keys(params).length) g.responseParameters = params;
         if (isObject(r.ResponseTemplates)) g.responseTemplates = Object.fromEntries(Object.entries(r.ResponseTemplates).map(([k, v]) => [k, String(v)]));
-        api.gatewayResponses[type] = g;
+        // Response types are AWS enum values (DEFAULT_4XX); SAM's own example writes DEFAULT_4xx.
+        api.gatewayResponses[type.toUpperCase()] = g;
       }
     }
     if (rest && Array.isArray(p.BinaryMediaTypes)) api.binaryMediaTypes = p.BinaryMediaTypes.map((b) => String(b).replace(/~1/g, '/'));

@@ -80,7 +80,7 @@ export function parseConfig(raw: unknown, env: Readonly<Record<string, string | 
       if (route.success) routes[key] = route.data;
       else for (const issue of route.error.issues) issues.push(...describeZodIssue({ ...issue, path: ['apis', i, 'routes', key, ...issue.path] } as z.core.$ZodIssue, interpolated, configSchema));
     }
-    apis.push({ ...shell.data, routes });
+    apis.push(applyDefaultAuthorizer({ ...shell.data, routes }, i, issues));
   });
   if (top.success) {
     const config: GatewayConfig = { ...top.data, ...(core.value === undefined ? {} : { core: core.value }), apis };
@@ -96,6 +96,25 @@ export function parseConfig(raw: unknown, env: Readonly<Record<string, string | 
     return deepFreeze(config);
   }
   throw new ConfigError(dedupe(issues));
+}
+
+/**
+ * `defaultAuthorizerId`: every route without an authorizer and without `authorizationType: NONE`
+ * gets it, so the rest of the gateway sees one authorizer per route, as before.
+ */
+function applyDefaultAuthorizer(api: ApiConfig, index: number, issues: ConfigIssue[]): ApiConfig {
+  const id = api.defaultAuthorizerId;
+  if (id === undefined) return api;
+  if (!(id in api.authorizers)) {
+    const known = Object.keys(api.authorizers);
+    issues.push({ path: formatPath(['apis', index, 'defaultAuthorizerId']), message: `unknown authorizer "${id}" (known: ${known.length ? known.map((k) => `"${k}"`).join(', ') : 'none'})` });
+    return api;
+  }
+  const routes: Record<string, RouteConfig> = {};
+  for (const [key, route] of Object.entries(api.routes)) {
+    routes[key] = route.authorizerId === undefined && route.authorizationType !== 'NONE' ? { ...route, authorizerId: id } : route;
+  }
+  return { ...api, routes };
 }
 
 /**

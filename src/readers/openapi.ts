@@ -107,6 +107,7 @@ export function readOpenApiInto(doc: Record<string, unknown>, api: RawApi, build
       const integration = integrationOf(op['x-amazon-apigateway-integration'], joinPath([opPath, 'x-amazon-apigateway-integration']), api, builder, options.functions);
       if (integration === null) continue;
       const spec: RouteSpec = { integration };
+      if (api.protocol === 'rest') spec.responseParameters = methodResponseParameters(op['x-amazon-apigateway-integration']);
       if (op['x-amazon-apigateway-request-validator'] !== undefined) builder.warn(joinPath([opPath, 'x-amazon-apigateway-request-validator']), IGNORED_ROOT['x-amazon-apigateway-request-validator']!);
       const security = op.security !== undefined ? op.security : doc.security;
       const securityPath = op.security !== undefined ? joinPath([opPath, 'security']) : at('security');
@@ -255,6 +256,21 @@ function integrationOf(raw: unknown, path: string, api: RawApi, builder: ConfigB
   if (type === 'mock') return mockOf(raw);
   builder.error(joinPath([path, 'type']), `unknown integration type ${JSON.stringify(raw.type)} (known: aws_proxy, http_proxy, mock, aws, http)`);
   return null;
+}
+
+/**
+ * REST method response headers (`responses.*.responseParameters` with `method.response.header.*` keys)
+ * → the route's `responseParameters`. DIVERGENCE: AWS ignores integration responses of proxy
+ * integrations; portcullis applies them, as its own routes' `responseParameters` (the seeds use it).
+ */
+function methodResponseParameters(raw: unknown): Record<string, string> | undefined {
+  if (!isObject(raw) || !isObject(raw.responses) || String(raw.type).toLowerCase() === 'mock') return undefined;
+  const out: Record<string, string> = {};
+  for (const r of Object.values(raw.responses)) {
+    if (!isObject(r) || !isObject(r.responseParameters)) continue;
+    for (const [k, v] of Object.entries(r.responseParameters)) if (k.startsWith('method.response.header.')) out[k] = String(v);
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 function copyMappings(raw: Record<string, unknown>, integration: Record<string, unknown>, api: RawApi): void {

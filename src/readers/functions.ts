@@ -11,7 +11,7 @@
  */
 import { joinPath, environmentOf, findHandler, isNodeRuntime, isObject, type ConfigBuilder, type LocalFunction } from './build.ts';
 import type { IntrinsicResolver } from './intrinsics.ts';
-import { functionNameOfArn } from './intrinsics.ts';
+import { functionNameOfArn, NO_VALUE } from './intrinsics.ts';
 
 export const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Function']);
 
@@ -51,8 +51,15 @@ export function readFunctions(template: Record<string, unknown>, resolver: Intri
     const path = joinPath(['Resources', logicalId]);
     const own = isObject(resource.Properties) ? resource.Properties : {};
     const sam = resource.Type === 'AWS::Serverless::Function';
-    const props: Record<string, unknown> = sam ? mergeGlobals(globals, own) : own;
+    const merged: Record<string, unknown> = sam ? mergeGlobals(globals, own) : own;
     const p = (key: string) => joinPath([path, 'Properties', key]);
+    // The properties read here, resolved (AWS::NoValue removes one); Events are read by the SAM reader.
+    const props: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(merged)) {
+      if (key === 'Events') continue;
+      const resolved = resolver.resolve(value, p(key));
+      if (resolved !== undefined && resolved !== NO_VALUE) props[key] = resolved;
+    }
     const fn: LocalFunction = { logicalId, name: resolver.physicalId(logicalId), path, environment: {}, timeoutInMillis: 3000 };
     const env = props.Environment === undefined ? {} : resolver.resolve(props.Environment, p('Environment'));
     fn.environment = environmentOf(isObject(env) ? env.Variables : undefined);

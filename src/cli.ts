@@ -7,6 +7,11 @@
  *   portcullis validate FILE                        check a config; exit 0 if valid, 2 with every problem
  *   portcullis core [--config FILE] [--port N] [--data-dir DIR]   the SuperTokens-compatible core alone
  *   portcullis token --config FILE --route "GET /x" TOKEN          would this route admit this JWT, and why not
+ *   portcullis convert FILE                         print the portcullis.yaml a SAM/CloudFormation/OpenAPI file amounts to
+ *
+ * FILE may be a portcullis.yaml, a SAM or CloudFormation template (cdk synth output included) or an
+ * OpenAPI document with API Gateway extensions: the format is detected (src/readers), or forced with
+ * --format; --parameter-overrides and --allow-unenforced apply to templates (cli/definition-options.ts).
  *
  * Exit codes: 0 ok, 1 runtime failure (port in use, database unreachable), 2 bad config or usage.
  */
@@ -16,17 +21,21 @@ import { parseArgs } from 'node:util';
 import { IncompleteConfigError, type SectionSchemas } from './core/config.ts';
 import { ConfigError } from './core/errors.ts';
 import { startGateway, validateGateway, type RunningGateway } from './gateway.ts';
-import { ConfigFileError, loadConfigFile, type LoadedConfig } from './io/config-file.ts';
+import { annotateWithOrigins, ConfigFileError, loadConfigFile, type LoadedConfig, type ReadOptions } from './io/config-file.ts';
+import type { Origin } from './readers/index.ts';
+import { DEFINITION_OPTIONS, DEFINITION_USAGE, formatWarnings, parseDefinitionOptions } from './cli/definition-options.ts';
 import { answerAdminQueries, CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, reportStartupFailure, resolveWorkers, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
 import { createLogger, type Logger } from './io/logger.ts';
 import { createMetrics } from './io/metrics.ts';
 import { coreConfigSchema, type CoreConfig } from './supertokens/config.ts';
 
 const USAGE = `usage:
-  portcullis start [--config FILE] [--port N] [--watch]
-  portcullis validate FILE
+  portcullis start [--config FILE] [--port N] [--watch] ${DEFINITION_USAGE}
+  portcullis validate FILE ${DEFINITION_USAGE}
+  portcullis convert FILE ${DEFINITION_USAGE}
   portcullis core [--config FILE] [--port N] [--data-dir DIR]
-  portcullis token --config FILE --route "METHOD /path" [--api NAME] TOKEN|-`;
+  portcullis token --config FILE --route "METHOD /path" [--api NAME] TOKEN|-
+FILE: portcullis.yaml, a SAM or CloudFormation template (cdk synth output too), or an OpenAPI document`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -42,6 +51,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'token': {
       const { runTokenCommand } = await import('./cli/token.ts');
       return runTokenCommand(rest);
+    }
+    case 'convert': {
+      const { runConvertCommand } = await import('./cli/convert.ts');
+      return runConvertCommand(rest);
     }
     case undefined:
     case '-h':
@@ -79,8 +92,8 @@ interface CheckedConfig extends LoadedConfig {
 }
 
 /** Reads and parses the file, the `core:` section by the session core's schema. */
-async function loadConfig(file: string): Promise<CheckedConfig> {
-  const loaded = await loadConfigFile(file, process.env, OWNED_ELSEWHERE);
+async function loadConfig(file: string, options: ReadOptions): Promise<CheckedConfig> {
+  const loaded = await loadConfigFile(file, process.env, OWNED_ELSEWHERE, options);
   // parseConfig has checked the section with this schema; parsing again gives it its type.
   return { ...loaded, core: loaded.config.core === undefined ? undefined : coreConfigSchema.parse(loaded.config.core) };
 }
@@ -90,26 +103,46 @@ async function loadConfig(file: string): Promise<CheckedConfig> {
  * access-log files): every problem `start` would meet, in one `ConfigError`, with one path style.
  * `validate` and `start` both begin here, so they report a bad config identically.
  */
-async function loadCheckedConfig(file: string): Promise<CheckedConfig> {
+async function loadCheckedConfig(file: string, options: ReadOptions): Promise<CheckedConfig> {
+  // Filled when the file is a template: each problem of the converted config names the part it came from.
+  const origins: Origin[] = [];
   try {
-    const loaded = await loadConfig(file);
-    await validateGateway(loaded.config, loaded.baseDir);
-    return loaded;
+    try {
+      const loaded = await loadConfig(file, { ...options, origins });
+      await validateGateway(loaded.config, loaded.baseDir);
+      return loaded;
+    } catch (err) {
+      // Schema problems: the parts that parsed are compiled too, and all problems come back at once.
+      if (err instanceof IncompleteConfigError) await validateGateway(err.parsed, dirname(resolvePath(file)), err.issues);
+      throw err;
+    }
   } catch (err) {
-    // Schema problems: the parts that parsed are compiled too, and all problems come back at once.
-    if (err instanceof IncompleteConfigError) await validateGateway(err.parsed, dirname(resolvePath(file)), err.issues);
-    throw err;
+    throw err instanceof ConfigError && origins.length ? annotateWithOrigins(err, origins) : err;
   }
 }
 
 async function validate(args: string[]): Promise<number> {
-  const file = args[0];
-  if (!file || args.length > 1) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, ...DEFINITION_OPTIONS }, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`portcullis: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const files = [...parsed.positionals, ...(parsed.values.config === undefined ? [] : [parsed.values.config])];
+  const file = files[0];
+  if (!file || files.length > 1) {
     process.stderr.write(`portcullis: validate takes one FILE\n${USAGE}\n`);
     return 2;
   }
+  const options = parseDefinitionOptions(parsed.values);
+  if (typeof options === 'string') {
+    process.stderr.write(`portcullis: ${options}\n`);
+    return 2;
+  }
   try {
-    const { config, core } = await loadCheckedConfig(file);
+    const { config, core, warnings } = await loadCheckedConfig(file, options);
+    process.stderr.write(formatWarnings(warnings));
     const routes = config.apis.reduce((n, a) => n + Object.keys(a.routes).length, 0);
     process.stdout.write(`${file}: valid (${config.apis.length} API${config.apis.length === 1 ? '' : 's'}, ${routes} route${routes === 1 ? '' : 's'}${core ? ', core' : ''})\n`);
     return 0;
@@ -121,11 +154,16 @@ async function validate(args: string[]): Promise<number> {
 }
 
 async function start(args: string[]): Promise<number> {
-  let values: { config?: string; port?: string; watch?: boolean };
+  let values;
   try {
-    ({ values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, watch: { type: 'boolean' } }, strict: true }));
+    ({ values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, watch: { type: 'boolean' }, ...DEFINITION_OPTIONS }, strict: true }));
   } catch (err) {
     process.stderr.write(`portcullis: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const readOptions = parseDefinitionOptions(values);
+  if (typeof readOptions === 'string') {
+    process.stderr.write(`portcullis: ${readOptions}\n`);
     return 2;
   }
   const file = values.config ?? (existsSync('portcullis.yaml') ? 'portcullis.yaml' : existsSync('portcullis.json') ? 'portcullis.json' : undefined);
@@ -144,13 +182,15 @@ async function start(args: string[]): Promise<number> {
   let loaded;
   try {
     // Every problem, found before anything starts, forks or listens: the same check as `validate`.
-    loaded = await loadCheckedConfig(file);
+    loaded = await loadCheckedConfig(file, readOptions);
   } catch (err) {
     const code = reportConfigProblem(err);
     if (code !== null) return code;
     throw err;
   }
   const { config, baseDir, core: coreSection } = loaded;
+  // What a template holds that is not reproduced: once, at start-up (a cluster worker reads the file again).
+  if (!isClusterWorker()) process.stderr.write(formatWarnings(loaded.warnings));
   const workers = resolveWorkers(config.server.workers);
   if (shouldRunPrimary(workers)) {
     // More than one worker: this process forks the gateways (io/cluster.ts), runs the core and
@@ -197,7 +237,7 @@ async function start(args: string[]): Promise<number> {
   const apis = gateway.gateway.apis.map((a) => `${a.name} (${a.protocol}) at ${gateway!.url}${a.stage === '$default' ? '/' : `/${a.stage}/`}`);
   const stopAnswering = isClusterWorker() ? answerAdminQueries(gateway) : null;
   const running = gateway;
-  const reload = createReloader(file, running, logger);
+  const reload = createReloader(file, readOptions, running, logger);
   const watcher = values.watch || config.server.watchConfig ? watchConfigFile(file, () => void reload('watch')) : null;
   // The signal handlers go in before anyone learns this process is ready: a SIGTERM sent the moment the
   // listening line (or, in a cluster, the ready message) is out must drain, not meet the default action.
@@ -222,11 +262,11 @@ async function start(args: string[]): Promise<number> {
  * Re-reads and validates the config file, then swaps it in (`RunningGateway.reload`). An invalid
  * file is logged with every problem (level error) and the running config keeps serving.
  */
-function createReloader(file: string, running: RunningGateway, logger: Logger): (trigger: string) => Promise<void> {
+function createReloader(file: string, options: ReadOptions, running: RunningGateway, logger: Logger): (trigger: string) => Promise<void> {
   return async (trigger) => {
     try {
       // The `core:` section is checked too (a bad one rejects the reload), though the running core keeps its config.
-      const next = await loadConfig(file);
+      const next = await loadConfig(file, options);
       const { generation, ignored } = await running.reload(next.config, next.baseDir);
       logger.info('config reloaded', { file, trigger, generation });
       process.stdout.write(`portcullis: config reloaded from ${file} (${trigger}, generation ${generation})\n`);

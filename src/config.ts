@@ -17,10 +17,11 @@ export const GATEWAY_PLUGINS: PluginSchemas = { authorizers: AUTHORIZERS, integr
 
 /**
  * Validate `raw` (parsed YAML/JSON) into a frozen config, with the gateway's plug-ins.
- * @param env environment for `${VAR}` / `${VAR:-default}` interpolation in string values.
+ * @param env environment for `${VAR}` / `${VAR:-default}` interpolation in string values; null for
+ *   none (a config a reader made from a template, whose `${…}` belong to the template).
  * @param sections schemas of the sections the gateway does not own (`core:`).
  * @throws ConfigError with every issue found (`IncompleteConfigError` when the APIs parsed).
  */
-export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>> = {}, sections: SectionSchemas = {}): GatewayConfig {
+export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>> | null = {}, sections: SectionSchemas = {}): GatewayConfig {
   return parseWith(raw, env, { ...sections, plugins: GATEWAY_PLUGINS });
 }

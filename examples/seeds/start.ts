@@ -15,6 +15,10 @@
  *                            (apiDomain http://localhost:SEEDS_PUBLIC_PORT, websiteDomain the next
  *                            port; see docs/scale-out.md). Default is PORT.
  *
+ *   SEEDS_CONFIG=template    run examples/seeds/template.yaml (the same two APIs as a SAM template)
+ *                            instead of portcullis.yaml; the core, which a SAM template cannot hold,
+ *                            is then started here, and the URLs go in as --parameter-overrides.
+ *
  * It sets the SEEDS_* variables portcullis.yaml interpolates, starts the echo backend and the
  * website, then runs the real `portcullis start --config examples/seeds/portcullis.yaml --port PORT`
  * in this process (src/cli.ts `main`). When it is ready it prints `seeds demo ready`.
@@ -29,6 +33,12 @@ import { startWebsite } from './website.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CONFIG = join(HERE, 'portcullis.yaml');
+const TEMPLATE = join(HERE, 'template.yaml');
+const useTemplate = process.env.SEEDS_CONFIG === 'template';
+if (process.env.SEEDS_CONFIG !== undefined && process.env.SEEDS_CONFIG !== 'template' && process.env.SEEDS_CONFIG !== 'portcullis') {
+  process.stderr.write(`seeds: SEEDS_CONFIG must be portcullis or template, got "${process.env.SEEDS_CONFIG}"\n`);
+  process.exit(2);
+}
 /** The core port written in portcullis.yaml (PORT 3000 + 567). */
 const CONFIG_CORE_PORT = 3567;
 
@@ -124,8 +134,28 @@ const website = await startWebsite({ port: ports.website, apiDomain, websiteDoma
   fail(`website: cannot listen on 127.0.0.1:${ports.website}: ${err.message}`),
 );
 
+/**
+ * SEEDS_CONFIG=template: the core a SAM template cannot describe, started here with what
+ * portcullis.yaml's `core:` section says (and the same environment overrides).
+ */
+async function startTemplateCore(): Promise<{ close(): Promise<void> } | null> {
+  if (!useTemplate) return null;
+  const { startCore } = await import('../../src/supertokens/index.ts');
+  const core = await startCore({
+    port: ports.core,
+    dataDir,
+    database: databaseUrl === undefined ? { kind: 'sqlite' } : { kind: 'postgres', connectionString: databaseUrl, ...(databaseSchema ? { schema: databaseSchema } : {}) },
+    ...(accessTokenValidity === undefined ? {} : { accessTokenValiditySeconds: accessTokenValidity }),
+  }).catch((err: Error) => fail(`core: ${err.message}`));
+  process.stdout.write(`portcullis core listening on ${core.url} (${core.storeDescription})\n`);
+  return core;
+}
+
+const templateCore = await startTemplateCore();
 const stopWaiting = new AbortController();
-const running = main(['start', '--config', configToStart(), '--port', String(ports.gateway)]);
+const running = useTemplate
+  ? main(['start', '--config', TEMPLATE, '--port', String(ports.gateway), '--parameter-overrides', `ApiDomain=${apiDomain} WebsiteDomain=${websiteDomain} BackendUrl=http://127.0.0.1:${ports.backend} CoreUrl=http://127.0.0.1:${ports.core}`])
+  : main(['start', '--config', configToStart(), '--port', String(ports.gateway)]);
 void waitUntilReady(stopWaiting.signal).then((ready) => {
   if (!ready) return;
   const database = databaseUrl ? `PostgreSQL ${databaseUrl.replace(/\/\/[^@/]*@/, '//…@')}` : `SQLite in ${dataDir}/`;
@@ -146,6 +176,6 @@ void waitUntilReady(stopWaiting.signal).then((ready) => {
 
 const code = await running;
 stopWaiting.abort();
-await Promise.all([backend.close(), website.close()]);
+await Promise.all([backend.close(), website.close(), templateCore?.close()]);
 process.exitCode = code;
 if (code !== 0) process.exit(code);

@@ -20,12 +20,13 @@ import type { GatewayRequest, RequestContext } from '../core/model.ts';
 import { compileRoutes, matchRoute } from '../core/routes.ts';
 import { decodeUnverifiedJwt, isJwtRejection } from '../core/jwt.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { ConfigFileError, loadConfigFile } from '../io/config-file.ts';
+import { ConfigFileError, loadConfigFile, type ReadOptions } from '../io/config-file.ts';
+import { DEFINITION_USAGE, parseDefinitionOptions } from './definition-options.ts';
 import { createLogger } from '../io/logger.ts';
 import type { LambdaRuntime } from '../io/lambda-runtime.ts';
 import { coreConfigSchema } from '../supertokens/config.ts';
 
-export const TOKEN_USAGE = 'usage: portcullis token --config FILE --route "METHOD /path" [--api NAME] [--at TIME] [--json] TOKEN|-';
+export const TOKEN_USAGE = `usage: portcullis token --config FILE --route "METHOD /path" [--api NAME] [--at TIME] [--json] ${DEFINITION_USAGE} TOKEN|-`;
 
 export interface TokenCommandIo {
   stdout: (text: string) => void;
@@ -52,10 +53,15 @@ interface Args {
   at?: string;
   json: boolean;
   token?: string;
+  /** `--format`, `--parameter-overrides`, `--allow-unenforced` (a template as the config). */
+  read: ReadOptions;
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
-  const args: Args = { json: false };
+  const args: Args = { json: false, read: {} };
+  const format: string[] = [];
+  const overrides: string[] = [];
+  let allowUnenforced = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const eq = a.indexOf('=');
@@ -78,6 +84,15 @@ function parseArgs(argv: readonly string[]): Args | string {
       case '--json':
         args.json = true;
         break;
+      case '--format':
+        format.push(value() ?? '');
+        break;
+      case '--parameter-overrides':
+        overrides.push(value() ?? '');
+        break;
+      case '--allow-unenforced':
+        allowUnenforced = true;
+        break;
       case '-h':
       case '--help':
         return 'help';
@@ -87,6 +102,9 @@ function parseArgs(argv: readonly string[]): Args | string {
         args.token = a;
     }
   }
+  const read = parseDefinitionOptions({ format: format.at(-1), 'parameter-overrides': overrides, 'allow-unenforced': allowUnenforced });
+  if (typeof read === 'string') return read;
+  args.read = read;
   if (!args.config) return 'missing --config FILE';
   if (!args.route) return 'missing --route "METHOD /path"';
   if (args.token === undefined) return 'missing TOKEN (or - to read it from stdin)';
@@ -119,7 +137,7 @@ export async function runTokenCommandWith(argv: string[], io: TokenCommandIo): P
   let loaded;
   try {
     // The same file `start` accepts: its `core:` section checked by the session core's schema too.
-    loaded = await loadConfigFile(args.config!, io.env, { core: coreConfigSchema });
+    loaded = await loadConfigFile(args.config!, io.env, { core: coreConfigSchema }, args.read);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof ConfigFileError) return fail(err.message);
     throw err;

@@ -52,17 +52,18 @@ export interface ParseOptions extends SectionSchemas {
 
 /**
  * Validate `raw` (parsed YAML/JSON) into a frozen config.
- * @param env environment for `${VAR}` / `${VAR:-default}` interpolation in string values.
+ * @param env environment for `${VAR}` / `${VAR:-default}` interpolation in string values; null for
+ *   none (a config a reader made from a template, whose `${…}` belong to the template).
  * @param sections schemas for the sections the gateway does not own; their problems are reported
  *   with the others, under the section's name (`core.port: …`), and the parsed section (defaults
  *   applied) is what the config holds.
  * @throws ConfigError with every issue found.
  */
-export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>>, options: ParseOptions): GatewayConfig {
+export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>> | null, options: ParseOptions): GatewayConfig {
   const sections: SectionSchemas = options;
   const schemas = schemasWith(options.plugins);
   const issues: ConfigIssue[] = [];
-  const interpolated = interpolateEnv(raw, env, [], issues);
+  const interpolated = env === null ? raw : interpolateEnv(raw, env, [], issues);
   if (issues.length) throw new ConfigError(issues);
   if (interpolated === null || typeof interpolated !== 'object' || Array.isArray(interpolated)) {
     throw new ConfigError([{ path: '', message: 'the config must be a mapping (YAML) or object (JSON)' }]);
@@ -104,7 +105,7 @@ export function parseConfig(raw: unknown, env: Readonly<Record<string, string | 
       if (route.success) routes[key] = route.data as RouteConfig;
       else describeAt(['apis', i, 'routes', key], route.error.issues);
     }
-    if (shell.success && whole) apis.push({ ...(shell.data as Omit<ApiConfig, 'routes' | 'authorizers'>), authorizers, routes });
+    if (shell.success && whole) apis.push(applyDefaultAuthorizer({ ...(shell.data as Omit<ApiConfig, 'routes' | 'authorizers'>), authorizers, routes }, i, issues));
   });
   if (top.success) {
     const config: GatewayConfig = { ...top.data, ...(core.value === undefined ? {} : { core: core.value }), apis };
@@ -126,6 +127,25 @@ export function parseConfig(raw: unknown, env: Readonly<Record<string, string | 
 function entriesOf(value: unknown, key: string): [string, unknown][] {
   const inner = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
   return inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? Object.entries(inner) : [];
+}
+
+/**
+ * `defaultAuthorizerId`: every route without an authorizer and without `authorizationType: NONE`
+ * gets it, so the rest of the gateway sees one authorizer per route, as before.
+ */
+function applyDefaultAuthorizer(api: ApiConfig, index: number, issues: ConfigIssue[]): ApiConfig {
+  const id = api.defaultAuthorizerId;
+  if (id === undefined) return api;
+  if (!(id in api.authorizers)) {
+    const known = Object.keys(api.authorizers);
+    issues.push({ path: formatPath(['apis', index, 'defaultAuthorizerId']), message: `unknown authorizer "${id}" (known: ${known.length ? known.map((k) => `"${k}"`).join(', ') : 'none'})` });
+    return api;
+  }
+  const routes: Record<string, RouteConfig> = {};
+  for (const [key, route] of Object.entries(api.routes)) {
+    routes[key] = route.authorizerId === undefined && route.authorizationType !== 'NONE' ? { ...route, authorizerId: id } : route;
+  }
+  return { ...api, routes };
 }
 
 /**

@@ -78,3 +78,14 @@ test('in a config file, ${VAR} may fill numbers and booleans too; unset variable
   assert.equal(integration.type === 'mock' && integration.statusCode, 204);
   assert.throws(() => parseConfigText(text, {}), (err: unknown) => err instanceof ConfigError && err.issues[0]!.path === 'line 8' && /STATUS is not set/.test(err.issues[0]!.message));
 });
+
+test('defaultAuthorizerId gives every route without an authorizer its authorizer; authorizationType NONE opts out', () => {
+  const cfg = parseConfig({ apis: [{ name: 'a', protocol: 'http', stage: '$default', defaultAuthorizerId: 'j', authorizers: { j: { authorizerType: 'JWT', jwtConfiguration: { issuer: 'https://issuer.example', audience: ['x'] } } }, routes: { 'GET /a': { integration: { type: 'mock' } }, 'GET /open': { authorizationType: 'NONE', integration: { type: 'mock' } } } }] }, {});
+  assert.equal(cfg.apis[0]!.routes['GET /a']!.authorizerId, 'j');
+  assert.equal(cfg.apis[0]!.routes['GET /open']!.authorizerId, undefined);
+  assert.throws(() => parseConfig({ apis: [{ name: 'a', protocol: 'http', stage: '$default', defaultAuthorizerId: 'nope', routes: { 'GET /a': { integration: { type: 'mock' } } } }] }, {}), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.issues.map((i) => `${i.path}: ${i.message}`), ['apis[0].defaultAuthorizerId: unknown authorizer "nope" (known: none)']);
+    return true;
+  });
+});

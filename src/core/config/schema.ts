@@ -126,6 +126,11 @@ export const apiSchema = z.strictObject({
   stage: z.string().regex(/^(\$default|[A-Za-z0-9_-]{1,128})$/, 'must be `$default` or letters, digits, `_`, `-`'),
   stageVariables: stringMap.default({}),
   authorizers: z.record(z.string(), authorizerBaseSchema).default({}),
+  /**
+   * The authorizer of every route that names none (SAM's `Auth.DefaultAuthorizer`); a route opts out
+   * with `authorizationType: NONE`. Default: none.
+   */
+  defaultAuthorizerId: nonEmpty.optional(),
   /** Keyed by route key: `GET /pets/{id}`, `ANY /{proxy+}`, `$default` (HTTP APIs). */
   routes: z.record(z.string(), routeSchema),
   /** HTTP APIs only. */

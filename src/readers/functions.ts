@@ -1,0 +1,132 @@
+/**
+ * @module readers/functions — the Lambda functions of a template (`AWS::Serverless::Function`,
+ * `AWS::Lambda::Function`) and where their code is on this machine. [pure: files through `ReaderIo`]
+ *
+ * SAM: `CodeUri` (a folder) + `Handler: app.lambdaHandler` → `CODEURI/app.{js,mjs,cjs,ts}`, export
+ * `lambdaHandler`; `InlineCode`. CloudFormation: `Code.ZipFile` (inline), or the folder CDK records in
+ * `Metadata.aws:asset:path` (cdk.out/asset.HASH) for `Code.S3Bucket`/`S3Key`. `Globals.Function`
+ * applies to every SAM function. `Environment.Variables`, `Timeout` (s), `MemorySize` carry over.
+ * Code in S3 without a local asset, container images and non-Node runtimes cannot run here: the
+ * function is kept with the reason (`notLocal`), and its routes answer as a failing Lambda.
+ */
+import { joinPath, environmentOf, findHandler, isNodeRuntime, isObject, type ConfigBuilder, type LocalFunction } from './build.ts';
+import type { IntrinsicResolver } from './intrinsics.ts';
+import { functionNameOfArn, NO_VALUE } from './intrinsics.ts';
+
+export const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Function']);
+
+/** Function properties Portcullis does not reproduce, reported once each. */
+const IGNORED_FUNCTION_PROPERTIES: Readonly<Record<string, string>> = {
+  Layers: 'layers are not loaded (the handler resolves packages from its own folder)',
+  VpcConfig: 'VPC networking is not reproduced',
+  FileSystemConfigs: 'EFS file systems are not mounted',
+  ProvisionedConcurrencyConfig: 'provisioned concurrency is not reproduced (the first request to a worker pays the init)',
+  SnapStart: 'SnapStart is not reproduced',
+};
+
+export class FunctionTable {
+  readonly byLogicalId = new Map<string, LocalFunction>();
+  readonly #byName = new Map<string, LocalFunction>();
+
+  add(fn: LocalFunction): void {
+    this.byLogicalId.set(fn.logicalId, fn);
+    this.#byName.set(fn.name, fn);
+  }
+
+  /** The function an ARN or `…/functions/ARN/invocations` URI names, else undefined. */
+  fromArn(arn: string): LocalFunction | undefined {
+    const name = functionNameOfArn(arn);
+    return name === null ? undefined : this.#byName.get(name) ?? this.byLogicalId.get(name);
+  }
+}
+
+/** Reads every function resource of the template. */
+export function readFunctions(template: Record<string, unknown>, resolver: IntrinsicResolver, builder: ConfigBuilder): FunctionTable {
+  const table = new FunctionTable();
+  const resources = isObject(template.Resources) ? template.Resources : {};
+  const globals = isObject(template.Globals) && isObject(template.Globals.Function) ? template.Globals.Function : {};
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (!isObject(resource) || typeof resource.Type !== 'string' || !FUNCTION_TYPES.has(resource.Type)) continue;
+    if (!resolver.isResourceIncluded(logicalId)) continue;
+    const path = joinPath(['Resources', logicalId]);
+    const own = isObject(resource.Properties) ? resource.Properties : {};
+    const sam = resource.Type === 'AWS::Serverless::Function';
+    const merged: Record<string, unknown> = sam ? mergeGlobals(globals, own) : own;
+    const p = (key: string) => joinPath([path, 'Properties', key]);
+    // The properties read here, resolved (AWS::NoValue removes one); Events are read by the SAM reader.
+    const props: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(merged)) {
+      if (key === 'Events') continue;
+      const resolved = resolver.resolve(value, p(key));
+      if (resolved !== undefined && resolved !== NO_VALUE) props[key] = resolved;
+    }
+    const fn: LocalFunction = { logicalId, name: resolver.physicalId(logicalId), path, environment: {}, timeoutInMillis: 3000 };
+    const env = props.Environment === undefined ? {} : resolver.resolve(props.Environment, p('Environment'));
+    fn.environment = environmentOf(isObject(env) ? env.Variables : undefined);
+    if (props.Timeout !== undefined) {
+      const t = Number(resolver.resolve(props.Timeout, p('Timeout')));
+      if (Number.isFinite(t) && t >= 1 && t <= 900) fn.timeoutInMillis = Math.round(t * 1000);
+      else builder.error(p('Timeout'), `must be a number of seconds from 1 to 900, got ${String(props.Timeout)}`);
+    }
+    if (props.MemorySize !== undefined) {
+      const m = Number(resolver.resolve(props.MemorySize, p('MemorySize')));
+      if (Number.isInteger(m) && m >= 128 && m <= 10240) fn.memorySize = m;
+    }
+    for (const [key, why] of Object.entries(IGNORED_FUNCTION_PROPERTIES)) if (props[key] !== undefined) builder.warn(p(key), why);
+    const runtime = props.Runtime === undefined ? undefined : resolver.string(props.Runtime, p('Runtime'));
+    const handler = props.Handler === undefined ? undefined : resolver.string(props.Handler, p('Handler'));
+    if (props.PackageType === 'Image' || props.ImageUri !== undefined || (isObject(props.Code) && props.Code.ImageUri !== undefined)) {
+      fn.notLocal = { path: p(props.PackageType === 'Image' ? 'PackageType' : 'ImageUri'), reason: 'container-image functions are not run by portcullis' };
+    } else if (!isNodeRuntime(runtime)) {
+      fn.notLocal = { path: p('Runtime'), reason: `runtime ${runtime} is not run by portcullis (Node.js handlers only)` };
+    } else if (handler === undefined) {
+      fn.notLocal = { path: p('Handler'), reason: 'has no Handler' };
+    } else {
+      const located = locateCode(logicalId, resource, props, sam, resolver, builder, p);
+      if ('reason' in located) fn.notLocal = located;
+      else {
+        const h = findHandler(builder.context, located.dir, handler);
+        if (h) fn.handler = h;
+        else builder.error(p('Handler'), `must be FILE.EXPORT (e.g. app.handler), got "${handler}"`);
+      }
+    }
+    table.add(fn);
+  }
+  return table;
+}
+
+function locateCode(
+  logicalId: string,
+  resource: Record<string, unknown>,
+  props: Record<string, unknown>,
+  sam: boolean,
+  resolver: IntrinsicResolver,
+  builder: ConfigBuilder,
+  p: (key: string) => string,
+): { dir: string } | { path: string; reason: string } {
+  const inline = sam ? props.InlineCode : isObject(props.Code) ? props.Code.ZipFile : undefined;
+  if (inline !== undefined) {
+    const code = resolver.string(inline, sam ? p('InlineCode') : joinPath([p('Code'), 'ZipFile']));
+    if (code === undefined) return { path: p(sam ? 'InlineCode' : 'Code'), reason: 'its inline code could not be resolved' };
+    const file = builder.context.io.writeInlineCode(logicalId, code);
+    return { dir: file.slice(0, file.lastIndexOf('/')) };
+  }
+  // CDK records the asset folder of each function (cdk.out/asset.HASH) beside the S3 location.
+  const metadata = isObject(resource.Metadata) ? resource.Metadata : {};
+  if (typeof metadata['aws:asset:path'] === 'string') return { dir: metadata['aws:asset:path'] };
+  if (sam) {
+    const codeUri = props.CodeUri === undefined ? '.' : resolver.resolve(props.CodeUri, p('CodeUri'));
+    if (typeof codeUri === 'string' && !/^s3:\/\//.test(codeUri)) return { dir: codeUri };
+    return { path: p('CodeUri'), reason: `its code is in S3 (${typeof codeUri === 'string' ? codeUri : 'Bucket/Key'}), not on this machine` };
+  }
+  return { path: p('Code'), reason: 'its code is in S3, not on this machine (CDK output keeps a local copy in Metadata.aws:asset:path)' };
+}
+
+/** SAM's Globals: the function's own properties win; `Environment.Variables` are merged. */
+function mergeGlobals(globals: Record<string, unknown>, own: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...globals, ...own };
+  const g = isObject(globals.Environment) && isObject(globals.Environment.Variables) ? globals.Environment.Variables : null;
+  const o = isObject(own.Environment) && isObject(own.Environment.Variables) ? own.Environment.Variables : null;
+  if (g && o) out.Environment = { Variables: { ...g, ...o } };
+  return out;
+}

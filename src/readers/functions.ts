@@ -24,6 +24,8 @@ const IGNORED_FUNCTION_PROPERTIES: Readonly<Record<string, string>> = {
   SnapStart: 'SnapStart is not reproduced',
 };
 
+const RESOLVED_PROPERTIES = ['Runtime', 'Handler', 'Timeout', 'MemorySize', 'Environment', 'PackageType', 'InlineCode'];
+
 export class FunctionTable {
   readonly byLogicalId = new Map<string, LocalFunction>();
   readonly #byName = new Map<string, LocalFunction>();
@@ -35,6 +37,8 @@ export class FunctionTable {
 
   /** The function an ARN or `…/functions/ARN/invocations` URI names, else undefined. */
   fromArn(arn: string): LocalFunction | undefined {
+    // A bare name (`!Ref Fn` where an ARN was expected; Lambda accepts names too).
+    if (/^[A-Za-z0-9_-]+$/.test(arn)) return this.#byName.get(arn) ?? this.byLogicalId.get(arn);
     const name = functionNameOfArn(arn);
     return name === null ? undefined : this.#byName.get(name) ?? this.byLogicalId.get(name);
   }
@@ -53,12 +57,15 @@ export function readFunctions(template: Record<string, unknown>, resolver: Intri
     const sam = resource.Type === 'AWS::Serverless::Function';
     const merged: Record<string, unknown> = sam ? mergeGlobals(globals, own) : own;
     const p = (key: string) => joinPath([path, 'Properties', key]);
-    // The properties read here, resolved (AWS::NoValue removes one); Events are read by the SAM reader.
-    const props: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(merged)) {
-      if (key === 'Events') continue;
-      const resolved = resolver.resolve(value, p(key));
-      if (resolved !== undefined && resolved !== NO_VALUE) props[key] = resolved;
+    // The scalar properties read here, resolved (AWS::NoValue removes one). The others are only looked
+    // at for presence, or resolved where they are used (code locations): an S3 asset parameter without a
+    // value is no problem for a function whose code is on this machine.
+    const props: Record<string, unknown> = { ...merged };
+    for (const key of RESOLVED_PROPERTIES) {
+      if (!(key in merged)) continue;
+      const resolved = resolver.resolve(merged[key], p(key));
+      if (resolved === undefined || resolved === NO_VALUE) delete props[key];
+      else props[key] = resolved;
     }
     const fn: LocalFunction = { logicalId, name: resolver.physicalId(logicalId), path, environment: {}, timeoutInMillis: 3000 };
     const env = props.Environment === undefined ? {} : resolver.resolve(props.Environment, p('Environment'));
@@ -115,6 +122,10 @@ function locateCode(
   const metadata = isObject(resource.Metadata) ? resource.Metadata : {};
   if (typeof metadata['aws:asset:path'] === 'string') return { dir: metadata['aws:asset:path'] };
   if (sam) {
+    // An S3 location ({Bucket, Key}) is not resolved: its parameters need no value to be reported as remote.
+    if (isObject(props.CodeUri) && !Object.keys(props.CodeUri).some((k) => k === 'Ref' || k.startsWith('Fn::'))) {
+      return { path: p('CodeUri'), reason: 'its code is in S3 (Bucket/Key), not on this machine' };
+    }
     const codeUri = props.CodeUri === undefined ? '.' : resolver.resolve(props.CodeUri, p('CodeUri'));
     if (typeof codeUri === 'string' && !/^s3:\/\//.test(codeUri)) return { dir: codeUri };
     return { path: p('CodeUri'), reason: `its code is in S3 (${typeof codeUri === 'string' ? codeUri : 'Bucket/Key'}), not on this machine` };

@@ -45,8 +45,9 @@
  *   const ok = await verifyPassword(...);
  *   limiter.recordResult(key, ok);                 // a success resets the account bucket
  *
- * Must not: read the clock (injected), do I/O, keep passwords; keys hold no secret (an email is not one,
- * but it is kept only as long as its bucket is not full).
+ * Must not: read the clock (injected), do I/O itself (the shared limiter goes through an injected
+ * `RateLimitStore`), keep passwords; keys hold no secret (an email is not one, but it is kept only as
+ * long as its bucket is not full; the shared backends store only its SHA-256).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -76,7 +77,8 @@ export const signInRateLimitSchema = z
     maxTrackedKeys: z.number().int().min(16).default(50_000),
     /**
      * Where the buckets live: `database` (shared by every instance on the core's database, kept
-     * across restarts) or `memory` (per process). Default is `database`.
+     * across restarts), `redis` (shared through the `redis` section's server) or `memory` (per
+     * process). Default is `database`.
      */
     backend: z.enum(['database', 'memory', 'redis']).default('database'),
     /** Redis for `backend: redis` (`rate-limit-redis.ts`); required then, refused otherwise. */

@@ -297,8 +297,12 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       }
       if (pending) return pending.then(() => lookupAfterFetch(kid));
       const sinceAttempt = lastAttemptAt === null ? Infinity : now - lastAttemptAt;
-      // Unknown kid with keys loaded: at most one refetch per cooldown. No keys: one try per retry interval.
-      if (sinceAttempt < (keys ? cooldownMs : failureRetryMs)) return notFound();
+      // Unknown kid with keys loaded: at most one refetch per cooldown. No keys, or keys past their
+      // max age (the refetch a use of a known kid would start anyway: an issuer that published a
+      // key since, e.g. a rotation while this gateway was idle, must not wait out the cooldown):
+      // one try per retry interval.
+      const limit = keys !== null && !isStale(now) ? cooldownMs : failureRetryMs;
+      if (sinceAttempt < limit) return notFound();
       return refresh().then(() => lookupAfterFetch(kid));
     },
     isCurrent(key) {

@@ -127,6 +127,13 @@ export const coreConfigSchema = z
         message: 'must be shorter than accessTokenSigningKeyUpdateIntervalHours',
       });
     }
+    const limit = cfg.signInRateLimit;
+    if (limit.backend === 'redis' && limit.redis === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['signInRateLimit', 'redis'], message: 'is required with backend: redis' });
+    }
+    if (limit.backend !== 'redis' && limit.redis !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['signInRateLimit', 'redis'], message: `is only used with backend: redis (backend is ${limit.backend})` });
+    }
     if (!cfg.appIds.includes('public')) {
       ctx.addIssue({ code: 'custom', path: ['appIds'], message: 'must include "public", the default app' });
     }

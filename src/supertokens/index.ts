@@ -27,6 +27,7 @@ import type { CleanupResult, Store } from './store.ts';
 import { openPostgresStore } from './store-postgres.ts';
 import { openSqliteStore } from './store-sqlite.ts';
 import { asAsyncLimiter, createSignInRateLimiter, createStoreSignInRateLimiter } from './rate-limit.ts';
+import type { RedisRateLimitStore } from './rate-limit-redis.ts';
 
 export { coreConfigSchema, type CoreConfig, type CoreConfigInput } from './config.ts';
 export { CoreStartError } from './errors.ts';
@@ -125,12 +126,23 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
     throw new CoreStartError('ERR_CORE_STORE_UNAVAILABLE', `database unreachable: ${(err as Error).message}`, { cause: err });
   }
 
+  const limitConfig = config.signInRateLimit;
+  let redis: RedisRateLimitStore | undefined;
+  if (limitConfig.backend === 'redis' && limitConfig.redis !== undefined) {
+    try {
+      // Loaded only when configured: the redis client stays out of every other start-up.
+      const { openRedisRateLimitStore } = await import('./rate-limit-redis.ts');
+      redis = await openRedisRateLimitStore(limitConfig.redis, (err) => log(`portcullis core: rate-limit redis: ${err.message}`));
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw new CoreStartError('ERR_CORE_STORE_UNAVAILABLE', `rate-limit redis unreachable: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const onLimiterError = (what: string, err: unknown) => log(`portcullis core: sign-in rate limit (${what}) failed, allowed: ${(err as Error).message}`);
   const signInLimiter =
-    config.signInRateLimit.backend === 'memory'
-      ? asAsyncLimiter(createSignInRateLimiter(config.signInRateLimit, clock))
-      : createStoreSignInRateLimiter(config.signInRateLimit, clock, store, {
-          onError: (what, err) => log(`portcullis core: sign-in rate limit (${what}) failed, allowed: ${(err as Error).message}`),
-        });
+    limitConfig.backend === 'memory'
+      ? asAsyncLimiter(createSignInRateLimiter(limitConfig, clock))
+      : createStoreSignInRateLimiter(limitConfig, clock, redis ?? store, { onError: onLimiterError });
   const runtime: CoreRuntime = { config, store, clock, apps, signInLimiter, metrics };
   const { server, drain } = createCoreServer(runtime, { log });
   try {
@@ -143,6 +155,7 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
     });
   } catch (err) {
     await store.close().catch(() => undefined);
+    await redis?.close();
     throw new CoreStartError('ERR_CORE_LISTEN', `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`, {
       cause: err,
     });
@@ -196,6 +209,7 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
         server.closeAllConnections();
         await closed;
         await store.close();
+        await redis?.close();
       })();
       return closing;
     },

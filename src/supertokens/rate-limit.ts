@@ -24,6 +24,8 @@
  *     instance) it is the same table. Bounded: full buckets are deleted, then the least recently
  *     touched beyond `maxTrackedKeys`, every `pruneEvery` attempts of an instance and at each
  *     maintenance run (`prune()`).
+ *   - `redis`: in Redis (`rate-limit-redis.ts`, one Lua script per take), shared by every
+ *     instance on that Redis; buckets expire when they would be full again.
  *   - `memory`: per process (a `Map`), as below. N instances then allow N times the attempts.
  *
  * Memory is bounded: at most `maxTrackedKeys` buckets (least recently touched evicted first), and a
@@ -43,8 +45,9 @@
  *   const ok = await verifyPassword(...);
  *   limiter.recordResult(key, ok);                 // a success resets the account bucket
  *
- * Must not: read the clock (injected), do I/O, keep passwords; keys hold no secret (an email is not one,
- * but it is kept only as long as its bucket is not full).
+ * Must not: read the clock (injected), do I/O itself (the shared limiter goes through an injected
+ * `RateLimitStore`), keep passwords; keys hold no secret (an email is not one, but it is kept only as
+ * long as its bucket is not full; the shared backends store only its SHA-256).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -74,9 +77,23 @@ export const signInRateLimitSchema = z
     maxTrackedKeys: z.number().int().min(16).default(50_000),
     /**
      * Where the buckets live: `database` (shared by every instance on the core's database, kept
-     * across restarts) or `memory` (per process). Default is `database`.
+     * across restarts), `redis` (shared through the `redis` section's server) or `memory` (per
+     * process). Default is `database`.
      */
-    backend: z.enum(['database', 'memory']).default('database'),
+    backend: z.enum(['database', 'memory', 'redis']).default('database'),
+    /** Redis for `backend: redis` (`rate-limit-redis.ts`); required then, refused otherwise. */
+    redis: z
+      .strictObject({
+        /** `redis://[user:password@]host:port[/db]`. */
+        url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+        /** Prefix of every key. Default is `portcullis:`. */
+        keyPrefix: z.string().max(64).default('portcullis:'),
+        /** Connect (at start-up and on reconnects) within this long. Default is 2000. */
+        connectTimeoutMs: z.number().int().min(50).default(2000),
+        /** One command's limit; past it the attempt is allowed (fail open). Default is 500. */
+        commandTimeoutMs: z.number().int().min(10).default(500),
+      })
+      .optional(),
   })
   .default({
     backend: 'database',

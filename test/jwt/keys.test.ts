@@ -100,6 +100,28 @@ describe('JWKS cache', () => {
     assert.equal(await outcome(authorizer, fresh), 'ok');
   });
 
+  test('keys past their max age: an unknown kid refetches at once, not after the cooldown (a rotation while the gateway was idle)', async () => {
+    const { issuer, state } = idp.tenant(name(), [k1.jwk]);
+    const { authorizer, clock } = makeAuthorizer(jwtConfig(issuer, { jwksCooldownSeconds: 300, jwksCacheMaxAgeSeconds: 2 }));
+    await authorizer.warmUp();
+    // The issuer publishes key-2 right after the fetch, and signs with it a little later; no request
+    // in between, so nothing refreshed the keys when they went stale.
+    state.keys = [k1.jwk, k2.jwk];
+    clock.advance(5_000);
+    const fresh = await sign(k2, claims(issuer, { exp: NOW_MS / 1000 + 86_400 }));
+    assert.equal(await outcome(authorizer, fresh), 'ok', 'stale keys: the unknown kid is a reason to refetch now');
+    assert.equal(state.hits.jwks, 2);
+    // Fresh keys again: an unknown kid waits for the cooldown, as before.
+    const stranger = await sign(await makeKey('stranger-stale'), claims(issuer));
+    clock.advance(1_000);
+    assert.equal(await outcome(authorizer, stranger), "401 no key in the issuer's JWKS matches the token's kid");
+    assert.equal(state.hits.jwks, 2);
+    // Stale again, a flood of unknown kids: at most one refetch per second.
+    clock.advance(3_000);
+    for (let i = 0; i < 5; i++) assert.equal(await outcome(authorizer, stranger), "401 no key in the issuer's JWKS matches the token's kid");
+    assert.equal(state.hits.jwks, 3);
+  });
+
   test('issuer down: cached keys keep working, unknown kids fail closed with the fetch error', async () => {
     const { issuer, state } = idp.tenant(name(), [k1.jwk]);
     const { authorizer, clock } = makeAuthorizer(jwtConfig(issuer, { jwksCooldownSeconds: 60, jwksCacheMaxAgeSeconds: 600 }));

@@ -118,7 +118,11 @@ describe('portcullis core (process)', () => {
         }
       }
     });
+    // Kill while the load runs, once it has committed enough refreshes: on a loaded machine that
+    // takes longer than the 400 ms it takes on an idle one (a fixed sleep failed there).
+    const loadDeadline = Date.now() + 20_000;
     await new Promise((r) => setTimeout(r, 400));
+    while (refreshes <= 20 && Date.now() < loadDeadline) await new Promise((r) => setTimeout(r, 50));
     assert.ok(refreshes > 20, `load ran (${refreshes} refreshes)`);
     stop = true;
     child.kill('SIGKILL');

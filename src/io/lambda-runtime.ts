@@ -39,6 +39,13 @@ export interface LambdaFunctionSpec {
   environment?: Readonly<Record<string, string>>;
   reservedConcurrency: number;
   memorySize?: number;
+  /** Lambda runtime id (`python3.11`, `provided.al2023`); absent or `nodejs*`: worker threads. See io/runtimes. */
+  runtime?: string | undefined;
+  /** Process runtimes: the code directory (`LAMBDA_TASK_ROOT`) and `_HANDLER` as written. */
+  codeDir?: string | undefined;
+  handler?: string | undefined;
+  /** Process runtimes: idle environments stop after this. */
+  idleTimeoutMs?: number | undefined;
 }
 
 export interface LambdaFunction {

@@ -15,7 +15,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -89,10 +89,34 @@ async function cachedVenv(fn: { codeDir: string; functionName: string }, version
   if (existsSync(join(dir, '.portcullis-complete'))) return dir;
   let building = inFlight.get(dir);
   if (!building) {
-    building = buildVenv(dir, interpreter.command, existsSync(reqFile) ? reqFile : null, requirements, fn.functionName, log).finally(() => inFlight.delete(dir));
+    building = withLock(dir, () => (existsSync(join(dir, '.portcullis-complete')) ? Promise.resolve(dir) : buildVenv(dir, interpreter.command, existsSync(reqFile) ? reqFile : null, requirements, fn.functionName, log))).finally(() => inFlight.delete(dir));
     inFlight.set(dir, building);
   }
   return building;
+}
+
+/** One builder across gateway processes (cluster workers): a `mkdir` lock beside the virtualenv; a lock older than 15 minutes is stale. */
+async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${dir}.lock`;
+  mkdirSync(join(dir, '..'), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // released meanwhile
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 async function buildVenv(dir: string, python: string, reqFile: string | null, requirements: string, functionName: string, log: RuntimeLog): Promise<string> {

@@ -25,7 +25,9 @@ import { startBackend } from './backend.ts';
 import { startWebsite } from './website.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CONFIG = join(HERE, 'portcullis.yaml');
+/** SEEDS_CONFIG picks another config of the same two scenarios (examples/seeds-python/start.ts: the Python half). */
+const CONFIG = process.env.SEEDS_CONFIG ? resolve(process.env.SEEDS_CONFIG) : join(HERE, 'portcullis.yaml');
+const CONFIG_DIR = dirname(CONFIG);
 /** The core port written in portcullis.yaml (PORT 3000 + 567). */
 const CONFIG_CORE_PORT = 3567;
 
@@ -80,17 +82,18 @@ function configToStart(): string {
 
   const raw = parseYaml(readFileSync(CONFIG, 'utf8'), { maxAliasCount: 100 }) as {
     core: Record<string, unknown>;
-    apis: Array<{ routes: Record<string, { integration: { handler?: string } }>; authorizers?: Record<string, { function?: { handler: string } }> }>;
+    apis: Array<{ routes: Record<string, { integration: { handler?: string; codeUri?: string } }>; authorizers?: Record<string, { function?: { handler: string; codeUri?: string } }> }>;
   };
   Object.assign(raw.core, overrides);
-  const absolute = (p: string) => (isAbsolute(p) ? p : resolve(HERE, p));
+  const absolute = (p: string) => (isAbsolute(p) ? p : resolve(CONFIG_DIR, p));
+  // A function's code is at `codeUri` (SAM's form: the handler is `file.function` inside it) or at `handler`.
+  const place = (fn: { handler?: string; codeUri?: string }) => {
+    if (fn.codeUri !== undefined) fn.codeUri = absolute(fn.codeUri);
+    else if (fn.handler) fn.handler = absolute(fn.handler);
+  };
   for (const api of raw.apis) {
-    for (const route of Object.values(api.routes)) {
-      if (route.integration.handler) route.integration.handler = absolute(route.integration.handler);
-    }
-    for (const auth of Object.values(api.authorizers ?? {})) {
-      if (auth.function) auth.function.handler = absolute(auth.function.handler);
-    }
+    for (const route of Object.values(api.routes)) place(route.integration);
+    for (const auth of Object.values(api.authorizers ?? {})) if (auth.function) place(auth.function);
   }
   mkdirSync(dataDir, { recursive: true });
   const file = resolve(dataDir, `seeds-portcullis.${ports.gateway}.json`);

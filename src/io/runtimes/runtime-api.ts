@@ -5,9 +5,10 @@
  * The contract every Lambda runtime speaks (AWS's `awslambdaric`, `aws-lambda-ric`, any `provided`
  * bootstrap): the runtime long-polls `GET /runtime/invocation/next`, gets one event with its
  * `Lambda-Runtime-*` headers, and answers `POST /runtime/invocation/{id}/response` or `…/error`; a
- * runtime that cannot start says so with `POST /runtime/init/error`. Source of truth:
- * ../shared/spec/lambda-runtime-api.md (AWS's docs and the Runtime Interface Emulator's router, status
- * codes and error bodies, quoted there).
+ * runtime that cannot start says so with `POST /runtime/init/error`. Sources: AWS's "Using the Lambda
+ * runtime API for custom runtimes" (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html) and
+ * the Runtime Interface Emulator (github.com/aws/aws-lambda-runtime-interface-emulator, internal/lambda/
+ * rapi: router, rendering, middleware), whose status codes and error bodies are used below.
  *
  * One server per environment, as AWS gives one per sandbox: `AWS_LAMBDA_RUNTIME_API` is a bare
  * `host:port`, so a server cannot tell two processes apart. It listens on 127.0.0.1, port 0 (never the
@@ -96,8 +97,10 @@ export async function startRuntimeApi(events: RuntimeApiEvents = {}): Promise<Ru
     };
     if (inv.clientContext) headers['lambda-runtime-client-context'] = inv.clientContext;
     if (inv.cognitoIdentity) headers['lambda-runtime-cognito-identity'] = inv.cognitoIdentity;
+    const body = Buffer.from(inv.eventJson, 'utf8');
+    headers['content-length'] = String(body.length);
     res.writeHead(200, headers);
-    res.end(inv.eventJson);
+    res.end(body);
   };
 
   const server: Server = createServer((req, res) => {
@@ -169,6 +172,8 @@ export async function startRuntimeApi(events: RuntimeApiEvents = {}): Promise<Ru
     c.resolve(outcome);
   }
 
+  // Small writes both ways on loopback: no Nagle delay.
+  server.on('connection', (socket) => socket.setNoDelay(true));
   // Long polls and slow runtimes: no request or idle timeouts on this private server.
   server.requestTimeout = 0;
   server.keepAliveTimeout = 0;

@@ -164,6 +164,17 @@ test('an init error (POST /runtime/init/error) fails the invocation as init and 
   const x = await exits.invoke({}, 'req-exit-init');
   assert.equal(x.ok ? null : x.error.kind, 'init');
   assert.match(x.ok ? '' : x.error.errorMessage, /exited \(code 4\) before it polled for an invocation: giving up before polling/);
+
+  // A bootstrap whose interpreter does not exist cannot even start: an init error at once, not at the init limit.
+  const bad = join(dir, 'bad-interpreter');
+  mkdirSync(bad, { recursive: true });
+  writeFileSync(join(bad, 'bootstrap'), '#!/nonexistent/interpreter\n');
+  chmodSync(join(bad, 'bootstrap'), 0o755);
+  const started = Date.now();
+  const s = await runtime.getFunction(spec('x', { codeDir: bad, handlerPath: join(bad, 'bootstrap'), functionName: 'bad-interpreter' })).invoke({}, 'req-bad');
+  assert.equal(s.ok ? null : s.error.errorType, 'Runtime.StartError');
+  assert.match(s.ok ? '' : s.error.errorMessage, /ENOENT/);
+  assert.ok(Date.now() - started < 5000);
 });
 
 test('a runtime that never polls fails the invocation at the init limit, and is killed', async (t) => {
@@ -182,21 +193,22 @@ test('a deadline kills the process with AWS\'s message; a crash mid-invoke is re
   const runtime = createLambdaRuntime({ region: 'us-east-1', accountId: '123456789012', output });
   t.after(() => runtime.close());
   const fn = runtime.getFunction(spec('lifecycle', { timeoutMs: 400 }));
-  const warm = await fn.invoke({ action: 'echo' }, 'req-1');
+  const warm = await fn.invoke({ action: 'echo' }, 'req-1', 10_000);
   assert.ok(warm.ok);
   const pid = (warm.value as { pid: number }).pid;
   const slow = await fn.invoke({ action: 'sleep', ms: 5000 }, 'req-slow');
   assert.deepEqual(slow.ok ? null : slow.error, { kind: 'timeout', errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 0.40 seconds' });
   assert.ok(lines.includes('[fn-lifecycle] req-slow Task timed out after 0.40 seconds'), 'logged with the request id');
   assert.ok(await gone(pid), 'the timed-out process is killed');
-  const next = await fn.invoke({ action: 'echo' }, 'req-2');
+  const next = await fn.invoke({ action: 'echo' }, 'req-2', 10_000);
   assert.ok(next.ok);
   const pid2 = (next.value as { pid: number }).pid;
   assert.notEqual(pid2, pid);
-  const crash = await fn.invoke({ action: 'exit' }, 'req-crash');
+  // Its own timeout, well above the exit's cost on a loaded machine.
+  const crash = await fn.invoke({ action: 'exit' }, 'req-crash', 10_000);
   assert.equal(crash.ok ? null : crash.error.kind, 'crash');
   assert.match(crash.ok ? '' : crash.error.errorMessage, /exited \(code 7\)/);
-  const after = await fn.invoke({ action: 'echo' }, 'req-3');
+  const after = await fn.invoke({ action: 'echo' }, 'req-3', 10_000);
   assert.ok(after.ok);
   assert.equal(fn.stats().coldStarts, 3);
 });

@@ -110,7 +110,7 @@ test('a Python handler sees the event, the context object and Lambda\'s environm
 test('Python errors: an exception is a function error (the environment stays), an import error an init error, a deadline and os._exit cost the environment', { skip, timeout: 240_000 }, async (t) => {
   const runtime = createLambdaRuntime({ region: 'us-east-1', accountId: '123456789012', output });
   t.after(() => runtime.close());
-  const fn = runtime.getFunction(spec('app.handler', { timeoutMs: 1000 }));
+  const fn = runtime.getFunction(spec('app.handler', { timeoutMs: 10_000 }));
   const first = await fn.invoke({ action: 'echo' }, 'e-1');
   assert.ok(first.ok);
   const pid = (first.value as { pid: number }).pid;
@@ -119,7 +119,7 @@ test('Python errors: an exception is a function error (the environment stays), a
   const afterRaise = await fn.invoke({ action: 'echo' }, 'e-3');
   assert.equal(afterRaise.ok && (afterRaise.value as { pid: number }).pid, pid, 'same process after an exception');
 
-  const slow = await fn.invoke({ action: 'sleep', seconds: 10 }, 'e-4');
+  const slow = await fn.invoke({ action: 'sleep', seconds: 10 }, 'e-4', 1000);
   assert.deepEqual(slow.ok ? null : slow.error, { kind: 'timeout', errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 1.00 seconds' });
   const fresh = await fn.invoke({ action: 'echo' }, 'e-5');
   assert.ok(fresh.ok);

@@ -191,7 +191,24 @@ export class ProcessFunctionPool implements LambdaFunction {
       return;
     }
     if (env.dead || this.#closed) return;
-    const api = await startRuntimeApi({
+    let api: RuntimeApiServer;
+    try {
+      api = await this.#startApi(env);
+    } catch (err) {
+      this.#retire(env);
+      env.fail({ kind: 'init', errorType: 'Runtime.StartError', errorMessage: `the Runtime API server could not start: ${(err as Error).message}` });
+      return;
+    }
+    env.api = api;
+    if (env.dead || this.#closed) {
+      await api.close();
+      return;
+    }
+    this.#spawn(env, command, api);
+  }
+
+  #startApi(env: ProcessEnvironment): Promise<RuntimeApiServer> {
+    return startRuntimeApi({
       onFirstPoll: () => env.markReady(),
       onInitError: (e) => {
         env.initError = e;
@@ -199,11 +216,9 @@ export class ProcessFunctionPool implements LambdaFunction {
         this.#kill(env);
       },
     });
-    env.api = api;
-    if (env.dead || this.#closed) {
-      await api.close();
-      return;
-    }
+  }
+
+  #spawn(env: ProcessEnvironment, command: LaunchCommand, api: RuntimeApiServer): void {
     const spec = this.#spec;
     const { region, accountId } = this.#options;
     const stream = `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
@@ -249,7 +264,13 @@ export class ProcessFunctionPool implements LambdaFunction {
       out.stderr(prefix(l));
     });
     child.once('error', (err) => {
+      // Could not start (ENOENT, EACCES): 'exit' may never come, so the environment ends here.
       env.stderrTail += `${err.message}\n`;
+      if (child.pid === undefined) {
+        this.#retire(env);
+        env.fail({ kind: 'init', errorType: 'Runtime.StartError', errorMessage: `cannot start ${command.file}: ${err.message}` });
+        void api.close();
+      }
     });
     child.once('exit', (code, signal) => {
       env.exitCode = code;

@@ -46,6 +46,8 @@ export interface LambdaFunctionSpec {
   handler?: string | undefined;
   /** Process runtimes: idle environments stop after this. */
   idleTimeoutMs?: number | undefined;
+  /** Node: `process` runs the module in a child process over the Runtime API (io/runtimes). Default: worker threads. */
+  isolation?: 'worker' | 'process' | undefined;
 }
 
 export interface LambdaFunction {

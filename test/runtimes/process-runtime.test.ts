@@ -372,3 +372,32 @@ test('docs/runtimes.md: its example config parses as written', async () => {
   assert.deepEqual(Object.keys(routes), ['GET /orders', 'GET /report', 'GET /legacy']);
   assert.equal(routes['GET /orders']!.integration.type === 'lambda' && routes['GET /orders']!.integration.runtime, 'python3.11');
 });
+
+test('Node with isolation: process runs the module in its own process over the Runtime API (.mjs and .ts, errors, missing export)', async (t) => {
+  const code = tempDir({
+    'pid.mjs': 'export const handler = async (event, context) => ({ statusCode: 200, body: JSON.stringify({ pid: process.pid, fn: context.functionName, left: context.getRemainingTimeInMillis() > 0, env: process.env.AWS_EXECUTION_ENV, path: event.rawPath }) });',
+    'typed.ts': 'interface E { rawPath: string }\nexport const handler = async (event: E): Promise<string> => `typed ${event.rawPath}`;',
+    'throws.mjs': 'export const handler = async () => { const e = new Error("boom"); e.name = "BoomError"; throw e; };',
+    'noexport.mjs': 'export const other = 1;',
+  });
+  t.after(() => rmSync(code, { recursive: true, force: true }));
+  const fn = (handler: string) => ({ type: 'lambda', runtime: 'nodejs20.x', isolation: 'process', handler, timeout: 10 });
+  const gw = await startGateway(
+    { apis: [{ name: 'h', protocol: 'http', stage: '$default', routes: { 'GET /pid': { integration: fn('./pid.mjs') }, 'GET /typed': { integration: fn('./typed.ts') }, 'GET /throws': { integration: fn('./throws.mjs') }, 'GET /noexport': { integration: fn('./noexport.mjs') } } }] },
+    { baseDir: code, t },
+  );
+  const res = await fetch(`${gw.url}/pid`);
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { pid: number; fn: string; left: boolean; env: string; path: string };
+  assert.notEqual(body.pid, process.pid, 'not the gateway process');
+  assert.deepEqual({ ...body, pid: 0 }, { pid: 0, fn: 'pid', left: true, env: 'AWS_Lambda_nodejs20.x', path: '/pid' });
+  const again = (await (await fetch(`${gw.url}/pid`)).json()) as { pid: number };
+  assert.equal(again.pid, body.pid, 'warm');
+  const typed = await fetch(`${gw.url}/typed`);
+  assert.deepEqual([typed.status, await typed.text()], [200, 'typed /typed']);
+  const thrown = await fetch(`${gw.url}/throws`);
+  assert.equal(thrown.status, 500);
+  const missing = await fetch(`${gw.url}/noexport`);
+  assert.equal(missing.status, 500);
+  await assert.rejects(startGateway({ apis: [{ name: 'p', protocol: 'http', stage: '$default', routes: { 'GET /x': { integration: { type: 'lambda', runtime: 'python3.11', isolation: 'process', handler: 'app.handler' } } } }] }, { baseDir: code, t }), /isolation: applies to Node functions only/);
+});

@@ -46,6 +46,8 @@ export const functionSchema = z.strictObject({
   codeUri: nonEmpty.optional(),
   /** SAM's `Timeout`, in seconds (or `timeoutInMillis`, not both). */
   timeout: z.number().int().min(1).max(900).optional(),
+  /** Node only: `process` runs the function in its own process over the Lambda Runtime API. Default is `worker` (threads). */
+  isolation: z.enum(['worker', 'process']).optional(),
   /** Process runtimes: an environment idle this long is stopped. Default is 600 (10 minutes). */
   idleTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
   /** Export to call. Default is `handler`. */

@@ -5,17 +5,18 @@
  *
  * | runtime ids                         | plug-in     | runs as                                               |
  * |-------------------------------------|-------------|-------------------------------------------------------|
- * | `nodejs18.x` … `nodejs22.x`, none   | `nodejs`    | worker threads of the gateway (`io/lambda-runtime.ts`) |
+ * | `nodejs18.x` … `nodejs22.x`, none   | `nodejs`    | worker threads of the gateway (`io/lambda-runtime.ts`); with `isolation: process`, a process served by `node-bootstrap.mjs` |
  * | `python3.9` … `python3.13`          | `python`    | `python -m awslambdaric module.function` (`python.ts`)  |
  * | `provided`, `provided.al2`, `.al2023` | `provided`| the code directory's `bootstrap` executable             |
  *
  * The process runtimes speak the Lambda Runtime API (`runtime-api.ts`, `process-pool.ts`); adding one
- * (e.g. Node through `aws-lambda-ric`) is a row here with its `check` and `prepare`.
+ * (e.g. Ruby through `aws_lambda_ric`) is a row here with its `resolve` and `prepare`.
  *
  * Must not: start anything while a config is only being validated (`prepareEagerly` false).
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ConfigIssue } from '../../core/errors.ts';
 import type { Result } from '../../core/result.ts';
 import type { Logger } from '../logger.ts';
@@ -32,7 +33,17 @@ export interface RuntimePlugin {
   /** The function's config → where its code is; issue paths relative to the function. */
   resolve(fn: FunctionLike, baseDir: string): Result<Pick<LambdaFunctionSpec, 'handlerPath' | 'exportName' | 'codeDir' | 'handler'>, ConfigIssue[]>;
   /** Process runtimes: the command starting one environment (may build a virtualenv first). */
-  prepare?(fn: { runtime: string; codeDir: string; handler: string; functionName: string }, log: RuntimeLog): Promise<LaunchCommand>;
+  prepare?(fn: PrepareInput, log: RuntimeLog): Promise<LaunchCommand>;
+}
+
+export interface PrepareInput {
+  readonly runtime: string;
+  readonly codeDir: string;
+  readonly handler: string;
+  readonly functionName: string;
+  /** Node: the module and its export. */
+  readonly handlerPath: string;
+  readonly exportName: string;
 }
 
 /** The function keys of `portcullis.yaml` (integration `type: lambda`, an authorizer's `function:`). */
@@ -48,7 +59,10 @@ export interface FunctionLike {
   readonly reservedConcurrency: number;
   readonly memorySize?: number | undefined;
   readonly idleTimeoutSeconds?: number | undefined;
+  readonly isolation?: 'worker' | 'process' | undefined;
 }
+
+const NODE_BOOTSTRAP = fileURLToPath(new URL('./node-bootstrap.mjs', import.meta.url));
 
 const NODE_EXTENSIONS = ['.mjs', '.js', '.cjs', '.ts', '.mts', '.cts'];
 
@@ -76,6 +90,14 @@ const nodejs: RuntimePlugin = {
     const found = NODE_EXTENSIONS.map((e) => base + e).find((p) => existsSync(p));
     if (!found) return { ok: false, error: [{ path: 'handler', message: `handler module not found: ${base}{${NODE_EXTENSIONS.join(',')}}` }] };
     return { ok: true, value: { handlerPath: found, exportName } };
+  },
+  // `isolation: process`: the module in its own process, served over the Runtime API by node-bootstrap.mjs.
+  async prepare(fn) {
+    return {
+      file: process.execPath,
+      args: [NODE_BOOTSTRAP],
+      env: { AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`, PORTCULLIS_HANDLER_PATH: fn.handlerPath, PORTCULLIS_EXPORT_NAME: fn.exportName },
+    };
   },
 };
 
@@ -144,6 +166,7 @@ export function resolveFunctionSpec(fn: FunctionLike, baseDir: string, defaultTi
   const issues: ConfigIssue[] = [];
   if (fn.timeout !== undefined && fn.timeoutInMillis !== undefined) issues.push({ path: 'timeout', message: 'give either `timeout` (seconds, as in SAM) or `timeoutInMillis`, not both' });
   const plugin = runtimePlugin(fn.runtime);
+  if (fn.isolation !== undefined && plugin.name !== 'nodejs') issues.push({ path: 'isolation', message: `applies to Node functions only (${fn.runtime} always runs as a process)` });
   const where = plugin.resolve(fn, baseDir);
   if (!where.ok) issues.push(...where.error);
   if (issues.length || !where.ok) return { ok: false, error: issues };
@@ -156,6 +179,9 @@ export function resolveFunctionSpec(fn: FunctionLike, baseDir: string, defaultTi
     ...(fn.memorySize !== undefined ? { memorySize: fn.memorySize } : {}),
     ...(fn.runtime !== undefined ? { runtime: fn.runtime } : {}),
     ...(fn.idleTimeoutSeconds !== undefined ? { idleTimeoutMs: fn.idleTimeoutSeconds * 1000 } : {}),
+    ...(fn.isolation === 'process' && plugin.name === 'nodejs'
+      ? { isolation: 'process' as const, codeDir: resolve(baseDir, fn.codeUri ?? '.'), handler: fn.handler }
+      : {}),
   };
   return { ok: true, value: spec };
 }
@@ -177,14 +203,15 @@ export function createLambdaRuntime(options: RuntimesOptions): LambdaRuntime {
   return {
     getFunction(spec): LambdaFunction {
       const plugin = runtimePlugin(spec.runtime);
-      if (plugin.isolation === 'worker') return workers.getFunction(spec);
+      if (plugin.isolation === 'worker' && spec.isolation !== 'process') return workers.getFunction(spec);
       const codeDir = spec.codeDir ?? spec.handlerPath;
       const handler = spec.handler ?? spec.exportName;
-      const functionName = (spec.functionName ?? basename(codeDir)).replace(/[^A-Za-z0-9_-]/g, '-');
-      const key = JSON.stringify([spec.runtime, codeDir, handler, spec.environment ?? {}, spec.reservedConcurrency, functionName, spec.memorySize ?? 128]);
+      const functionName = (spec.functionName ?? (plugin.name === 'nodejs' ? basename(spec.handlerPath, extname(spec.handlerPath)) : basename(codeDir))).replace(/[^A-Za-z0-9_-]/g, '-');
+      const key = JSON.stringify([spec.runtime, codeDir, handler, spec.handlerPath, spec.exportName, spec.environment ?? {}, spec.reservedConcurrency, functionName, spec.memorySize ?? 128]);
       let pool = pools.get(key);
       if (!pool) {
-        const runtime = spec.runtime!;
+        const runtime = spec.runtime ?? 'nodejs20.x';
+        const { handlerPath, exportName } = spec;
         pool = new ProcessFunctionPool(
           {
             functionName,
@@ -195,7 +222,7 @@ export function createLambdaRuntime(options: RuntimesOptions): LambdaRuntime {
             memorySize: spec.memorySize ?? 128,
             reservedConcurrency: spec.reservedConcurrency,
             environment: spec.environment ?? {},
-            prepare: () => plugin.prepare!({ runtime, codeDir, handler, functionName }, log),
+            prepare: () => plugin.prepare!({ runtime, codeDir, handler, functionName, handlerPath, exportName }, log),
             ...(spec.idleTimeoutMs !== undefined ? { idleTimeoutMs: spec.idleTimeoutMs } : {}),
           },
           options,

@@ -39,7 +39,7 @@ export function pythonModuleFiles(codeDir: string, handler: string): string[] | 
 const inFlight = new Map<string, Promise<string>>();
 
 /** The command that starts one environment of a Python function (building its virtualenv first if needed). */
-export async function preparePython(fn: { runtime: string; codeDir: string; handler: string; functionName: string }, log: RuntimeLog): Promise<LaunchCommand> {
+export async function preparePython(fn: { readonly runtime: string; readonly codeDir: string; readonly handler: string; readonly functionName: string }, log: RuntimeLog): Promise<LaunchCommand> {
   const version = fn.runtime.slice('python'.length);
   const userVenv = join(fn.codeDir, '.venv', 'bin', 'python');
   let python: string;

@@ -71,9 +71,11 @@ const nodejs: RuntimePlugin = {
   isolation: 'worker',
   handles: (r) => r.startsWith('nodejs'),
   resolve(fn, baseDir) {
-    // Today's form: `handler: ./auth.ts` (+ `exportName`), relative to the config file (or `codeUri`).
+    // Today's form: `handler: ./auth.ts` (+ `exportName`), relative to the config file (or `codeUri`);
+    // also any file that exists under the name as written.
     const codeDir = resolve(baseDir, fn.codeUri ?? '.');
-    if (NODE_EXTENSIONS.includes(extname(fn.handler))) {
+    const asWritten = isAbsolute(fn.handler) ? fn.handler : resolve(codeDir, fn.handler);
+    if (NODE_EXTENSIONS.includes(extname(fn.handler)) || isFile(asWritten)) {
       const handlerPath = isAbsolute(fn.handler) ? fn.handler : resolve(codeDir, fn.handler);
       if (!existsSync(handlerPath)) return { ok: false, error: [{ path: 'handler', message: `handler module not found: ${handlerPath}` }] };
       return { ok: true, value: { handlerPath, exportName: fn.exportName } };
@@ -88,7 +90,7 @@ const nodejs: RuntimePlugin = {
     }
     const base = resolve(codeDir, file);
     const found = NODE_EXTENSIONS.map((e) => base + e).find((p) => existsSync(p));
-    if (!found) return { ok: false, error: [{ path: 'handler', message: `handler module not found: ${base}{${NODE_EXTENSIONS.join(',')}}` }] };
+    if (!found) return { ok: false, error: [{ path: 'handler', message: `handler module not found: ${asWritten} (nor ${base}{${NODE_EXTENSIONS.join(',')}}, AWS's file.function form)` }] };
     return { ok: true, value: { handlerPath: found, exportName } };
   },
   // `isolation: process`: the module in its own process, served over the Runtime API by node-bootstrap.mjs.
@@ -146,6 +148,14 @@ export function runtimePlugin(runtime: string | undefined): RuntimePlugin {
   const p = RUNTIME_PLUGINS.find((x) => x.handles(runtime));
   if (!p) throw new Error(`unknown runtime ${runtime}`);
   return p;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function checkCodeDir(codeDir: string): ConfigIssue | null {

@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       routes: {
         'GET /mock': { integration: { type: 'mock', statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"path":"/mock","ok":true}' } },
         'GET /node': { integration: fn({ handler: './hello.mjs' }) },
+        'GET /node-process': { integration: fn({ handler: './hello.mjs', isolation: 'process', functionName: 'hello-process' }) },
         'GET /python': { integration: fn({ runtime: 'python3.11', codeUri: './py', handler: 'app.handler' }) },
         'GET /provided': { integration: fn({ runtime: 'provided.al2023', codeUri: './custom', handler: 'x' }) },
       },
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
     for (const [name, path] of [
       ['mock integration (no function)', '/mock'],
       ['nodejs (worker threads)', '/node'],
+      ['nodejs, isolation: process (Runtime API)', '/node-process'],
       ['python3.11 (awslambdaric, Runtime API)', '/python'],
       ['provided.al2023 (Node bootstrap, Runtime API)', '/provided'],
     ] as const) {

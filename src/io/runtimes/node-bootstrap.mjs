@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 const [host, port] = (process.env.AWS_LAMBDA_RUNTIME_API ?? '').split(':');
 const handlerPath = process.env.PORTCULLIS_HANDLER_PATH;
 const exportName = process.env.PORTCULLIS_EXPORT_NAME || 'handler';
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const agent = new http.Agent({ keepAlive: true });
 
 function call(method, path, body, headers = {}) {
   return new Promise((resolve, reject) => {

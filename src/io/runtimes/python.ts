@@ -15,9 +15,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LaunchCommand } from './process-pool.ts';
 
@@ -122,6 +122,10 @@ async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 async function buildVenv(dir: string, python: string, reqFile: string | null, requirements: string, functionName: string, log: RuntimeLog): Promise<string> {
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   mkdirSync(join(dir, '..'), { recursive: true });
+  // Under the lock nobody else builds this one: a temporary folder left is a killed build's.
+  for (const name of readdirSync(join(dir, '..'))) {
+    if (name.startsWith(`${basename(dir)}.tmp-`)) rmSync(join(dir, '..', name), { recursive: true, force: true });
+  }
   const started = Date.now();
   log.info(`function ${functionName}: building a virtualenv ${reqFile ? `from ${reqFile}` : '(no requirements.txt)'} in ${dir} (once; cached by the file's hash)`);
   try {

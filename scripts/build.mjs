@@ -14,5 +14,7 @@ const r = spawnSync(process.execPath, [tsc, '-p', `${root}tsconfig.build.json`],
 if (r.status !== 0) process.exit(r.status ?? 1);
 mkdirSync(`${root}dist/io`, { recursive: true });
 copyFileSync(`${root}src/io/lambda-worker.mjs`, `${root}dist/io/lambda-worker.mjs`);
+mkdirSync(`${root}dist/io/runtimes`, { recursive: true });
+copyFileSync(`${root}src/io/runtimes/node-bootstrap.mjs`, `${root}dist/io/runtimes/node-bootstrap.mjs`);
 writeFileSync(`${root}dist/.build-stamp`, new Date().toISOString() + '\n');
 console.log('built dist/');

@@ -12,7 +12,8 @@ import type { GatewayConfig } from './core/config.ts';
 import { ConfigError } from './core/errors.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { createUpstreamAgent } from './integrations/http.ts';
-import { createLambdaRuntime, type LambdaRuntime } from './io/lambda-runtime.ts';
+import type { LambdaRuntime } from './io/lambda-runtime.ts';
+import { createLambdaRuntime } from './io/runtimes/index.ts';
 import { createLogger, type Logger } from './io/logger.ts';
 import { createAdminServer, type AdminServer, type ReadinessCheck } from './io/admin.ts';
 import { createGenerations, type Lease } from './io/generations.ts';
@@ -111,7 +112,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
 
   // One generation = one compiled config with its own authorizers, Lambda pools and access logs.
   const build = async (cfg: Readonly<GatewayConfig>, dir: string): Promise<Generation> => {
-    const lambdaRuntime = createLambdaRuntime({ region: cfg.aws.region, accountId: cfg.aws.accountId });
+    const lambdaRuntime = createLambdaRuntime({ region: cfg.aws.region, accountId: cfg.aws.accountId, logger, prepareEagerly: true });
     let gateway: CompiledGateway;
     try {
       gateway = compileGateway(cfg, { clock, logger, lambdaRuntime, dispatcher, baseDir: dir, metrics });

@@ -23,7 +23,7 @@
  * website, then runs the real `portcullis start --config examples/seeds/portcullis.yaml --port PORT`
  * in this process (src/cli.ts `main`). When it is ready it prints `seeds demo ready`.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -32,11 +32,18 @@ import { startBackend } from './backend.ts';
 import { startWebsite } from './website.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CONFIG = join(HERE, 'portcullis.yaml');
+/**
+ * SEEDS_CONFIG: `portcullis` (default: portcullis.yaml), `template` (template.yaml, the same two APIs as
+ * a SAM template), or the path of another portcullis.yaml of the same two scenarios
+ * (examples/seeds-python/start.ts: the Python half).
+ */
+const CONFIG_SETTING = process.env.SEEDS_CONFIG;
+const useTemplate = CONFIG_SETTING === 'template';
+const CONFIG = CONFIG_SETTING !== undefined && CONFIG_SETTING !== 'portcullis' && !useTemplate ? resolve(CONFIG_SETTING) : join(HERE, 'portcullis.yaml');
+const CONFIG_DIR = dirname(CONFIG);
 const TEMPLATE = join(HERE, 'template.yaml');
-const useTemplate = process.env.SEEDS_CONFIG === 'template';
-if (process.env.SEEDS_CONFIG !== undefined && process.env.SEEDS_CONFIG !== 'template' && process.env.SEEDS_CONFIG !== 'portcullis') {
-  process.stderr.write(`seeds: SEEDS_CONFIG must be portcullis or template, got "${process.env.SEEDS_CONFIG}"\n`);
+if (!useTemplate && !existsSync(CONFIG)) {
+  process.stderr.write(`seeds: SEEDS_CONFIG must be portcullis, template or the path of a portcullis.yaml; ${CONFIG} does not exist\n`);
   process.exit(2);
 }
 /** The core port written in portcullis.yaml (PORT 3000 + 567). */
@@ -94,17 +101,18 @@ function configToStart(): string {
 
   const raw = parseYaml(readFileSync(CONFIG, 'utf8'), { maxAliasCount: 100 }) as {
     core: Record<string, unknown>;
-    apis: Array<{ routes: Record<string, { integration: { handler?: string } }>; authorizers?: Record<string, { function?: { handler: string } }> }>;
+    apis: Array<{ routes: Record<string, { integration: { handler?: string; codeUri?: string } }>; authorizers?: Record<string, { function?: { handler: string; codeUri?: string } }> }>;
   };
   Object.assign(raw.core, overrides);
-  const absolute = (p: string) => (isAbsolute(p) ? p : resolve(HERE, p));
+  const absolute = (p: string) => (isAbsolute(p) ? p : resolve(CONFIG_DIR, p));
+  // A function's code is at `codeUri` (SAM's form: the handler is `file.function` inside it) or at `handler`.
+  const place = (fn: { handler?: string; codeUri?: string }) => {
+    if (fn.codeUri !== undefined) fn.codeUri = absolute(fn.codeUri);
+    else if (fn.handler) fn.handler = absolute(fn.handler);
+  };
   for (const api of raw.apis) {
-    for (const route of Object.values(api.routes)) {
-      if (route.integration.handler) route.integration.handler = absolute(route.integration.handler);
-    }
-    for (const auth of Object.values(api.authorizers ?? {})) {
-      if (auth.function) auth.function.handler = absolute(auth.function.handler);
-    }
+    for (const route of Object.values(api.routes)) place(route.integration);
+    for (const auth of Object.values(api.authorizers ?? {})) if (auth.function) place(auth.function);
   }
   mkdirSync(dataDir, { recursive: true });
   const file = resolve(dataDir, `seeds-portcullis.${ports.gateway}.json`);

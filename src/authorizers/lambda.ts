@@ -24,16 +24,15 @@
  * keep raw identity values in the cache.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { request as undiciRequest } from 'undici';
 import { z } from 'zod';
 import { defineAuthorizer, type Authorizer, type AuthorizerDeps, type AuthorizerRequest, type AuthorizerStatus } from './authorizer.ts';
-import { absoluteHttpUrl, functionSchema, nonEmpty, oneOrMany, type ApiConfig, type PluginCheckContext } from '../core/config.ts';
+import { absoluteHttpUrl, functionSchema, nonEmpty, oneOrMany, prefixIssues, type ApiConfig, type PluginCheckContext } from '../core/config.ts';
 import type { AuthorizerOutcome } from '../core/model.ts';
 import type { Result } from '../core/result.ts';
-import type { InvokeFailure, InvokeResult } from '../io/lambda-runtime.ts';
+import type { InvokeFailure, InvokeResult, LambdaFunctionSpec } from '../io/lambda-runtime.ts';
+import { resolveFunctionSpec } from '../io/runtimes/index.ts';
 import {
   AccessDeniedError,
   AuthorizerConfigurationError,
@@ -219,15 +218,13 @@ export function createLambdaAuthorizer(
   if (!validationResult.ok) issues.push({ path: 'identityValidationExpression', message: validationResult.error });
   const validation = validationResult.ok ? validationResult.value : null;
   if (!cfg.function && !cfg.authorizerUri) issues.push({ path: '', message: 'needs a `function` (handler module) or an `authorizerUri` (HTTP endpoint)' });
-  if (cfg.function) {
-    const handlerPath = isAbsolute(cfg.function.handler) ? cfg.function.handler : resolve(deps.baseDir, cfg.function.handler);
-    if (!existsSync(handlerPath)) issues.push({ path: 'function.handler', message: `handler module not found: ${handlerPath}` });
-  }
+  const spec = cfg.function ? resolveFunctionSpec(cfg.function, deps.baseDir, DEFAULT_AUTHORIZER_TIMEOUT_MS) : null;
+  if (spec && !spec.ok) issues.push(...prefixIssues('function', spec.error));
   if (issues.length) throw new ConfigError(issues);
 
   const ttlSeconds = selectors.length === 0 ? 0 : cfg.authorizerResultTtlInSeconds ?? (protocol === 'rest' ? DEFAULT_REST_TTL_SECONDS : DEFAULT_HTTP_TTL_SECONDS);
   const cache = ttlSeconds > 0 ? createDecisionCache<LambdaDecision>({ clock: deps.clock }) : null;
-  const invoke = cfg.function ? createFunctionInvoker(cfg.function, deps) : createEndpointInvoker(cfg.authorizerUri!, DEFAULT_AUTHORIZER_TIMEOUT_MS);
+  const invoke = spec?.ok ? createFunctionInvoker(spec.value, deps) : createEndpointInvoker(cfg.authorizerUri!, DEFAULT_AUTHORIZER_TIMEOUT_MS);
   const target = cfg.function ? `function ${cfg.function.handler}` : 'authorizerUri';
   const log = deps.logger.child({ authorizer_id: id, api: api.name });
 
@@ -422,18 +419,9 @@ function estimateBytes(decision: LambdaDecision): number {
 // ---------------------------------------------------------------------------------------------
 // Invokers
 
-function createFunctionInvoker(fn: NonNullable<RequestAuthorizerConfig['function']>, deps: AuthorizerDeps): Invoke {
-  const timeoutMs = fn.timeoutInMillis ?? DEFAULT_AUTHORIZER_TIMEOUT_MS;
-  const handle = deps.lambdaRuntime.getFunction({
-    handlerPath: isAbsolute(fn.handler) ? fn.handler : resolve(deps.baseDir, fn.handler),
-    exportName: fn.exportName,
-    functionName: fn.functionName,
-    timeoutMs,
-    environment: fn.environment,
-    reservedConcurrency: fn.reservedConcurrency,
-    memorySize: fn.memorySize,
-  });
-  return (event, requestId) => handle.invoke(event, requestId, timeoutMs);
+function createFunctionInvoker(spec: LambdaFunctionSpec, deps: AuthorizerDeps): Invoke {
+  const handle = deps.lambdaRuntime.getFunction(spec);
+  return (event, requestId) => handle.invoke(event, requestId, spec.timeoutMs);
 }
 
 /**

@@ -2,20 +2,20 @@
  * @module integrations/lambda — `type: lambda`: a handler module invoked with a proxy event. [glue]
  *
  * Payload 2.0 for HTTP APIs (default) or 1.0 (REST always; HTTP APIs that ask). The function runs
- * in the worker-thread runtime (`io/lambda-runtime.ts`); its result is read as API Gateway reads
+ * in its runtime's pool (`io/runtimes`: Node worker threads, or a process speaking the Lambda Runtime
+ * API for Python and `provided`); its result is read as API Gateway reads
  * it (`core/lambda-events.ts`). Failures: HTTP APIs answer 500 `Internal Server Error` (503
  * `Service Unavailable` on timeout); REST answers 502 `Internal server error` (504 `Endpoint
  * request timed out`).
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { z } from 'zod';
 import { checkIntegrationMappings, functionSchema, mappingMap, type ApiConfig, type ConfigIssue, type PluginCheckContext } from '../core/config.ts';
 import { ConfigError, IntegrationFailureError, IntegrationTimeoutError, RequestTooLargeError } from '../core/errors.ts';
 import { buildEventV1, buildEventV2, eventParts, invocationPayloadBytes, LAMBDA_REQUEST_PAYLOAD_LIMIT, parseResultV1, parseResultV2 } from '../core/lambda-events.ts';
 import { applyHttpRequestMapping, compileHttpRequestMapping, compileHttpResponseMappings } from '../core/mapping.ts';
 import type { LambdaRuntime } from '../io/lambda-runtime.ts';
+import { resolveFunctionSpec } from '../io/runtimes/index.ts';
 import { applyHttpResponseMapping } from './response-mapping.ts';
 import { defineIntegration, INTEGRATION_ERRORS, type Integration } from './integration.ts';
 
@@ -48,18 +48,11 @@ export interface LambdaIntegrationDeps {
 export const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
 
 export function createLambdaIntegration(cfg: Readonly<LambdaIntegrationConfig>, api: Readonly<ApiConfig>, deps: LambdaIntegrationDeps): Integration {
-  const handlerPath = resolve(deps.baseDir, cfg.handler);
-  // A missing module is a start-up error with its config path, not a 500 on the first request.
-  if (!existsSync(handlerPath)) throw new ConfigError([{ path: 'handler', message: `handler module not found: ${handlerPath}` }]);
-  const fn = deps.lambdaRuntime.getFunction({
-    handlerPath,
-    exportName: cfg.exportName,
-    functionName: cfg.functionName,
-    timeoutMs: cfg.timeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS,
-    environment: cfg.environment,
-    reservedConcurrency: cfg.reservedConcurrency,
-    memorySize: cfg.memorySize,
-  });
+  // A missing module (or bootstrap, or code folder) is a start-up error with its config path, not a 500
+  // on the first request. The runtime (`runtime`, SAM's vocabulary) picks the pool: io/runtimes.
+  const spec = resolveFunctionSpec(cfg, deps.baseDir, DEFAULT_INTEGRATION_TIMEOUT_MS);
+  if (!spec.ok) throw new ConfigError(spec.error);
+  const fn = deps.lambdaRuntime.getFunction(spec.value);
   const flavour = api.protocol;
   const version = flavour === 'rest' ? '1.0' : (cfg.payloadFormatVersion ?? '2.0');
   const requestMapping = cfg.requestParameters && flavour === 'http' ? compileHttpRequestMapping(cfg.requestParameters) : null;
@@ -85,7 +78,7 @@ export function createLambdaIntegration(cfg: Readonly<LambdaIntegrationConfig>, 
       const event = version === '2.0' ? buildEventV2({ request, ctx, parts, body }) : buildEventV1({ request, ctx, parts, body, binaryMediaTypes: api.binaryMediaTypes }, flavour);
       const payloadBytes = invocationPayloadBytes(event);
       if (payloadBytes > LAMBDA_REQUEST_PAYLOAD_LIMIT) throw payloadTooLarge(`the event is ${payloadBytes} bytes`);
-      const result = await fn.invoke(event, randomUUID());
+      const result = await fn.invoke(event, randomUUID(), spec.value.timeoutMs);
       ctx.integrationLatencyMs = result.durationMs;
       const errors = INTEGRATION_ERRORS;
       if (!result.ok) {

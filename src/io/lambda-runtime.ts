@@ -39,6 +39,15 @@ export interface LambdaFunctionSpec {
   environment?: Readonly<Record<string, string>>;
   reservedConcurrency: number;
   memorySize?: number;
+  /** Lambda runtime id (`python3.11`, `provided.al2023`); absent or `nodejs*`: worker threads. See io/runtimes. */
+  runtime?: string | undefined;
+  /** Process runtimes: the code directory (`LAMBDA_TASK_ROOT`) and `_HANDLER` as written. */
+  codeDir?: string | undefined;
+  handler?: string | undefined;
+  /** Process runtimes: idle environments stop after this. */
+  idleTimeoutMs?: number | undefined;
+  /** Node: `process` runs the module in a child process over the Runtime API (io/runtimes). Default: worker threads. */
+  isolation?: 'worker' | 'process' | undefined;
 }
 
 export interface LambdaFunction {

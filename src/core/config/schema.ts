@@ -30,10 +30,26 @@ export const oneOrMany = z.union([nonEmpty, z.array(nonEmpty)]);
 // ---------------------------------------------------------------------------------------------
 // Functions (Lambda handler modules)
 
-/** A Lambda handler module on disk, run in worker threads (see io/lambda-runtime.ts). */
+/** Lambda's runtime identifiers Portcullis runs (io/runtimes: worker threads for Node, the Runtime API for the rest). */
+export const LAMBDA_RUNTIMES = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13', 'provided', 'provided.al2', 'provided.al2023'] as const;
+
+/** A Lambda function: a Node module run in worker threads, or any runtime through the Runtime API (docs/runtimes.md). */
 export const functionSchema = z.strictObject({
-  /** Path to a `.mjs`, `.js`, `.cjs` or `.ts` module, relative to the config file. */
+  /**
+   * Node: a `.mjs`/`.js`/`.cjs`/`.ts` module path relative to the config file (or `codeUri`), or AWS's
+   * `file.function` form (`app.handler`). Python: `module.function` in `codeUri`. `provided`: `_HANDLER`.
+   */
   handler: nonEmpty,
+  /** SAM's `Runtime`. Default: Node (worker threads). */
+  runtime: z.enum(LAMBDA_RUNTIMES).optional(),
+  /** SAM's `CodeUri`: the function's folder, relative to the config file. Default: the config file's folder. */
+  codeUri: nonEmpty.optional(),
+  /** SAM's `Timeout`, in seconds (or `timeoutInMillis`, not both). */
+  timeout: z.number().int().min(1).max(900).optional(),
+  /** Node only: `process` runs the function in its own process over the Lambda Runtime API. Default is `worker` (threads). */
+  isolation: z.enum(['worker', 'process']).optional(),
+  /** Process runtimes: an environment idle this long is stopped. Default is 600 (10 minutes). */
+  idleTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
   /** Export to call. Default is `handler`. */
   exportName: nonEmpty.default('handler'),
   /** Per-invocation timeout in ms. Default is 29000 for integrations, 10000 for authorizers. */

@@ -133,6 +133,22 @@ const jwtAuthorizerSchema = z.strictObject({
   requireExp: z.boolean().default(false),
   /** Send `www-authenticate` on a missing token too. Default is true. */
   wwwAuthenticateOnMissingToken: z.boolean().default(true),
+  /**
+   * Beyond AWS: claims whose values are the token's scopes for `authorizationScopes` (union of all
+   * listed; a string is split on spaces, an array taken as is), e.g. `[scope, permissions]` for Auth0
+   * RBAC. Default: AWS's rule, `scp` when present, else `scope`.
+   */
+  scopeClaims: z.array(nonEmpty).min(1).optional(),
+  /**
+   * Beyond AWS: the answer when a route's `claims:` fail. Default is 403 with message `invalid claim`
+   * (SuperTokens' `verifySession` answer, `invalidClaimStatusCode` of its frontend SDKs).
+   */
+  claimValidationResponse: z
+    .strictObject({
+      statusCode: z.number().int().min(400).max(499).default(403),
+      message: nonEmpty.default('invalid claim'),
+    })
+    .optional(),
 });
 
 const lambdaTarget = {
@@ -186,6 +202,11 @@ export const routeSchema = z.strictObject({
   authorizerId: nonEmpty.optional(),
   /** JWT: at least one must be in the token's `scp`/`scope`. AWS limit: 10. */
   authorizationScopes: z.array(nonEmpty).optional(),
+  /**
+   * Beyond AWS, JWT authorizer routes: claim requirements by dotted path (`st-ev.v: true`,
+   * `cognito:groups: { includes: editors }`), compiled by core/claim-rules.ts.
+   */
+  claims: z.record(z.string(), z.unknown()).optional(),
   integration: integrationSchema,
   /** REST method responses: `method.response.header.NAME` → `integration.response.header.X` / `context.*` / `'literal'`. */
   responseParameters: mappingMap.optional(),

@@ -10,6 +10,7 @@ import { parseRouteKey } from '../routes.ts';
 import { compileTemplate, KNOWN_CONTEXT_VARIABLES } from '../context.ts';
 import { compileHttpValue, compileRestExpression } from '../mapping.ts';
 import { compileOriginPattern } from '../origins.ts';
+import { compileClaimRules } from '../claim-rules.ts';
 import { closest, formatPath, type PathKey } from './issues.ts';
 import { ACCESS_LOG_PRESETS, type ApiConfig, type AuthorizerConfig, type GatewayConfig, type RouteConfig } from './schema.ts';
 
@@ -206,6 +207,11 @@ function checkRoute(api: ApiConfig, route: RouteConfig, params: readonly string[
       issues.push({ path: at('authorizationScopes'), message: `at most ${LIMITS.scopesPerRoute} scopes per route (AWS limit), got ${route.authorizationScopes.length}` });
     }
     if (!auth || auth.authorizerType !== 'JWT') issues.push({ path: at('authorizationScopes'), message: 'needs a JWT authorizer on the route' });
+  }
+  if (route.claims) {
+    if (!auth || auth.authorizerType !== 'JWT') issues.push({ path: at('claims'), message: 'needs a JWT authorizer on the route' });
+    const compiled = compileClaimRules(route.claims);
+    if (!compiled.ok) for (const i of compiled.error) issues.push({ path: at('claims', ...i.path), message: i.message });
   }
   const integration = route.integration;
   if (integration.type === 'lambda' && api.protocol === 'rest' && integration.payloadFormatVersion === '2.0') {

@@ -21,7 +21,10 @@ import { createGatewayServer, type GatewayServer } from './io/server.ts';
 import { handleRequest, type PipelineDeps, type PipelineResult } from './pipeline.ts';
 import type { CompiledGateway } from './compiled.ts';
 import { compileGateway } from './gateway/compile.ts';
-import { collectGatewayGauges, readinessChecks, requestObservation } from './gateway/observe.ts';
+import { authorizerHealth, collectGatewayGauges, readinessChecks, requestObservation } from './gateway/observe.ts';
+import { createDecisionLog, type DecisionLog } from './io/decision-log.ts';
+import { createConsoleHandler, type AuthorizerHealth, type ConsoleSource } from './io/console.ts';
+import { isLoopbackHost } from './core/config.ts';
 
 export { compileGateway, defaultApiId, validateGateway, type GatewayDeps } from './gateway/compile.ts';
 export type { CompiledApi, CompiledGateway, CompiledRoute } from './compiled.ts';
@@ -50,6 +53,10 @@ export interface StartOptions {
   metrics?: Metrics;
   /** Extra `/readyz` checks by name, e.g. the in-process core's database. */
   readinessChecks?: Readonly<Record<string, () => Promise<{ ready: boolean; detail: string }>>>;
+  /** Default: one from the config's `decisionLog` (a cluster worker passes one without a file). */
+  decisions?: DecisionLog;
+  /** `--dev-tokens`: minting for `POST /dev-tokens` on the admin listener, and the `/readyz` warning. */
+  devTokens?: { mint: NonNullable<ConsoleSource['mint']> } | null;
 }
 
 export interface RunningGateway {
@@ -62,6 +69,10 @@ export interface RunningGateway {
   readonly metrics: Metrics;
   /** What `/readyz` reports for this process. */
   readiness(): Promise<ReadinessCheck[]>;
+  /** Every authorization decision (console, audit file). */
+  readonly decisions: DecisionLog;
+  /** The console's health view of each authorizer. */
+  authorizerHealth(): AuthorizerHealth[];
   /** 1 at start, +1 per successful reload. */
   readonly generation: number;
   /**
@@ -105,6 +116,16 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
   const metrics = options.metrics ?? createMetrics();
   const dispatcher = createUpstreamAgent();
   let baseDir = resolve(options.baseDir ?? process.cwd());
+  const dl = config.decisionLog;
+  const decisions =
+    options.decisions ??
+    createDecisionLog({
+      ringSize: dl?.ringSize,
+      file: dl?.file ? resolve(baseDir, dl.file) : null,
+      maxFileBytes: dl?.maxFileBytes,
+      maxFiles: dl?.maxFiles,
+      onError: (message) => logger.error(message),
+    });
   let shuttingDown = false;
   let closing: Promise<void> | undefined;
   let lastReloadError: string | null = null;
@@ -121,7 +142,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
     }
     // Prefetch JWKS and the like; failures only show in status, requests still decide fail-closed.
     await Promise.all(gateway.apis.flatMap((a) => [...a.authorizers.values()].map((z) => z.warmUp?.().catch(() => undefined))));
-    return { gateway, lambdaRuntime, pipelineDeps: { gateway, logger, newRequestId } };
+    return { gateway, lambdaRuntime, pipelineDeps: { gateway, logger, newRequestId, decisions } };
   };
   const dispose = async (g: Generation) => {
     await Promise.all(g.gateway.apis.flatMap((a) => [...a.authorizers.values()].map((z) => z.close?.().catch(() => undefined))));
@@ -154,14 +175,20 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
   const host = options.host ?? config.server.host;
   let admin: AdminServer | null = null;
   let adminUrl: string | null = null;
-  const readiness = () => readinessChecks(generations.current().gateway, { shuttingDown, generation: generations.number, lastReloadError }, options.readinessChecks ?? {});
+  const extraChecks = { ...(options.devTokens ? { 'dev tokens': devTokensCheck } : {}), ...options.readinessChecks };
+  const readiness = () => readinessChecks(generations.current().gateway, { shuttingDown, generation: generations.number, lastReloadError }, extraChecks);
+  const health = () => authorizerHealth(generations.current().gateway);
   try {
     const port = await server.listen(options.port ?? config.server.port, host);
     // Issuers served behind this gateway (SuperTokens' discovery at {apiDomain}/dev/auth) answer only
     // now: prefetch again in the background for authorizers whose first prefetch failed.
     for (const api of first.gateway.apis) for (const z of api.authorizers.values()) if (z.status && !z.status().ready) void z.warmUp?.().catch(() => undefined);
     if (config.admin && options.serveAdmin !== false) {
-      admin = createAdminServer({ metrics, logger, readiness });
+      const consoleOn = config.admin.console ?? (config.admin.token !== undefined || isLoopbackHost(config.admin.host));
+      const handler = consoleOn || options.devTokens
+        ? createConsoleHandler({ decisions, health: async () => health(), token: config.admin.token ?? null, devTokens: !!options.devTokens, ...(options.devTokens ? { mint: options.devTokens.mint } : {}) })
+        : null;
+      admin = createAdminServer({ metrics, logger, readiness, console: handler });
       const adminPort = await admin.listen(options.adminPort ?? config.admin.port, config.admin.host);
       adminUrl = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${adminPort}`;
     }
@@ -175,6 +202,8 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
       adminUrl,
       metrics,
       readiness,
+      decisions,
+      authorizerHealth: health,
       get generation() {
         return generations.number;
       },
@@ -211,6 +240,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
           await generations.close();
           await dispatcher.close();
           await admin?.close();
+          await decisions.close();
         })();
         return closing;
       },
@@ -221,6 +251,11 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
     await dispatcher.close();
     throw err;
   }
+}
+
+/** `/readyz` says it loudly, and it stays ready: dev tokens are a choice, not a failure. */
+async function devTokensCheck(): Promise<{ ready: boolean; detail: string }> {
+  return { ready: true, detail: 'WARNING: --dev-tokens is on: every JWT authorizer also accepts tokens minted with its local dev key (portcullis token mint); never use this in production' };
 }
 
 /** Settings bound when the listeners opened; a reload cannot change them. */

@@ -56,6 +56,11 @@ const MIN_RSA_BITS = 2048;
 export interface JwtAuthorizerStatus extends AuthorizerStatus {
   readonly keys: KeyStoreStatus;
   readonly cachedTokens: number;
+  /** Verified-token cache lookups since start (or reload). */
+  readonly tokenCacheHits: number;
+  readonly tokenCacheMisses: number;
+  /** `--dev-tokens`: the local key's `kid`, or `null`. */
+  readonly devKeyId: string | null;
 }
 
 export interface JwtAuthorizer extends Authorizer {
@@ -122,6 +127,8 @@ export function createJwtAuthorizerWithOptions(
   const claimRules = compileRouteClaimRules(id, api);
   const claimResponse = { statusCode: cfg.claimValidationResponse?.statusCode ?? 403, message: cfg.claimValidationResponse?.message ?? 'invalid claim' };
   const devKey = options.devKey ?? null;
+  let cacheHits = 0;
+  let cacheMisses = 0;
 
   /** The rejection as a taxonomy error, with the words and the decoded token for the decision log. */
   function refuse(r: JwtRejection, token: DecisionAudit['token']): GatewayError {
@@ -190,6 +197,8 @@ export function createJwtAuthorizerWithOptions(
         if (late) throw refuse(late, verified.auditCached.token);
       }
     }
+    if (fromCache) cacheHits++;
+    else cacheMisses++;
     if (!verified) {
       const fresh = await verifyToken(token, cacheKey);
       if ('rejection' in fresh) throw refuse(fresh.rejection, fresh.view);
@@ -232,7 +241,8 @@ export function createJwtAuthorizerWithOptions(
     warmUp: () => keys.warmUp(),
     status(): JwtAuthorizerStatus {
       const k = keys.status();
-      return { ready: k.ready, detail: k.detail, keys: k, cachedTokens: cache.size() };
+      const dev = devKey ? `; DEV TOKENS: also trusts the local key ${devKey.kid} (portcullis token mint)` : '';
+      return { ready: k.ready, detail: k.detail + dev, keys: k, cachedTokens: cache.size(), tokenCacheHits: cacheHits, tokenCacheMisses: cacheMisses, devKeyId: devKey?.kid ?? null };
     },
     async close() {
       cache.clear();

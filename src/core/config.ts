@@ -24,7 +24,7 @@ import { checkSemantics } from './config/semantics.ts';
 
 export * from './config/schema.ts';
 export { closest, formatPath } from './config/issues.ts';
-export { isReservedMappingHeader, LIMITS } from './config/semantics.ts';
+export { isLoopbackHost, isReservedMappingHeader, LIMITS } from './config/semantics.ts';
 
 /** Layered parsing: the top level with APIs left raw, each API with its routes left raw. */
 const configShellSchema = configSchema.extend({ apis: z.array(z.unknown()).default([]) });

@@ -5,6 +5,7 @@
 import type { Authorizer } from '../authorizers/authorizer.ts';
 import type { RequestContext } from '../core/model.ts';
 import type { ReadinessCheck } from '../io/admin.ts';
+import type { AuthorizerHealth } from '../io/console.ts';
 import type { AuthorizerDecisionOutcome, CollectedFamily, RequestObservation } from '../io/metrics.ts';
 import type { PipelineResult } from '../pipeline.ts';
 import type { CompiledGateway } from '../compiled.ts';
@@ -108,4 +109,30 @@ export async function readinessChecks(
     }
   }
   return checks;
+}
+
+/** What the console's health panel shows per authorizer: readiness, JWKS keys and fetches, cache hits. */
+export function authorizerHealth(gateway: CompiledGateway): AuthorizerHealth[] {
+  const out: AuthorizerHealth[] = [];
+  for (const api of gateway.apis) {
+    for (const [id, z] of api.authorizers) {
+      let status: (ReturnType<NonNullable<Authorizer['status']>> & { keys?: KeysView & { lastError: string | null; jwksUri: string | null; fresh: boolean }; tokenCacheHits?: number; tokenCacheMisses?: number; cachedTokens?: number; devKeyId?: string | null }) | undefined;
+      try {
+        status = z.status?.();
+      } catch (err) {
+        status = { ready: false, detail: `status() failed: ${(err as Error).message}` };
+      }
+      const h: AuthorizerHealth = { api: api.name, id, kind: z.kind, ready: status?.ready ?? true, detail: status?.detail ?? `${z.kind} authorizer` };
+      const auth = api.config.authorizers[id];
+      if (auth?.authorizerType === 'JWT') h.issuer = auth.jwtConfiguration.issuer;
+      if (status?.keys) h.keys = { keyCount: status.keys.keyCount, fetchedAt: status.keys.fetchedAt, lastError: status.keys.lastError, jwksUri: status.keys.jwksUri, fresh: status.keys.fresh };
+      if (status?.tokenCacheHits !== undefined) h.cache = { hits: status.tokenCacheHits, misses: status.tokenCacheMisses ?? 0, entries: status.cachedTokens ?? 0 };
+      if (status?.devKeyId !== undefined) h.devKeyId = status.devKeyId;
+      const statsFn = (z as { cacheStats?: () => CacheStatsView | null }).cacheStats;
+      const stats = typeof statsFn === 'function' ? statsFn.call(z) : null;
+      if (stats) h.cache = { hits: stats.hits, misses: stats.misses, entries: stats.entries };
+      out.push(h);
+    }
+  }
+  return out;
 }

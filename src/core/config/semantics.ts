@@ -46,12 +46,20 @@ function templateErrors(errors: readonly string[]): string {
     .join('; ');
 }
 
+/** `127.0.0.1` (any 127/8), `::1`, `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  return /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i.test(host);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Semantic checks: references, AWS limits, per-protocol rules. Each pushes path-precise issues.
 
 export function checkSemantics(config: GatewayConfig, issues: ConfigIssue[]): void {
   if (config.admin && config.admin.port !== 0 && config.admin.port === config.server.port) {
     issues.push({ path: 'admin.port', message: `must differ from server.port (${config.server.port}): the admin endpoints get their own listener` });
+  }
+  if (config.admin?.console === true && !config.admin.token && !isLoopbackHost(config.admin.host)) {
+    issues.push({ path: 'admin.token', message: `is required to serve the console on ${config.admin.host}, a non-loopback address (the console shows every authorization decision)` });
   }
   const names = new Map<string, number>();
   const mounts = new Map<string, string>();

@@ -25,6 +25,7 @@ import { authorizerHealth, collectGatewayGauges, readinessChecks, requestObserva
 import { createDecisionLog, type DecisionLog } from './io/decision-log.ts';
 import { createConsoleHandler, type AuthorizerHealth, type ConsoleSource } from './io/console.ts';
 import { isLoopbackHost } from './core/config.ts';
+import { apisWithJwtAuthorizer, mintDevToken, type DevKeys } from './io/dev-keys.ts';
 
 export { compileGateway, defaultApiId, validateGateway, type GatewayDeps } from './gateway/compile.ts';
 export type { CompiledApi, CompiledGateway, CompiledRoute } from './compiled.ts';
@@ -55,8 +56,11 @@ export interface StartOptions {
   readinessChecks?: Readonly<Record<string, () => Promise<{ ready: boolean; detail: string }>>>;
   /** Default: one from the config's `decisionLog` (a cluster worker passes one without a file). */
   decisions?: DecisionLog;
-  /** `--dev-tokens`: minting for `POST /dev-tokens` on the admin listener, and the `/readyz` warning. */
-  devTokens?: { mint: NonNullable<ConsoleSource['mint']> } | null;
+  /**
+   * `--dev-tokens`: each JWT authorizer also trusts its local key; `POST /dev-tokens` on the admin
+   * listener mints; `/readyz` warns.
+   */
+  devTokens?: DevKeys | null;
 }
 
 export interface RunningGateway {
@@ -135,7 +139,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
     const lambdaRuntime = createLambdaRuntime({ region: cfg.aws.region, accountId: cfg.aws.accountId });
     let gateway: CompiledGateway;
     try {
-      gateway = compileGateway(cfg, { clock, logger, lambdaRuntime, dispatcher, baseDir: dir, metrics });
+      gateway = compileGateway(cfg, { clock, logger, lambdaRuntime, dispatcher, baseDir: dir, metrics, devKeys: options.devTokens ? (a, id) => options.devTokens!.get(a, id) : undefined });
     } catch (err) {
       await lambdaRuntime.close();
       throw err;
@@ -178,15 +182,26 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
   const extraChecks = { ...(options.devTokens ? { 'dev tokens': devTokensCheck } : {}), ...options.readinessChecks };
   const readiness = () => readinessChecks(generations.current().gateway, { shuttingDown, generation: generations.number, lastReloadError }, extraChecks);
   const health = () => authorizerHealth(generations.current().gateway);
+  const devMint = (keys: DevKeys): NonNullable<ConsoleSource['mint']> => async (apiName, authorizer, claims, expiresInSeconds) => {
+    const cfg = generations.current().gateway.config;
+    let name = apiName;
+    if (name === undefined) {
+      const apis = apisWithJwtAuthorizer(cfg, authorizer);
+      if (apis.length !== 1) return { error: apis.length ? `several APIs have a JWT authorizer "${authorizer}" (${apis.join(', ')}): give "api"` : `no API has a JWT authorizer "${authorizer}"` };
+      name = apis[0]!;
+    }
+    return mintDevToken(cfg, keys, { api: name, authorizer, claims, expiresInSeconds, nowMs: clock.nowMs() });
+  };
   try {
     const port = await server.listen(options.port ?? config.server.port, host);
+    if (options.devTokens) logger.warn('dev tokens are on: every JWT authorizer also accepts tokens signed with its local dev key; never in production', { key_file: options.devTokens.file });
     // Issuers served behind this gateway (SuperTokens' discovery at {apiDomain}/dev/auth) answer only
     // now: prefetch again in the background for authorizers whose first prefetch failed.
     for (const api of first.gateway.apis) for (const z of api.authorizers.values()) if (z.status && !z.status().ready) void z.warmUp?.().catch(() => undefined);
     if (config.admin && options.serveAdmin !== false) {
       const consoleOn = config.admin.console ?? (config.admin.token !== undefined || isLoopbackHost(config.admin.host));
       const handler = consoleOn || options.devTokens
-        ? createConsoleHandler({ decisions, health: async () => health(), token: config.admin.token ?? null, devTokens: !!options.devTokens, ...(options.devTokens ? { mint: options.devTokens.mint } : {}) })
+        ? createConsoleHandler({ decisions, health: async () => health(), token: config.admin.token ?? null, devTokens: !!options.devTokens, ...(options.devTokens ? { mint: devMint(options.devTokens) } : {}) })
         : null;
       admin = createAdminServer({ metrics, logger, readiness, console: handler });
       const adminPort = await admin.listen(options.adminPort ?? config.admin.port, config.admin.host);

@@ -126,7 +126,7 @@ export function createJwtAuthorizerWithOptions(
   const cache = createTokenCache(options.tokenCacheMaxEntries ?? TOKEN_CACHE_MAX_ENTRIES);
   const claimRules = compileRouteClaimRules(id, api);
   const claimResponse = { statusCode: cfg.claimValidationResponse?.statusCode ?? 403, message: cfg.claimValidationResponse?.message ?? 'invalid claim' };
-  const devKey = options.devKey ?? null;
+  const devKey = options.devKey ?? deps.devKeys?.(api.name, id) ?? null;
   let cacheHits = 0;
   let cacheMisses = 0;
 
@@ -270,15 +270,16 @@ function compileRouteClaimRules(id: string, api: Readonly<ApiConfig>): WeakMap<R
  * `issuer http://a/ ≠ configured http://a`, with the likely fix when the two differ by a trailing
  * slash or letter case (the Auth0 thread's case). Both values are public (discovery documents).
  */
-export function explainIssuerMismatch(tokenIss: unknown, configured: string): string {
+export function explainIssuerMismatch(tokenIss: unknown, configured: string, source: 'token' | 'discovery' = 'token'): string {
+  const whose = source === 'token' ? "the token's issuer" : "the discovery document's issuer";
   const shown = typeof tokenIss === 'string' ? (tokenIss.length > 200 ? `${tokenIss.slice(0, 200)}…` : tokenIss) : tokenIss === undefined ? '(no iss claim)' : JSON.stringify(tokenIss);
   let fix = '';
   if (typeof tokenIss === 'string') {
-    if (tokenIss === `${configured}/`) fix = `; the token's issuer ends with "/": set jwtConfiguration.issuer to "${tokenIss}"`;
-    else if (`${tokenIss}/` === configured) fix = `; the configured issuer has a trailing "/" the token's lacks: set jwtConfiguration.issuer to "${tokenIss}"`;
+    if (tokenIss === `${configured}/`) fix = `; ${whose} ends with "/": set jwtConfiguration.issuer to "${tokenIss}"`;
+    else if (`${tokenIss}/` === configured) fix = `; the configured issuer has a trailing "/" that ${whose} lacks: set jwtConfiguration.issuer to "${tokenIss}"`;
     else if (tokenIss.toLowerCase() === configured.toLowerCase()) fix = '; they differ only in letter case (issuers are compared exactly)';
   }
-  return `issuer ${shown} ≠ configured ${configured}${fix}`;
+  return `${source === 'token' ? 'issuer' : 'discovery issuer'} ${shown} ≠ configured ${configured}${fix}`;
 }
 
 /** The header's `alg` as echoed in the reason: capped, since the client controls it. */

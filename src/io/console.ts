@@ -40,7 +40,7 @@ export interface ConsoleSource {
   readonly token: string | null;
   readonly devTokens: boolean;
   /** `POST /dev-tokens`; absent without `--dev-tokens`. */
-  mint?(authorizer: string, claims: Record<string, unknown>, expiresInSeconds: number | undefined): Promise<{ token: string } | { error: string }>;
+  mint?(api: string | undefined, authorizer: string, claims: Record<string, unknown>, expiresInSeconds: number | undefined): Promise<{ token: string } | { error: string }>;
 }
 
 export const ADMIN_COOKIE = 'portcullis_admin';
@@ -113,12 +113,12 @@ export function createConsoleHandler(source: ConsoleSource): (req: IncomingMessa
           } catch {
             return send(res, 400, '{"message":"the body is not valid JSON"}');
           }
-          const b = body as { authorizer?: unknown; claims?: unknown; expiresInSeconds?: unknown };
-          if (typeof b?.authorizer !== 'string' || (b.claims !== undefined && (typeof b.claims !== 'object' || b.claims === null || Array.isArray(b.claims)))) {
+          const b = body as { api?: unknown; authorizer?: unknown; claims?: unknown; expiresInSeconds?: unknown };
+          if (typeof b?.authorizer !== 'string' || (b.api !== undefined && typeof b.api !== 'string') || (b.claims !== undefined && (typeof b.claims !== 'object' || b.claims === null || Array.isArray(b.claims)))) {
             return send(res, 400, '{"message":"expected {\\"authorizer\\":\\"NAME\\",\\"claims\\":{…}}"}');
           }
           const exp = typeof b.expiresInSeconds === 'number' ? b.expiresInSeconds : undefined;
-          const minted = await source.mint!(b.authorizer, (b.claims as Record<string, unknown>) ?? {}, exp);
+          const minted = await source.mint!(b.api as string | undefined, b.authorizer, (b.claims as Record<string, unknown>) ?? {}, exp);
           if ('error' in minted) return send(res, 400, JSON.stringify({ message: minted.error }));
           send(res, 200, JSON.stringify(minted));
         },

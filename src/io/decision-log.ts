@@ -86,6 +86,8 @@ export interface DecisionLogOptions {
 
 export interface DecisionLog {
   record(d: DecisionInput): void;
+  /** Decisions made elsewhere (a cluster worker's batches), already in their JSON form; renumbered here. */
+  ingest(decisions: readonly PublicDecision[], omitted: number): void;
   /** Newest last; at most `limit`. */
   recent(limit?: number): PublicDecision[];
   get(seq: number): PublicDecision | undefined;
@@ -148,7 +150,13 @@ export function toPublicDecision(seq: number, d: DecisionInput): PublicDecision 
 
 export function createDecisionLog(options: DecisionLogOptions = {}): DecisionLog {
   const ringSize = Math.max(1, options.ringSize ?? DEFAULT_RING_SIZE);
-  const ring: Array<DecisionInput | undefined> = new Array<DecisionInput | undefined>(ringSize);
+  const ring: Array<DecisionInput | PublicDecision | undefined> = new Array<DecisionInput | PublicDecision | undefined>(ringSize);
+  /** Decisions the sources left out (workers' capped batches), reported with the next batch. */
+  let omittedElsewhere = 0;
+  const publicAt = (seq: number): PublicDecision => {
+    const e = ring[seq % ringSize]!;
+    return 'seq' in e ? e : toPublicDecision(seq, e);
+  };
   const file = options.file ?? null;
   const maxFileBytes = options.maxFileBytes ?? 10 * 1024 * 1024;
   const maxFiles = options.maxFiles ?? 5;
@@ -162,7 +170,7 @@ export function createDecisionLog(options: DecisionLogOptions = {}): DecisionLog
   let writing: Promise<void> = Promise.resolve();
   let fileReady = false;
 
-  const at = (seq: number): DecisionInput | undefined => (seq >= 0 && seq < total && seq >= total - ringSize ? ring[seq % ringSize] : undefined);
+  const has = (seq: number): boolean => seq >= 0 && seq < total && seq >= total - ringSize;
 
   function schedule(): void {
     if (timer || (listeners.size === 0 && !file)) return;
@@ -176,12 +184,14 @@ export function createDecisionLog(options: DecisionLogOptions = {}): DecisionLog
     const lost = from - flushedUpTo; // overwritten in the ring before a flush (far above the ring's rate)
     const upTo = total;
     flushedUpTo = upTo;
+    const elsewhere = omittedElsewhere;
+    omittedElsewhere = 0;
     if (upTo <= from) return;
     if (listeners.size) {
       const first = Math.max(from, upTo - MAX_BATCH);
       const decisions: PublicDecision[] = [];
-      for (let s = first; s < upTo; s++) decisions.push(toPublicDecision(s, ring[s % ringSize]!));
-      const batch: DecisionBatch = { decisions, omitted: first - from + lost };
+      for (let s = first; s < upTo; s++) decisions.push(publicAt(s));
+      const batch: DecisionBatch = { decisions, omitted: first - from + lost + elsewhere };
       for (const l of listeners) {
         try {
           l(batch);
@@ -192,7 +202,7 @@ export function createDecisionLog(options: DecisionLogOptions = {}): DecisionLog
     }
     if (file) {
       let text = '';
-      for (let s = from; s < upTo; s++) text += JSON.stringify(toPublicDecision(s, ring[s % ringSize]!)) + '\n';
+      for (let s = from; s < upTo; s++) text += JSON.stringify(publicAt(s)) + '\n';
       if (lost) text += JSON.stringify({ time: new Date().toISOString(), omitted: lost, reason: 'decisions arrived faster than the audit file was written; raise decisionLog.ringSize' }) + '\n';
       writing = writing.then(() => writeFile(text)).catch((err: unknown) => onError(`decision audit file ${file}: ${(err as Error).message}`));
     }
@@ -229,14 +239,21 @@ export function createDecisionLog(options: DecisionLogOptions = {}): DecisionLog
       total++;
       if (timer === null) schedule();
     },
+    ingest(decisions, omitted) {
+      for (const d of decisions) {
+        ring[total % ringSize] = { ...d, seq: total };
+        total++;
+      }
+      omittedElsewhere += omitted;
+      if (timer === null) schedule();
+    },
     recent(limit = ringSize) {
       const out: PublicDecision[] = [];
-      for (let s = Math.max(0, total - Math.min(limit, ringSize)); s < total; s++) out.push(toPublicDecision(s, ring[s % ringSize]!));
+      for (let s = Math.max(0, total - Math.min(limit, ringSize)); s < total; s++) out.push(publicAt(s));
       return out;
     },
     get(seq) {
-      const d = at(seq);
-      return d ? toPublicDecision(seq, d) : undefined;
+      return has(seq) ? publicAt(seq) : undefined;
     },
     subscribe(listener) {
       // Without a file nothing flushed while nobody listened: the first batch starts from now.

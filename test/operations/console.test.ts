@@ -227,3 +227,39 @@ test('the ring is bounded and batches are capped at high rates (what was left ou
   assert.equal(log.total, 1000);
   assert.deepEqual(batches, [{ n: 100, omitted: 900 }]);
 });
+
+test('with server.workers: 2, the primary\'s console shows every worker\'s decisions and health', { timeout: 60_000 }, async (t) => {
+  const { killChildren, startCli, listeningUrl, adminUrlOf } = await import('./helpers.ts');
+  t.after(() => killChildren());
+  const d = tempDir({
+    'auth.mjs': AUTH_HANDLER,
+    'portcullis.yaml': `server: { port: 0, workers: 2 }
+admin: { port: 0 }
+apis:
+  - name: shop
+    protocol: http
+    stage: $default
+    authorizers:
+      lam: { authorizerType: REQUEST, authorizerPayloadFormatVersion: '2.0', enableSimpleResponses: true, identitySource: $request.header.Authorization, function: { handler: ./auth.mjs } }
+    routes:
+      GET /lam: { authorizerId: lam, integration: { type: mock, body: ok } }
+`,
+  });
+  const child = startCli(['start', '--config', 'portcullis.yaml'], { cwd: d });
+  await child.waitFor('portcullis admin');
+  const url = listeningUrl(child);
+  const admin = adminUrlOf(child);
+  for (let i = 0; i < 6; i++) assert.equal((await send('GET', `${url}/lam`, { authorization: i % 2 ? 'allow' : 'deny' }, undefined)).status, i % 2 ? 200 : 403);
+  let seen: Array<{ outcome: string; reason: string }> = [];
+  await eventually(async () => {
+    seen = JSON.parse((await send('GET', `${admin}/console/api/decisions`)).body).decisions;
+    return seen.length >= 6;
+  }, 5000, 'six decisions at the primary');
+  assert.deepEqual(seen.map((x) => x.outcome).sort(), ['allow', 'allow', 'allow', 'deny', 'deny', 'deny']);
+  assert.ok(seen.some((x) => x.reason === 'isAuthorized: false'));
+  const health = JSON.parse((await send('GET', `${admin}/console/api/health`)).body) as { authorizers: Array<{ id: string; worker: number }> };
+  assert.equal(health.authorizers.length, 2, 'one entry per worker');
+  assert.equal(new Set(health.authorizers.map((a) => a.worker)).size, 2);
+  child.kill();
+  await child.exited;
+});

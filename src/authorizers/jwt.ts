@@ -141,7 +141,7 @@ export function createJwtAuthorizerWithOptions(
   async function verifyToken(token: string, cacheKey: string): Promise<CachedToken | { rejection: JwtRejection; view?: DecisionAudit['token'] }> {
     const jwt = decodeUnverifiedJwt(token);
     if (isJwtRejection(jwt)) return { rejection: jwt };
-    const view = { header: jwt.header as unknown as Readonly<Record<string, unknown>>, payload: jwt.payload, verified: false };
+    const view = { header: jwt.header.raw, payload: jwt.payload, verified: false };
     const r = await verifyDecoded(jwt, cacheKey, view);
     return 'reason' in r ? { rejection: r, view } : r;
   }

@@ -281,6 +281,7 @@ function listenerChanges(running: Readonly<GatewayConfig>, next: Readonly<Gatewa
   }
   if (JSON.stringify(running.admin ?? null) !== JSON.stringify(next.admin ?? null)) out.push('admin');
   if (JSON.stringify(running.core ?? null) !== JSON.stringify(next.core ?? null)) out.push('core');
+  if (JSON.stringify(running.decisionLog ?? null) !== JSON.stringify(next.decisionLog ?? null)) out.push('decisionLog');
   return out;
 }
 

@@ -116,7 +116,7 @@ export function authorizerHealth(gateway: CompiledGateway): AuthorizerHealth[] {
   const out: AuthorizerHealth[] = [];
   for (const api of gateway.apis) {
     for (const [id, z] of api.authorizers) {
-      let status: (ReturnType<NonNullable<Authorizer['status']>> & { keys?: KeysView & { lastError: string | null; jwksUri: string | null; fresh: boolean }; tokenCacheHits?: number; tokenCacheMisses?: number; cachedTokens?: number; devKeyId?: string | null }) | undefined;
+      let status: (ReturnType<NonNullable<Authorizer['status']>> & { keys?: KeysView & { lastError: string | null; jwksUri: string | null; fresh: boolean; discoveredIssuer?: string | null }; tokenCacheHits?: number; tokenCacheMisses?: number; cachedTokens?: number; devKeyId?: string | null }) | undefined;
       try {
         status = z.status?.();
       } catch (err) {
@@ -125,7 +125,7 @@ export function authorizerHealth(gateway: CompiledGateway): AuthorizerHealth[] {
       const h: AuthorizerHealth = { api: api.name, id, kind: z.kind, ready: status?.ready ?? true, detail: status?.detail ?? `${z.kind} authorizer` };
       const auth = api.config.authorizers[id];
       if (auth?.authorizerType === 'JWT') h.issuer = auth.jwtConfiguration.issuer;
-      if (status?.keys) h.keys = { keyCount: status.keys.keyCount, fetchedAt: status.keys.fetchedAt, lastError: status.keys.lastError, jwksUri: status.keys.jwksUri, fresh: status.keys.fresh };
+      if (status?.keys) h.keys = { keyCount: status.keys.keyCount, fetchedAt: status.keys.fetchedAt, lastError: status.keys.lastError, jwksUri: status.keys.jwksUri, fresh: status.keys.fresh, discoveredIssuer: status.keys.discoveredIssuer ?? null };
       if (status?.tokenCacheHits !== undefined) h.cache = { hits: status.tokenCacheHits, misses: status.tokenCacheMisses ?? 0, entries: status.cachedTokens ?? 0 };
       if (status?.devKeyId !== undefined) h.devKeyId = status.devKeyId;
       const statsFn = (z as { cacheStats?: () => CacheStatsView | null }).cacheStats;

@@ -166,6 +166,7 @@ async function health() {
         item('keys', a.keys.keyCount + (a.keys.fresh ? ' (fresh)' : ' (stale)'));
         item('last fetch', a.keys.fetchedAt ? new Date(a.keys.fetchedAt).toISOString() : 'never');
         item('last error', a.keys.lastError);
+        if (a.keys.discoveredIssuer !== null && a.keys.discoveredIssuer !== undefined) item('discovery', 'the discovery document says issuer ' + JSON.stringify(a.keys.discoveredIssuer) + ', configured ' + JSON.stringify(a.issuer) + ': set jwtConfiguration.issuer to the discovery value if that is the real issuer');
       }
       if (a.cache) item('cache', a.cache.hits + ' hits / ' + a.cache.misses + ' misses' + (a.cache.hits + a.cache.misses ? ' (' + Math.round(100 * a.cache.hits / (a.cache.hits + a.cache.misses)) + '% hit rate)' : '') + ', ' + a.cache.entries + ' entries');
       if (a.worker) item('worker', a.worker);

@@ -27,7 +27,7 @@ export interface AuthorizerHealth {
   ready: boolean;
   detail: string;
   issuer?: string;
-  keys?: { keyCount: number; fetchedAt: number | null; lastError: string | null; jwksUri: string | null; fresh: boolean };
+  keys?: { keyCount: number; fetchedAt: number | null; lastError: string | null; jwksUri: string | null; fresh: boolean; discoveredIssuer: string | null };
   cache?: { hits: number; misses: number; entries: number };
   devKeyId?: string | null;
   worker?: number;

@@ -116,6 +116,20 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * A token's redacted view, built once per token: a verified token's audit object is shared by every
+ * request that presents it (the verified-token cache), so redaction is not paid per decision.
+ */
+const REDACTED_TOKENS = new WeakMap<NonNullable<DecisionAudit['token']>, NonNullable<PublicDecision['token']>>();
+function redactedToken(token: NonNullable<DecisionAudit['token']>): NonNullable<PublicDecision['token']> {
+  let view = REDACTED_TOKENS.get(token);
+  if (!view) {
+    view = { header: redactSecrets(token.header) as Record<string, unknown>, payload: redactSecrets(token.payload) as Record<string, unknown>, signature: '[redacted]', verified: token.verified };
+    REDACTED_TOKENS.set(token, view);
+  }
+  return view;
+}
+
 function reasonOf(d: DecisionInput): string {
   return d.audit?.reason ?? (d.outcome === 'allow' ? 'allowed' : d.error ?? d.outcome);
 }
@@ -141,7 +155,7 @@ export function toPublicDecision(seq: number, d: DecisionInput): PublicDecision 
     cached: d.audit?.cached ?? false,
   };
   const a = d.audit;
-  if (a?.token) out.token = { header: redactSecrets(a.token.header) as Record<string, unknown>, payload: redactSecrets(a.token.payload) as Record<string, unknown>, signature: '[redacted]', verified: a.token.verified };
+  if (a?.token) out.token = redactedToken(a.token);
   if (a?.policy !== undefined) out.policy = a.policy;
   if (d.context) out.context = redactSecrets(d.context) as Record<string, unknown>;
   if (a?.failedRules) out.failedRules = a.failedRules;

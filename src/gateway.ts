@@ -203,6 +203,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
       const handler = consoleOn || options.devTokens
         ? createConsoleHandler({ decisions, health: async () => health(), token: config.admin.token ?? null, devTokens: !!options.devTokens, ...(options.devTokens ? { mint: devMint(options.devTokens) } : {}) })
         : null;
+      if (!consoleOn) logger.info('decision console off: admin.host is not a loopback address and admin.token is not set', { admin_host: config.admin.host });
       admin = createAdminServer({ metrics, logger, readiness, console: handler });
       const adminPort = await admin.listen(options.adminPort ?? config.admin.port, config.admin.host);
       adminUrl = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${adminPort}`;

@@ -194,6 +194,7 @@ describe('console access', () => {
       assert.equal((await send('GET', `${g.adminUrl}/console/api/decisions`, { authorization: 'Bearer wrong' })).status, 401);
       assert.equal((await send('GET', `${g.adminUrl}/console/api/decisions`, { authorization: `Bearer ${adminToken}` })).status, 200);
       assert.equal((await send('GET', `${g.adminUrl}/console?token=nope`)).status, 401);
+      assert.equal((await send('GET', `${g.adminUrl}/console/api/decisions`, { cookie: 'portcullis_admin=%E0%A4%A' })).status, 401, 'a malformed cookie is no token (and no crash)');
       const login = await send('GET', `${g.adminUrl}/console?token=${adminToken}`);
       assert.equal(login.status, 303);
       const cookie = String(login.headers['set-cookie']).split(';')[0]!;

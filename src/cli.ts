@@ -29,7 +29,7 @@ const USAGE = `usage:
   portcullis start [--config FILE] [--port N] [--watch] [--dev-tokens [--force-dev-tokens]]
   portcullis validate FILE
   portcullis core [--config FILE] [--port N] [--data-dir DIR]
-  portcullis token --config FILE --route "METHOD /path" [--api NAME] TOKEN|-
+  portcullis token --config FILE --route "METHOD /path" [--api NAME] [--dev-tokens] TOKEN|-
   portcullis token mint --config FILE --authorizer NAME [--api NAME] [--claims JSON] [--expires-in SECONDS]`;
 
 export async function main(argv: string[]): Promise<number> {

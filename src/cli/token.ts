@@ -26,7 +26,7 @@ import { createLogger } from '../io/logger.ts';
 import type { LambdaRuntime } from '../io/lambda-runtime.ts';
 import { coreConfigSchema } from '../supertokens/config.ts';
 
-export const TOKEN_USAGE = 'usage: portcullis token --config FILE --route "METHOD /path" [--api NAME] [--at TIME] [--json] TOKEN|-\n       portcullis token mint --config FILE --authorizer NAME [--api NAME] [--claims JSON] [--expires-in SECONDS]';
+export const TOKEN_USAGE = 'usage: portcullis token --config FILE --route "METHOD /path" [--api NAME] [--at TIME] [--json] [--dev-tokens] TOKEN|-\n       portcullis token mint --config FILE --authorizer NAME [--api NAME] [--claims JSON] [--expires-in SECONDS]';
 
 export interface TokenCommandIo {
   stdout: (text: string) => void;
@@ -52,11 +52,13 @@ interface Args {
   api?: string;
   at?: string;
   json: boolean;
+  /** Also trust the authorizer's dev key, as `portcullis start --dev-tokens` does. */
+  devTokens: boolean;
   token?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
-  const args: Args = { json: false };
+  const args: Args = { json: false, devTokens: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const eq = a.indexOf('=');
@@ -78,6 +80,9 @@ function parseArgs(argv: readonly string[]): Args | string {
         break;
       case '--json':
         args.json = true;
+        break;
+      case '--dev-tokens':
+        args.devTokens = true;
         break;
       case '-h':
       case '--help':
@@ -165,7 +170,7 @@ export async function runTokenCommandWith(argv: string[], io: TokenCommandIo): P
     logger: createLogger({ level: 'silent' }),
     baseDir: loaded.baseDir,
     gateway: loaded.config,
-  }, {});
+  }, args.devTokens ? { devKey: (await loadDevKeys(loaded.config, loaded.baseDir)).get(api.name, authorizerId) } : {});
   await authorizer.warmUp();
   const source = Array.isArray(authConfig.identitySource) ? authConfig.identitySource[0]! : authConfig.identitySource;
   const request = fakeRequest(source, raw, path, clock.nowMs());

@@ -104,6 +104,19 @@ describe('dev tokens', () => {
     await real.exited;
   });
 
+  test('portcullis token --dev-tokens checks a minted token as the --dev-tokens gateway would', async () => {
+    const token = (await run(['mint', '--config', config, '--authorizer', 'cognito', '--claims', '{"sub":"u1","scope":"orders/read"}'])).stdout.trim();
+    const admitted = await run(['--config', config, '--route', 'GET /orders', '--dev-tokens', token]);
+    assert.equal(admitted.code, 0, admitted.stdout + admitted.stderr);
+    assert.match(admitted.stdout, /result: {2}ADMITTED/);
+    const refused = await run(['--config', config, '--route', 'POST /orders', '--dev-tokens', token]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, /failed rule: claims\["cognito:groups"\]: claim cognito:groups is absent \(required to include "editors"\)/);
+    const withoutFlag = await run(['--config', config, '--route', 'GET /orders', token]);
+    assert.equal(withoutFlag.code, 1);
+    assert.match(withoutFlag.stdout, /result: {2}REFUSED 401/);
+  });
+
   test('refused on a non-loopback listener unless forced', async () => {
     const d = tempDir({ 'portcullis.yaml': configText('0.0.0.0') });
     const child = startCli(['start', '--config', 'portcullis.yaml', '--dev-tokens'], { cwd: d });

@@ -18,23 +18,27 @@
 import { existsSync, readFileSync, watch } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
-import { IncompleteConfigError, type SectionSchemas } from './core/config.ts';
+import { IncompleteConfigError, isLoopbackHost, type GatewayConfig, type SectionSchemas } from './core/config.ts';
+import { createDecisionLog } from './io/decision-log.ts';
+import { apisWithJwtAuthorizer, loadDevKeys, mintDevToken, type DevKeys } from './io/dev-keys.ts';
+import type { ConsoleSource } from './io/console.ts';
 import { ConfigError } from './core/errors.ts';
 import { startGateway, validateGateway, type RunningGateway } from './gateway.ts';
 import { annotateWithOrigins, ConfigFileError, loadConfigFile, type LoadedConfig, type ReadOptions } from './io/config-file.ts';
 import type { Origin } from './readers/index.ts';
 import { DEFINITION_OPTIONS, DEFINITION_USAGE, formatWarnings, parseDefinitionOptions } from './cli/definition-options.ts';
-import { answerAdminQueries, CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, reportStartupFailure, resolveWorkers, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
+import { answerAdminQueries, clusterWorkerId, CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, reportStartupFailure, resolveWorkers, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
 import { createLogger, type Logger } from './io/logger.ts';
 import { createMetrics } from './io/metrics.ts';
 import { coreConfigSchema, type CoreConfig } from './supertokens/config.ts';
 
 const USAGE = `usage:
-  portcullis start [--config FILE] [--port N] [--watch] ${DEFINITION_USAGE}
+  portcullis start [--config FILE] [--port N] [--watch] [--dev-tokens [--force-dev-tokens]] ${DEFINITION_USAGE}
   portcullis validate FILE ${DEFINITION_USAGE}
   portcullis convert FILE ${DEFINITION_USAGE}
   portcullis core [--config FILE] [--port N] [--data-dir DIR]
-  portcullis token --config FILE --route "METHOD /path" [--api NAME] TOKEN|-
+  portcullis token --config FILE --route "METHOD /path" [--api NAME] [--dev-tokens] TOKEN|-
+  portcullis token mint --config FILE --authorizer NAME [--api NAME] [--claims JSON] [--expires-in SECONDS]
 FILE: portcullis.yaml, a SAM or CloudFormation template (cdk synth output too), or an OpenAPI document`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -156,7 +160,11 @@ async function validate(args: string[]): Promise<number> {
 async function start(args: string[]): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, watch: { type: 'boolean' }, ...DEFINITION_OPTIONS }, strict: true }));
+    ({ values } = parseArgs({
+      args,
+      options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, watch: { type: 'boolean' }, 'dev-tokens': { type: 'boolean' }, 'force-dev-tokens': { type: 'boolean' }, ...DEFINITION_OPTIONS },
+      strict: true,
+    }));
   } catch (err) {
     process.stderr.write(`portcullis: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -191,14 +199,44 @@ async function start(args: string[]): Promise<number> {
   const { config, baseDir, core: coreSection } = loaded;
   // What a template holds that is not reproduced: once, at start-up (a cluster worker reads the file again).
   if (!isClusterWorker()) process.stderr.write(formatWarnings(loaded.warnings));
+  let devKeys: DevKeys | null = null;
+  if (values['dev-tokens']) {
+    const open = [config.server.host, ...(config.admin ? [config.admin.host] : [])].filter((h) => !isLoopbackHost(h));
+    if (open.length && !values['force-dev-tokens']) {
+      process.stderr.write(`portcullis: --dev-tokens refused: ${open.join(', ')} is not a loopback address, and anyone who can reach it could mint tokens the gateway accepts; listen on 127.0.0.1, or add --force-dev-tokens\n`);
+      return 2;
+    }
+    devKeys = await loadDevKeys(config, baseDir);
+    if (!isClusterWorker()) process.stderr.write(DEV_TOKENS_BANNER(devKeys.file));
+  } else if (values['force-dev-tokens']) {
+    process.stderr.write('portcullis: --force-dev-tokens needs --dev-tokens\n');
+    return 2;
+  }
   const workers = resolveWorkers(config.server.workers);
   if (shouldRunPrimary(workers)) {
     // More than one worker: this process forks the gateways (io/cluster.ts), runs the core and
     // serves the admin listener for all of them.
     const primaryMetrics = createMetrics();
+    const consoleOn = config.admin ? (config.admin.console ?? (config.admin.token !== undefined || isLoopbackHost(config.admin.host))) || devKeys !== null : false;
+    const keys = devKeys;
     return runClusterPrimary({
       workers,
-      admin: config.admin ? { host: config.admin.host, port: config.admin.port, metrics: primaryMetrics, logger: createLogger() } : null,
+      admin: config.admin
+        ? {
+            host: config.admin.host,
+            port: config.admin.port,
+            metrics: primaryMetrics,
+            logger: createLogger(),
+            console: consoleOn
+              ? {
+                  decisions: createDecisionLog({ ringSize: config.decisionLog?.ringSize }),
+                  token: config.admin.token ?? null,
+                  devTokens: keys !== null,
+                  ...(keys ? { mint: primaryMint(config, keys) } : {}),
+                }
+              : null,
+          }
+        : null,
       shutdownTimeoutMs: config.server.shutdownTimeoutMs,
       startCore: coreSection
         ? async () => {
@@ -225,7 +263,19 @@ async function start(args: string[]): Promise<number> {
     const coreUrl = core?.url ?? process.env[CORE_URL_ENV];
     // DIVERGENCE: the core exposes no database probe yet; `/hello` answering means its process serves.
     const readinessChecks: Record<string, () => Promise<{ ready: boolean; detail: string }>> = coreUrl ? { core: () => probeCore(coreUrl) } : {};
-    gateway = await startGateway(config, { baseDir, port, logger, readinessChecks, metrics, serveAdmin: !isClusterWorker() });
+    // A cluster worker's decisions go to the primary's console; its audit file is its own (`-workerN`).
+    const workerId = clusterWorkerId();
+    const dl = config.decisionLog;
+    const decisions = workerId === null
+      ? undefined
+      : createDecisionLog({
+          ringSize: 100,
+          file: dl?.file ? resolvePath(baseDir, dl.file).replace(/(\.[^./]+)?$/, (ext) => `-worker${workerId}${ext}`) : null,
+          maxFileBytes: dl?.maxFileBytes,
+          maxFiles: dl?.maxFiles,
+          onError: (message) => logger.error(message),
+        });
+    gateway = await startGateway(config, { baseDir, port, logger, readinessChecks, metrics, serveAdmin: !isClusterWorker(), devTokens: devKeys, ...(decisions ? { decisions } : {}) });
   } catch (err) {
     await core?.close().catch(() => undefined);
     const code = err instanceof ConfigError || err instanceof ConfigFileError ? 2 : 1;
@@ -235,7 +285,7 @@ async function start(args: string[]): Promise<number> {
     return code;
   }
   const apis = gateway.gateway.apis.map((a) => `${a.name} (${a.protocol}) at ${gateway!.url}${a.stage === '$default' ? '/' : `/${a.stage}/`}`);
-  const stopAnswering = isClusterWorker() ? answerAdminQueries(gateway) : null;
+  const stopAnswering = isClusterWorker() ? answerAdminQueries({ metrics: gateway.metrics, readiness: gateway.readiness, authorizerHealth: gateway.authorizerHealth, ...(config.admin ? { decisions: gateway.decisions } : {}) }) : null;
   const running = gateway;
   const reload = createReloader(file, readOptions, running, logger);
   const watcher = values.watch || config.server.watchConfig ? watchConfigFile(file, () => void reload('watch')) : null;
@@ -256,6 +306,28 @@ async function start(args: string[]): Promise<number> {
   stopAnswering?.();
   leaveCluster();
   return exitCode;
+}
+
+/** Printed once at start with `--dev-tokens`: loud on purpose. */
+const DEV_TOKENS_BANNER = (file: string) => `
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!!  portcullis: DEV TOKENS ARE ON. Every JWT authorizer also accepts tokens signed with its local
+!!  dev key (${file}), minted by \`portcullis token mint\` or POST /dev-tokens on the admin
+!!  listener. Anyone who can mint can pass every JWT route. Never run this in production.
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+`;
+
+/** `POST /dev-tokens` on a cluster primary's admin listener (the config it started with). */
+function primaryMint(config: Readonly<GatewayConfig>, keys: DevKeys): NonNullable<ConsoleSource['mint']> {
+  return async (apiName, authorizer, claims, expiresInSeconds) => {
+    let name = apiName;
+    if (name === undefined) {
+      const apis = apisWithJwtAuthorizer(config, authorizer);
+      if (apis.length !== 1) return { error: apis.length ? `several APIs have a JWT authorizer "${authorizer}" (${apis.join(', ')}): give "api"` : `no API has a JWT authorizer "${authorizer}"` };
+      name = apis[0]!;
+    }
+    return mintDevToken(config, keys, { api: name, authorizer, claims, expiresInSeconds, nowMs: Date.now() });
+  };
 }
 
 /**

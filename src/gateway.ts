@@ -22,7 +22,11 @@ import { createGatewayServer, type GatewayServer } from './io/server.ts';
 import { handleRequest, type PipelineDeps, type PipelineResult } from './pipeline.ts';
 import type { CompiledGateway } from './compiled.ts';
 import { compileGateway } from './gateway/compile.ts';
-import { collectGatewayGauges, readinessChecks, requestObservation } from './gateway/observe.ts';
+import { authorizerHealth, collectGatewayGauges, readinessChecks, requestObservation } from './gateway/observe.ts';
+import { createDecisionLog, type DecisionLog } from './io/decision-log.ts';
+import { createConsoleHandler, type AuthorizerHealth, type ConsoleSource } from './io/console.ts';
+import { isLoopbackHost } from './core/config.ts';
+import { apisWithJwtAuthorizer, mintDevToken, type DevKeys } from './io/dev-keys.ts';
 
 export { compileGateway, defaultApiId, validateGateway, type GatewayDeps } from './gateway/compile.ts';
 export type { CompiledApi, CompiledGateway, CompiledRoute } from './compiled.ts';
@@ -51,6 +55,13 @@ export interface StartOptions {
   metrics?: Metrics;
   /** Extra `/readyz` checks by name, e.g. the in-process core's database. */
   readinessChecks?: Readonly<Record<string, () => Promise<{ ready: boolean; detail: string }>>>;
+  /** Default: one from the config's `decisionLog` (a cluster worker passes one without a file). */
+  decisions?: DecisionLog;
+  /**
+   * `--dev-tokens`: each JWT authorizer also trusts its local key; `POST /dev-tokens` on the admin
+   * listener mints; `/readyz` warns.
+   */
+  devTokens?: DevKeys | null;
 }
 
 export interface RunningGateway {
@@ -63,6 +74,10 @@ export interface RunningGateway {
   readonly metrics: Metrics;
   /** What `/readyz` reports for this process. */
   readiness(): Promise<ReadinessCheck[]>;
+  /** Every authorization decision (console, audit file). */
+  readonly decisions: DecisionLog;
+  /** The console's health view of each authorizer. */
+  authorizerHealth(): AuthorizerHealth[];
   /** 1 at start, +1 per successful reload. */
   readonly generation: number;
   /**
@@ -106,6 +121,16 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
   const metrics = options.metrics ?? createMetrics();
   const dispatcher = createUpstreamAgent();
   let baseDir = resolve(options.baseDir ?? process.cwd());
+  const dl = config.decisionLog;
+  const decisions =
+    options.decisions ??
+    createDecisionLog({
+      ringSize: dl?.ringSize,
+      file: dl?.file ? resolve(baseDir, dl.file) : null,
+      maxFileBytes: dl?.maxFileBytes,
+      maxFiles: dl?.maxFiles,
+      onError: (message) => logger.error(message),
+    });
   let shuttingDown = false;
   let closing: Promise<void> | undefined;
   let lastReloadError: string | null = null;
@@ -115,14 +140,14 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
     const lambdaRuntime = createLambdaRuntime({ region: cfg.aws.region, accountId: cfg.aws.accountId, logger, prepareEagerly: true });
     let gateway: CompiledGateway;
     try {
-      gateway = compileGateway(cfg, { clock, logger, lambdaRuntime, dispatcher, baseDir: dir, metrics });
+      gateway = compileGateway(cfg, { clock, logger, lambdaRuntime, dispatcher, baseDir: dir, metrics, devKeys: options.devTokens ? (a, id) => options.devTokens!.get(a, id) : undefined });
     } catch (err) {
       await lambdaRuntime.close();
       throw err;
     }
     // Prefetch JWKS and the like; failures only show in status, requests still decide fail-closed.
     await Promise.all(gateway.apis.flatMap((a) => [...a.authorizers.values()].map((z) => z.warmUp?.().catch(() => undefined))));
-    return { gateway, lambdaRuntime, pipelineDeps: { gateway, logger, newRequestId } };
+    return { gateway, lambdaRuntime, pipelineDeps: { gateway, logger, newRequestId, decisions } };
   };
   const dispose = async (g: Generation) => {
     await Promise.all(g.gateway.apis.flatMap((a) => [...a.authorizers.values()].map((z) => z.close?.().catch(() => undefined))));
@@ -155,14 +180,32 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
   const host = options.host ?? config.server.host;
   let admin: AdminServer | null = null;
   let adminUrl: string | null = null;
-  const readiness = () => readinessChecks(generations.current().gateway, { shuttingDown, generation: generations.number, lastReloadError }, options.readinessChecks ?? {});
+  const extraChecks = { ...(options.devTokens ? { 'dev tokens': devTokensCheck } : {}), ...options.readinessChecks };
+  const readiness = () => readinessChecks(generations.current().gateway, { shuttingDown, generation: generations.number, lastReloadError }, extraChecks);
+  const health = () => authorizerHealth(generations.current().gateway);
+  const devMint = (keys: DevKeys): NonNullable<ConsoleSource['mint']> => async (apiName, authorizer, claims, expiresInSeconds) => {
+    const cfg = generations.current().gateway.config;
+    let name = apiName;
+    if (name === undefined) {
+      const apis = apisWithJwtAuthorizer(cfg, authorizer);
+      if (apis.length !== 1) return { error: apis.length ? `several APIs have a JWT authorizer "${authorizer}" (${apis.join(', ')}): give "api"` : `no API has a JWT authorizer "${authorizer}"` };
+      name = apis[0]!;
+    }
+    return mintDevToken(cfg, keys, { api: name, authorizer, claims, expiresInSeconds, nowMs: clock.nowMs() });
+  };
   try {
     const port = await server.listen(options.port ?? config.server.port, host);
+    if (options.devTokens) logger.warn('dev tokens are on: every JWT authorizer also accepts tokens signed with its local dev key; never in production', { key_file: options.devTokens.file });
     // Issuers served behind this gateway (SuperTokens' discovery at {apiDomain}/dev/auth) answer only
     // now: prefetch again in the background for authorizers whose first prefetch failed.
     for (const api of first.gateway.apis) for (const z of api.authorizers.values()) if (z.status && !z.status().ready) void z.warmUp?.().catch(() => undefined);
     if (config.admin && options.serveAdmin !== false) {
-      admin = createAdminServer({ metrics, logger, readiness });
+      const consoleOn = config.admin.console ?? (config.admin.token !== undefined || isLoopbackHost(config.admin.host));
+      const handler = consoleOn || options.devTokens
+        ? createConsoleHandler({ decisions, health: async () => health(), token: config.admin.token ?? null, devTokens: !!options.devTokens, ...(options.devTokens ? { mint: devMint(options.devTokens) } : {}) })
+        : null;
+      if (!consoleOn) logger.info('decision console off: admin.host is not a loopback address and admin.token is not set', { admin_host: config.admin.host });
+      admin = createAdminServer({ metrics, logger, readiness, console: handler });
       const adminPort = await admin.listen(options.adminPort ?? config.admin.port, config.admin.host);
       adminUrl = `http://${config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host}:${adminPort}`;
     }
@@ -176,6 +219,8 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
       adminUrl,
       metrics,
       readiness,
+      decisions,
+      authorizerHealth: health,
       get generation() {
         return generations.number;
       },
@@ -212,6 +257,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
           await generations.close();
           await dispatcher.close();
           await admin?.close();
+          await decisions.close();
         })();
         return closing;
       },
@@ -224,6 +270,11 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
   }
 }
 
+/** `/readyz` says it loudly, and it stays ready: dev tokens are a choice, not a failure. */
+async function devTokensCheck(): Promise<{ ready: boolean; detail: string }> {
+  return { ready: true, detail: 'WARNING: --dev-tokens is on: every JWT authorizer also accepts tokens minted with its local dev key (portcullis token mint); never use this in production' };
+}
+
 /** Settings bound when the listeners opened; a reload cannot change them. */
 function listenerChanges(running: Readonly<GatewayConfig>, next: Readonly<GatewayConfig>): string[] {
   const out: string[] = [];
@@ -232,6 +283,7 @@ function listenerChanges(running: Readonly<GatewayConfig>, next: Readonly<Gatewa
   }
   if (JSON.stringify(running.admin ?? null) !== JSON.stringify(next.admin ?? null)) out.push('admin');
   if (JSON.stringify(running.core ?? null) !== JSON.stringify(next.core ?? null)) out.push('core');
+  if (JSON.stringify(running.decisionLog ?? null) !== JSON.stringify(next.decisionLog ?? null)) out.push('decisionLog');
   return out;
 }
 

@@ -26,12 +26,15 @@ import { checkMappedHeaderValue, type MappingSource } from './core/mapping.ts';
 import { eventParts } from './core/lambda-events.ts';
 import type { CompiledApi, CompiledGateway, CompiledRoute } from './compiled.ts';
 import type { Logger } from './io/logger.ts';
+import type { DecisionInput, DecisionOutcome } from './io/decision-log.ts';
 
 export interface PipelineDeps {
   readonly gateway: CompiledGateway;
   readonly logger: Logger;
   /** AWS-shaped ids: HTTP APIs `ZhNHJhhLjoEEPiw=`, REST a UUID. */
   readonly newRequestId: (protocol: 'http' | 'rest') => string;
+  /** The decision log (console, audit file): one `record()` per authorized request. */
+  readonly decisions?: { record(d: DecisionInput): void } | undefined;
 }
 
 export interface PipelineResult {
@@ -53,7 +56,7 @@ export async function handleRequest(request: GatewayRequest, deps: PipelineDeps)
     } else {
       route = findRoute(api, request.method, ctx);
       checkBodySize(request, api);
-      if (route.authorizer) await authorize(route, api, request, ctx);
+      if (route.authorizer) await authorize(route, api, request, ctx, deps);
       response = await route.integration.invoke({ request, ctx, api: api.config, route: route.config });
       response = applyMethodResponse(route, response, request, ctx);
     }
@@ -171,12 +174,14 @@ function checkBodySize(request: GatewayRequest, api: CompiledApi): void {
   }
 }
 
-async function authorize(route: CompiledRoute, api: CompiledApi, request: GatewayRequest, ctx: RequestContext): Promise<void> {
+async function authorize(route: CompiledRoute, api: CompiledApi, request: GatewayRequest, ctx: RequestContext, deps: PipelineDeps): Promise<void> {
   const started = Date.now();
+  let failure: GatewayError | null = null;
   try {
     ctx.authorizer = await route.authorizer!.authorize({ request, ctx, api: api.config, route: route.config, resourcePath: ctx.resourcePath });
   } catch (err) {
     if (err instanceof GatewayError) {
+      failure = err;
       ctx.authorizerError = err.detail ?? err.publicMessage;
       if (err.authorizer) ctx.authorizer = err.authorizer;
     } else {
@@ -185,7 +190,39 @@ async function authorize(route: CompiledRoute, api: CompiledApi, request: Gatewa
     throw err;
   } finally {
     ctx.authorizerLatencyMs = Date.now() - started;
+    if (deps.decisions) recordDecision(deps.decisions, route, api, request, ctx, failure, started);
   }
+}
+
+/** A refused token's `sub`, as it claimed (shown as claimed in the console, never trusted). */
+function unverifiedSub(failure: GatewayError | null): string | undefined {
+  const sub = failure?.audit?.token?.payload['sub'];
+  return typeof sub === 'string' ? sub : undefined;
+}
+
+/** One decision-log entry from what the step already holds (no copies, no formatting here). */
+function recordDecision(log: NonNullable<PipelineDeps['decisions']>, route: CompiledRoute, api: CompiledApi, request: GatewayRequest, ctx: RequestContext, failure: GatewayError | null, started: number): void {
+  const outcome = ctx.authorizer !== null && ctx.authorizerError === null ? ctx.authorizer : null;
+  const seen = outcome ?? ctx.authorizer;
+  const decided: DecisionOutcome = ctx.authorizerError === null ? 'allow' : failure === null ? 'error' : failure.status === 401 ? 'unauthorized' : failure.status >= 500 ? 'error' : 'deny';
+  log.record({
+    timeMs: started,
+    requestId: ctx.requestId,
+    api: api.name,
+    method: request.method,
+    path: ctx.path,
+    routeKey: ctx.routeKey,
+    authorizerId: route.config.authorizerId ?? '-',
+    authorizerKind: route.authorizer!.kind,
+    outcome: decided,
+    status: decided === 'allow' ? null : failure?.status ?? 500,
+    error: ctx.authorizerError,
+    principal: seen?.principalId ?? seen?.claims?.['sub'] ?? unverifiedSub(failure) ?? null,
+    sourceIp: ctx.sourceIp,
+    latencyMs: ctx.authorizerLatencyMs ?? 0,
+    audit: outcome?.audit ?? failure?.audit ?? seen?.audit,
+    context: seen?.context,
+  });
 }
 
 /** REST `method.response.header.*` mappings on success (seed scenario 2 maps `Set-Cookie`). */

@@ -20,6 +20,7 @@ import type { Clock } from '../core/clock.ts';
 import type { LambdaRuntime } from '../io/lambda-runtime.ts';
 import type { Logger } from '../io/logger.ts';
 import type { AuthorizerMetrics, KeyMetrics } from '../io/metrics.ts';
+import type { VerificationKey } from '../io/keys.ts';
 
 /** Read-only view of the request an authorizer decides on. */
 export interface AuthorizerRequest {
@@ -67,6 +68,8 @@ export interface AuthorizerDeps {
   readonly gateway: Readonly<GatewayConfig>;
   /** Optional counters for `/metrics` (cache lookups, JWKS fetches). */
   readonly metrics?: (AuthorizerMetrics & KeyMetrics) | undefined;
+  /** `--dev-tokens`: the local key a JWT authorizer trusts beside its issuer's JWKS (io/dev-keys.ts). */
+  readonly devKeys?: ((api: string, authorizerId: string) => (VerificationKey & { readonly kid: string }) | undefined) | undefined;
 }
 
 /**

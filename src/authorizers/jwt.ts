@@ -26,12 +26,12 @@ import { sha256 } from '../core/digest.ts';
 import { z } from 'zod';
 import { defineAuthorizer, type Authorizer, type AuthorizerDeps, type AuthorizerRequest, type AuthorizerStatus } from './authorizer.ts';
 import { absoluteHttpUrl, LIMITS, nonEmpty, oneOrMany, type ApiConfig, type AuthorizerConfig, type ConfigIssue } from '../core/config.ts';
-import type { AuthorizerOutcome } from '../core/model.ts';
+import type { AuthorizerOutcome, DecisionAudit } from '../core/model.ts';
 import {
   checkJwtClaims,
   checkJwtTimes,
   checkRouteScopes,
-  extractScopes,
+  extractScopesFrom,
   rejection,
   stringifyClaims,
   toGatewayError,
@@ -40,6 +40,9 @@ import {
   type JwtTimes,
 } from '../core/claims.ts';
 import { checkJoseHeader, decodeUnverifiedJwt, isJwtRejection } from '../core/jwt.ts';
+import { checkClaimRules, compileClaimRules, renderClaimValidationBody, REFUSE_ALL_CLAIM_RULES, type CompiledClaimRules } from '../core/claim-rules.ts';
+import { ClaimValidationError, type GatewayError } from '../core/errors.ts';
+import type { RouteConfig } from '../core/config.ts';
 import { createKeyStore, type HttpGet, type KeyStore, type KeyStoreOptions, type KeyStoreStatus, type VerificationKey } from '../io/keys.ts';
 
 /** AWS's default: RSA only. */
@@ -83,6 +86,22 @@ export const jwtAuthorizerSchema = z.strictObject({
   requireExp: z.boolean().default(false),
   /** Send `www-authenticate` on a missing token too. Default is true. */
   wwwAuthenticateOnMissingToken: z.boolean().default(true),
+  /**
+   * Beyond AWS: claims whose values are the token's scopes for `authorizationScopes` (union of all
+   * listed; a string is split on spaces, an array taken as is), e.g. `[scope, permissions]` for Auth0
+   * RBAC. Default: AWS's rule, `scp` when present, else `scope`.
+   */
+  scopeClaims: z.array(nonEmpty).min(1).optional(),
+  /**
+   * Beyond AWS: the answer when a route's `claims:` fail. Default is 403 with message `invalid claim`
+   * (SuperTokens' `verifySession` answer, `invalidClaimStatusCode` of its frontend SDKs).
+   */
+  claimValidationResponse: z
+    .strictObject({
+      statusCode: z.number().int().min(400).max(499).default(403),
+      message: nonEmpty.default('invalid claim'),
+    })
+    .optional(),
 });
 export type JwtAuthorizerConfig = z.infer<typeof jwtAuthorizerSchema>;
 
@@ -109,9 +128,16 @@ function checkJwtAuthorizer(config: JwtAuthorizerConfig, { api }: { api: Readonl
 export interface JwtAuthorizerStatus extends AuthorizerStatus {
   readonly keys: KeyStoreStatus;
   readonly cachedTokens: number;
+  /** Verified-token cache lookups since start (or reload). */
+  readonly tokenCacheHits: number;
+  readonly tokenCacheMisses: number;
+  /** `--dev-tokens`: the local key's `kid`, or `null`. */
+  readonly devKeyId: string | null;
 }
 
 export interface JwtAuthorizer extends Authorizer {
+  /** The `kid` of the dev-tokens key this authorizer trusts, or `null`. */
+  readonly devKeyId: string | null;
   warmUp(): Promise<void>;
   status(): JwtAuthorizerStatus;
   close(): Promise<void>;
@@ -125,6 +151,8 @@ export interface JwtAuthorizerOptions {
   readonly keyStore?: KeyStore;
   /** Passed to `createKeyStore` (background retry while no keys are loaded; `null` = off). */
   readonly keylessRetry?: KeyStoreOptions['keylessRetry'];
+  /** `--dev-tokens`: a local key trusted beside the issuer's JWKS (its `kid` is checked first). */
+  readonly devKey?: VerificationKey & { readonly kid: string };
 }
 
 export function createJwtAuthorizer(id: string, config: Readonly<JwtAuthorizerConfig>, api: Readonly<ApiConfig>, deps: AuthorizerDeps): JwtAuthorizer {
@@ -137,6 +165,7 @@ export const jwtAuthorizerPlugin = defineAuthorizer({
   check: checkJwtAuthorizer,
   routeAuthorizationType: 'JWT',
   takesScopes: true,
+  takesClaims: true,
   // JWT identity sources are always `$request.…` (HTTP API syntax), whatever the API.
   identitySyntax: 'http',
   compile: createJwtAuthorizer,
@@ -146,7 +175,7 @@ export const jwtAuthorizerPlugin = defineAuthorizer({
 export function createJwtAuthorizerWithOptions(
   id: string,
   config: Readonly<JwtAuthorizerConfig>,
-  _api: Readonly<ApiConfig>,
+  api: Readonly<ApiConfig>,
   deps: AuthorizerDeps,
   options: JwtAuthorizerOptions,
 ): JwtAuthorizer {
@@ -180,30 +209,55 @@ export function createJwtAuthorizerWithOptions(
       keylessRetry: options.keylessRetry,
     });
   const cache = createTokenCache(options.tokenCacheMaxEntries ?? TOKEN_CACHE_MAX_ENTRIES);
+  const claimRules = compileRouteClaimRules(id, api);
+  const claimResponse = { statusCode: cfg.claimValidationResponse?.statusCode ?? 403, message: cfg.claimValidationResponse?.message ?? 'invalid claim' };
+  const devKey = options.devKey ?? deps.devKeys?.(api.name, id) ?? null;
+  let cacheHits = 0;
+  let cacheMisses = 0;
+
+  /** The rejection as a taxonomy error, with the words and the decoded token for the decision log. */
+  function refuse(r: JwtRejection, token: DecisionAudit['token']): GatewayError {
+    const err = toGatewayError(r, render);
+    err.audit = { reason: r.explanation ?? r.description, ...(token ? { token } : {}) };
+    return err;
+  }
 
   /** Steps 2-11 for one token; the outcome before route scopes. */
-  async function verifyToken(token: string, cacheKey: string): Promise<CachedToken | JwtRejection> {
+  async function verifyToken(token: string, cacheKey: string): Promise<CachedToken | { rejection: JwtRejection; view?: DecisionAudit['token'] }> {
     const jwt = decodeUnverifiedJwt(token);
-    if (isJwtRejection(jwt)) return jwt;
+    if (isJwtRejection(jwt)) return { rejection: jwt };
+    const view = { header: jwt.header.raw, payload: jwt.payload, verified: false };
+    const r = await verifyDecoded(jwt, cacheKey, view);
+    return 'reason' in r ? { rejection: r, view } : r;
+  }
+
+  async function verifyDecoded(jwt: Exclude<ReturnType<typeof decodeUnverifiedJwt>, JwtRejection>, cacheKey: string, view: NonNullable<DecisionAudit['token']>): Promise<CachedToken | JwtRejection> {
     const extension = checkJoseHeader(jwt.header);
     if (extension) return extension;
     const alg = jwt.header.alg;
     if (typeof alg !== 'string' || !allowed.has(alg)) return rejection('alg_not_allowed', { alg: describeAlg(alg) });
     const kid = jwt.header.kid;
     if (typeof kid !== 'string' || kid === '') return rejection('kid_missing');
-    let found = keys.getKey(kid);
+    let found = devKey && kid === devKey.kid ? { candidates: [devKey] } : keys.getKey(kid);
     if (found instanceof Promise) found = await found;
     if ('reason' in found) return found.reason === 'kid_unknown' ? rejection('kid_unknown') : rejection('keys_unavailable', { cause: found.cause });
     const key = await verifySignature(alg, found.candidates, jwt.signingInput, jwt.signature);
     if ('reason' in key) return key;
     const now = clock.nowMs();
     const times = checkJwtClaims(jwt.payload, rules, now);
-    if ('reason' in times) return times;
+    if ('reason' in times) {
+      if (times.reason === 'issuer_mismatch') return { ...times, explanation: explainIssuerMismatch(jwt.payload.iss, rules.issuer) };
+      return times;
+    }
+    const verifiedView = Object.freeze({ ...view, verified: true });
     const entry: CachedToken = {
       key,
       times,
+      payload: jwt.payload,
       claims: Object.freeze(stringifyClaims(jwt.payload)),
-      scopes: Object.freeze(extractScopes(jwt.payload)),
+      scopes: Object.freeze(extractScopesFrom(jwt.payload, cfg.scopeClaims)),
+      auditFresh: Object.freeze({ reason: 'token verified', token: verifiedView }),
+      auditCached: Object.freeze({ reason: 'token verified (cached verification)', cached: true, token: verifiedView }),
       expiresAtMs: times.exp !== undefined ? times.exp * 1000 + rules.clockSkewMs : now + NO_EXP_CACHE_MS,
     };
     cache.set(cacheKey, entry);
@@ -212,35 +266,68 @@ export function createJwtAuthorizerWithOptions(
 
   async function authorize(input: AuthorizerRequest): Promise<AuthorizerOutcome> {
     const raw = readIdentity(input.request);
-    if (raw === undefined || raw.trim() === '') throw toGatewayError(rejection('token_missing'), render);
+    if (raw === undefined || raw.trim() === '') throw refuse(rejection('token_missing'), undefined);
     const token = raw.startsWith('Bearer ') ? raw.slice(7) : raw;
     const cacheKey = sha256(token, 'base64');
-    let verified: CachedToken | JwtRejection | undefined = cache.get(cacheKey);
+    let verified: CachedToken | undefined = cache.get(cacheKey);
+    let fromCache = verified !== undefined;
     if (verified) {
       const now = clock.nowMs();
-      if (now >= verified.expiresAtMs || !keys.isCurrent(verified.key)) {
+      if (now >= verified.expiresAtMs || !(keys.isCurrent(verified.key) || verified.key === devKey)) {
         cache.delete(cacheKey);
         verified = undefined;
+        fromCache = false;
       } else {
         const late = checkJwtTimes(verified.times, rules, now);
-        if (late) throw toGatewayError(late, render);
+        if (late) throw refuse(late, verified.auditCached.token);
       }
     }
-    verified ??= await verifyToken(token, cacheKey);
-    if ('reason' in verified) throw toGatewayError(verified, render);
+    if (fromCache) cacheHits++;
+    else cacheMisses++;
+    if (!verified) {
+      const fresh = await verifyToken(token, cacheKey);
+      if ('rejection' in fresh) throw refuse(fresh.rejection, fresh.view);
+      verified = fresh;
+    }
+    const audit = fromCache ? verified.auditCached : verified.auditFresh;
     const scopes = checkRouteScopes(verified.scopes, input.route.authorizationScopes);
-    if (scopes !== null && 'reason' in scopes) throw toGatewayError(scopes, render);
-    return { kind: 'jwt', claims: verified.claims as Record<string, string>, scopes };
+    if (scopes !== null && 'reason' in scopes) {
+      throw refuse({ ...scopes, explanation: `none of the route's scopes ${JSON.stringify(input.route.authorizationScopes)} is among the token's ${JSON.stringify(verified.scopes)}` }, audit.token);
+    }
+    const routeRules = input.route.claims ? claimRulesFor(input.route) : null;
+    if (routeRules) {
+      const failures = checkClaimRules(routeRules, verified.payload, clock.nowMs());
+      if (failures.length) {
+        const reason = failures.map((f) => f.explanation).join('; ');
+        const err = new ClaimValidationError(claimResponse.statusCode, claimResponse.message, renderClaimValidationBody(failures, claimResponse.message), { detail: reason });
+        err.audit = { reason, token: audit.token, failedRules: failures.map((f) => ({ path: f.path, id: f.id, explanation: f.explanation })) };
+        throw err;
+      }
+    }
+    return { kind: 'jwt', claims: verified.claims as Record<string, string>, scopes, audit };
+  }
+
+  /** Rules compiled at construction; a route object not seen then (tools, tests) compiles once here. */
+  function claimRulesFor(route: Readonly<RouteConfig>): CompiledClaimRules {
+    let compiled = claimRules.get(route);
+    if (!compiled) {
+      const c = compileClaimRules(route.claims ?? {});
+      compiled = c.ok ? c.value : REFUSE_ALL_CLAIM_RULES;
+      claimRules.set(route, compiled);
+    }
+    return compiled;
   }
 
   return {
     id,
     kind: 'jwt',
     authorize,
+    devKeyId: devKey?.kid ?? null,
     warmUp: () => keys.warmUp(),
     status(): JwtAuthorizerStatus {
       const k = keys.status();
-      return { ready: k.ready, detail: k.detail, keys: k, cachedTokens: cache.size() };
+      const dev = devKey ? `; DEV TOKENS: also trusts the local key ${devKey.kid} (portcullis token mint)` : '';
+      return { ready: k.ready, detail: k.detail + dev, keys: k, cachedTokens: cache.size(), tokenCacheHits: cacheHits, tokenCacheMisses: cacheMisses, devKeyId: devKey?.kid ?? null };
     },
     async close() {
       cache.clear();
@@ -248,6 +335,36 @@ export function createJwtAuthorizerWithOptions(
       if (!options.keyStore) keys.close();
     },
   };
+}
+
+/**
+ * Claim rules of every route of `api` that names this authorizer, compiled once. Rules that do not
+ * compile (the config check reports them with their path) refuse every token: fail closed.
+ */
+function compileRouteClaimRules(id: string, api: Readonly<ApiConfig>): WeakMap<Readonly<RouteConfig>, CompiledClaimRules> {
+  const out = new WeakMap<Readonly<RouteConfig>, CompiledClaimRules>();
+  for (const route of Object.values(api.routes ?? {})) {
+    if (route.authorizerId !== id || !route.claims) continue;
+    const c = compileClaimRules(route.claims);
+    out.set(route, c.ok ? c.value : REFUSE_ALL_CLAIM_RULES);
+  }
+  return out;
+}
+
+/**
+ * `issuer http://a/ ≠ configured http://a`, with the likely fix when the two differ by a trailing
+ * slash or letter case (the Auth0 thread's case). Both values are public (discovery documents).
+ */
+export function explainIssuerMismatch(tokenIss: unknown, configured: string, source: 'token' | 'discovery' = 'token'): string {
+  const whose = source === 'token' ? "the token's issuer" : "the discovery document's issuer";
+  const shown = typeof tokenIss === 'string' ? (tokenIss.length > 200 ? `${tokenIss.slice(0, 200)}…` : tokenIss) : tokenIss === undefined ? '(no iss claim)' : JSON.stringify(tokenIss);
+  let fix = '';
+  if (typeof tokenIss === 'string') {
+    if (tokenIss === `${configured}/`) fix = `; ${whose} ends with "/": set jwtConfiguration.issuer to "${tokenIss}"`;
+    else if (`${tokenIss}/` === configured) fix = `; the configured issuer has a trailing "/" that ${whose} lacks: set jwtConfiguration.issuer to "${tokenIss}"`;
+    else if (tokenIss.toLowerCase() === configured.toLowerCase()) fix = '; they differ only in letter case (issuers are compared exactly)';
+  }
+  return `${source === 'token' ? 'issuer' : 'discovery issuer'} ${shown} ≠ configured ${configured}${fix}`;
 }
 
 /** The header's `alg` as echoed in the reason: capped, since the client controls it. */
@@ -349,6 +466,11 @@ interface CachedToken {
   readonly times: JwtTimes;
   readonly claims: Readonly<Record<string, string>>;
   readonly scopes: readonly string[];
+  /** The verified payload as decoded (for `claims:` rules). */
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** Decision-log views, built once per verified token (no allocation per request). */
+  readonly auditFresh: DecisionAudit & { token: NonNullable<DecisionAudit['token']> };
+  readonly auditCached: DecisionAudit & { token: NonNullable<DecisionAudit['token']> };
   /** Epoch ms after which the entry is dropped. */
   readonly expiresAtMs: number;
 }

@@ -268,6 +268,7 @@ export function createLambdaAuthorizer(
     // 3. Cache.
     const key = cache ? decisionCacheKey(id, ctx.stage, values) : '';
     let decision = cache?.get(key);
+    const cached = decision !== undefined;
     let latencyMs = 0;
     if (!decision) {
       // 4. Invoke and parse.
@@ -297,18 +298,32 @@ export function createLambdaAuthorizer(
     // 5. Evaluate against this request's own ARN.
     const principalId = decision.type === 'policy' ? decision.principalId : undefined;
     const seen: AuthorizerOutcome = { kind: 'lambda', principalId, context: decision.context };
+    const from = cached ? 'cached decision: ' : '';
+    const policy = decision.type === 'simple' ? { isAuthorized: decision.isAuthorized } : decision.policy;
     if (decision.type === 'simple') {
-      if (!decision.isAuthorized) throw new AccessDeniedError('Forbidden', { detail: 'the authorizer returned isAuthorized: false', authorizer: seen });
+      if (!decision.isAuthorized) {
+        const err = new AccessDeniedError('Forbidden', { detail: 'the authorizer returned isAuthorized: false', authorizer: seen });
+        err.audit = { reason: `${from}isAuthorized: false`, cached, policy };
+        throw err;
+      }
     } else {
       const { decision: verdict, warnings } = evaluatePolicy(decision.policy, arn);
       for (const w of warnings) log.warn('lambda authorizer policy', { reason: w, request_id: ctx.requestId });
       if (verdict !== 'allow') {
         const detail = verdict === 'explicit-deny' ? 'the policy explicitly denies this ARN' : 'no statement of the policy allows this ARN';
         const message = protocol === 'http' ? 'Forbidden' : verdict === 'explicit-deny' ? EXPLICIT_DENY_MESSAGE : IMPLICIT_DENY_MESSAGE;
-        throw new AccessDeniedError(message, { detail, authorizer: seen });
+        const err = new AccessDeniedError(message, { detail, authorizer: seen });
+        err.audit = { reason: `${from}${verdict === 'explicit-deny' ? `policy Deny on ${arn}` : `no policy statement allows ${arn}`}`, cached, policy };
+        throw err;
       }
     }
-    const outcome: AuthorizerOutcome = { kind: 'lambda', principalId, context: decision.context, integrationLatencyMs: latencyMs };
+    const outcome: AuthorizerOutcome = {
+      kind: 'lambda',
+      principalId,
+      context: decision.context,
+      integrationLatencyMs: latencyMs,
+      audit: { reason: `${from}${decision.type === 'simple' ? 'isAuthorized: true' : `policy Allow on ${arn}`}`, cached, policy },
+    };
     if (decision.type === 'policy' && decision.usageIdentifierKey !== undefined) outcome.usageIdentifierKey = decision.usageIdentifierKey;
     return outcome;
   }
@@ -495,6 +510,7 @@ export const requestAuthorizerPlugin = defineAuthorizer({
   check: checkLambdaAuthorizer,
   routeAuthorizationType: 'CUSTOM',
   takesScopes: false,
+  takesClaims: false,
   compile: createLambdaAuthorizer,
 });
 
@@ -503,5 +519,6 @@ export const tokenAuthorizerPlugin = defineAuthorizer({
   check: checkLambdaAuthorizer,
   routeAuthorizationType: 'CUSTOM',
   takesScopes: false,
+  takesClaims: false,
   compile: createLambdaAuthorizer,
 });

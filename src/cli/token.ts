@@ -13,9 +13,10 @@
  * Exit codes: 0 admitted, 1 refused, 2 usage or config problem.
  */
 import { readFileSync } from 'node:fs';
-import { createJwtAuthorizerWithOptions, isJwtAuthorizerConfig } from '../authorizers/jwt.ts';
+import { createJwtAuthorizerWithOptions, explainIssuerMismatch, isJwtAuthorizerConfig } from '../authorizers/jwt.ts';
+import { apisWithJwtAuthorizer, loadDevKeys, mintDevToken } from '../io/dev-keys.ts';
 import type { ApiConfig, GatewayConfig, RouteConfig } from '../core/config.ts';
-import { ConfigError, GatewayError } from '../core/errors.ts';
+import { ClaimValidationError, ConfigError, GatewayError } from '../core/errors.ts';
 import type { GatewayRequest, RequestContext } from '../core/model.ts';
 import { compileRoutes, matchRoute } from '../core/routes.ts';
 import { decodeUnverifiedJwt, isJwtRejection } from '../core/jwt.ts';
@@ -26,7 +27,7 @@ import { createLogger } from '../io/logger.ts';
 import type { LambdaRuntime } from '../io/lambda-runtime.ts';
 import { coreConfigSchema } from '../supertokens/config.ts';
 
-export const TOKEN_USAGE = `usage: portcullis token --config FILE --route "METHOD /path" [--api NAME] [--at TIME] [--json] ${DEFINITION_USAGE} TOKEN|-`;
+export const TOKEN_USAGE = `usage: portcullis token --config FILE --route "METHOD /path" [--api NAME] [--at TIME] [--json] [--dev-tokens] ${DEFINITION_USAGE} TOKEN|-\n       portcullis token mint --config FILE --authorizer NAME [--api NAME] [--claims JSON] [--expires-in SECONDS] ${DEFINITION_USAGE}`;
 
 export interface TokenCommandIo {
   stdout: (text: string) => void;
@@ -52,13 +53,15 @@ interface Args {
   api?: string;
   at?: string;
   json: boolean;
+  /** Also trust the authorizer's dev key, as `portcullis start --dev-tokens` does. */
+  devTokens: boolean;
   token?: string;
   /** `--format`, `--parameter-overrides`, `--allow-unenforced` (a template as the config). */
   read: ReadOptions;
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
-  const args: Args = { json: false, read: {} };
+  const args: Args = { json: false, devTokens: false, read: {} };
   const format: string[] = [];
   const overrides: string[] = [];
   const functions: string[] = [];
@@ -97,6 +100,9 @@ function parseArgs(argv: readonly string[]): Args | string {
       case '--function':
         functions.push(value() ?? '');
         break;
+      case '--dev-tokens':
+        args.devTokens = true;
+        break;
       case '-h':
       case '--help':
         return 'help';
@@ -117,6 +123,7 @@ function parseArgs(argv: readonly string[]): Args | string {
 
 /** `runTokenCommand` with injectable streams and clock (tests). */
 export async function runTokenCommandWith(argv: string[], io: TokenCommandIo): Promise<number> {
+  if (argv[0] === 'mint') return runMint(argv.slice(1), io);
   const args = parseArgs(argv);
   if (args === 'help') {
     io.stdout(TOKEN_USAGE + '\n');
@@ -185,7 +192,7 @@ export async function runTokenCommandWith(argv: string[], io: TokenCommandIo): P
     logger: createLogger({ level: 'silent' }),
     baseDir: loaded.baseDir,
     gateway: loaded.config,
-  }, {});
+  }, args.devTokens ? { devKey: (await loadDevKeys(loaded.config, loaded.baseDir)).get(api.name, authorizerId) } : {});
   await authorizer.warmUp();
   const source = Array.isArray(authConfig.identitySource) ? authConfig.identitySource[0]! : authConfig.identitySource;
   const request = fakeRequest(source, raw, path, clock.nowMs());
@@ -201,10 +208,18 @@ export async function runTokenCommandWith(argv: string[], io: TokenCommandIo): P
   } catch (err) {
     if (!(err instanceof GatewayError)) throw err;
     out.push(`keys:    ${authorizer.status().detail}`);
-    out.push(`result:  REFUSED ${err.status} {"message":${JSON.stringify(err.publicMessage)}}`);
+    out.push(`result:  REFUSED ${err.status} ${err instanceof ClaimValidationError ? err.body : `{"message":${JSON.stringify(err.publicMessage)}}`}`);
     out.push(`reason:  ${err.detail ?? ''}`);
+    const why = err.audit?.reason;
+    if (why && why !== err.detail) out.push(`why:     ${why}`);
+    for (const rule of err.audit?.failedRules ?? []) out.push(`failed rule: claims["${rule.path}"]: ${rule.explanation}`);
+    const found = authorizer.status().keys.discoveredIssuer;
+    if (found !== null) {
+      out.push(`discovery: the OIDC discovery document of ${authConfig.jwtConfiguration.issuer} says its issuer is ${JSON.stringify(found)}`);
+      out.push(`fix:     ${explainIssuerMismatch(found, authConfig.jwtConfiguration.issuer, 'discovery')}`);
+    }
     if (err.headers['www-authenticate']) out.push(`www-authenticate: ${err.headers['www-authenticate']}`);
-    report.result = { admitted: false, status: err.status, reason: err.detail ?? null, headers: err.headers };
+    report.result = { admitted: false, status: err.status, reason: err.detail ?? null, why: err.audit?.reason ?? null, failedRules: err.audit?.failedRules ?? [], headers: err.headers };
     code = 1;
   } finally {
     await authorizer.close();
@@ -292,4 +307,80 @@ function fakeRequest(source: string, value: string, path: string, nowMs: number)
       },
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// portcullis token mint
+
+/**
+ * `portcullis token mint --config FILE --authorizer NAME [--api NAME] [--claims JSON] [--expires-in S]`:
+ * prints a token signed with the authorizer's dev key (io/dev-keys.ts), with its configured `iss`
+ * and first `aud`, accepted by a gateway started with `--dev-tokens` on the same config, and by
+ * nothing else. Works offline; creates `.portcullis/dev-keys.json` beside the config on first use.
+ */
+async function runMint(argv: readonly string[], io: TokenCommandIo): Promise<number> {
+  const opts: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    const [flag, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    if (flag === '-h' || flag === '--help') {
+      io.stdout(TOKEN_USAGE + '\n');
+      return 0;
+    }
+    const name = flag === '-c' ? 'config' : flag.replace(/^--/, '');
+    if (!['config', 'authorizer', 'api', 'claims', 'expires-in'].includes(name) || !flag.startsWith('-')) {
+      io.stderr(`portcullis token mint: unknown argument ${a}\n${TOKEN_USAGE}\n`);
+      return 2;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) {
+      io.stderr(`portcullis token mint: ${flag} needs a value\n`);
+      return 2;
+    }
+    opts[name] = value;
+  }
+  const fail = (msg: string) => {
+    io.stderr(`portcullis token mint: ${msg}\n`);
+    return 2;
+  };
+  if (!opts.config) return fail('missing --config FILE');
+  if (!opts.authorizer) return fail('missing --authorizer NAME');
+  let claims: unknown = {};
+  if (opts.claims !== undefined) {
+    try {
+      claims = JSON.parse(opts.claims);
+    } catch {
+      return fail(`--claims must be a JSON object, e.g. '{"sub":"u1","scope":"read"}'`);
+    }
+    if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) return fail('--claims must be a JSON object');
+  }
+  let expiresInSeconds: number | undefined;
+  if (opts['expires-in'] !== undefined) {
+    if (!/^\d+$/.test(opts['expires-in'])) return fail('--expires-in must be a whole number of seconds');
+    expiresInSeconds = Number(opts['expires-in']);
+  }
+  let loaded;
+  try {
+    loaded = await loadConfigFile(opts.config, io.env, { core: coreConfigSchema });
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof ConfigFileError) return fail(err.message);
+    throw err;
+  }
+  let apiName = opts.api;
+  if (apiName === undefined) {
+    const apis = apisWithJwtAuthorizer(loaded.config, opts.authorizer);
+    if (apis.length === 0) {
+      const known = loaded.config.apis.flatMap((a) => Object.entries(a.authorizers).filter(([, z]) => z.authorizerType === 'JWT').map(([id]) => `"${id}" (API "${a.name}")`));
+      return fail(`no JWT authorizer "${opts.authorizer}" (JWT authorizers: ${known.join(', ') || 'none'})`);
+    }
+    if (apis.length > 1) return fail(`several APIs have a JWT authorizer "${opts.authorizer}" (${apis.map((a) => `"${a}"`).join(', ')}); pick one with --api NAME`);
+    apiName = apis[0]!;
+  }
+  const keys = await loadDevKeys(loaded.config, loaded.baseDir);
+  const minted = mintDevToken(loaded.config, keys, { api: apiName, authorizer: opts.authorizer, claims: claims as Record<string, unknown>, expiresInSeconds, nowMs: io.clock.nowMs() });
+  if ('error' in minted) return fail(minted.error);
+  io.stdout(minted.token + '\n');
+  io.stderr(`portcullis token mint: valid only for a gateway started with --dev-tokens on this config (key file ${keys.file})\n`);
+  return 0;
 }

@@ -52,6 +52,8 @@ export interface JwtRejection {
   readonly description: string;
   /** `$context.authorizer.error`. Equal to `description` except for a missing token. */
   readonly detail: string;
+  /** Words for the decision log when they say more than `description` (both issuers, scopes). */
+  readonly explanation?: string;
 }
 
 /**
@@ -214,6 +216,21 @@ export function extractScopes(payload: Readonly<Record<string, unknown>>): strin
   if (typeof source === 'string') return source.split(' ').filter((s) => s !== '');
   if (Array.isArray(source)) return source.filter((s): s is string => typeof s === 'string' && s !== '');
   return [];
+}
+
+/**
+ * Beyond AWS (`scopeClaims`): the union of the listed claims' scopes, each a space-separated string
+ * or an array; first occurrence order, no duplicates. `undefined` = AWS's rule (`extractScopes`).
+ */
+export function extractScopesFrom(payload: Readonly<Record<string, unknown>>, scopeClaims: readonly string[] | undefined): string[] {
+  if (!scopeClaims) return extractScopes(payload);
+  const out: string[] = [];
+  for (const name of scopeClaims) {
+    const source = payload[name];
+    const list = typeof source === 'string' ? source.split(' ') : Array.isArray(source) ? source : [];
+    for (const s of list) if (typeof s === 'string' && s !== '' && !out.includes(s)) out.push(s);
+  }
+  return out;
 }
 
 /**

@@ -27,7 +27,7 @@ export * from './config/schema.ts';
 export * from './config/plugins.ts';
 export type { ConfigIssue } from './errors.ts';
 export { closest, formatPath, prefixIssues } from './config/issues.ts';
-export { checkIntegrationMappings, isReservedMappingHeader, LIMITS } from './config/semantics.ts';
+export { checkIntegrationMappings, isLoopbackHost, isReservedMappingHeader, LIMITS } from './config/semantics.ts';
 
 /** Layered parsing: the top level with APIs left raw (each API, then each route, parsed on its own). */
 const configShellSchema = configSchema.extend({ apis: z.array(z.unknown()).default([]) });

@@ -9,7 +9,7 @@
  *
  * Must not: import I/O, or put token, cookie or Authorization material in any message.
  */
-import type { AuthorizerOutcome } from './model.ts';
+import type { AuthorizerOutcome, DecisionAudit } from './model.ts';
 
 /** AWS REST API gateway response types (supported-gateway-response-types), verbatim. */
 export const GATEWAY_RESPONSE_TYPES = [
@@ -41,6 +41,7 @@ export type GatewayErrorCode =
   | 'ERR_GW_ROUTE_NOT_FOUND'
   | 'ERR_GW_UNAUTHORIZED'
   | 'ERR_GW_ACCESS_DENIED'
+  | 'ERR_GW_CLAIM_INVALID'
   | 'ERR_GW_AUTHORIZER_CONFIGURATION'
   | 'ERR_GW_AUTHORIZER_FAILURE'
   | 'ERR_GW_BAD_REQUEST_PARAMETERS'
@@ -74,6 +75,8 @@ export abstract class GatewayError extends Error {
   readonly detail: string | undefined;
   readonly headers: Record<string, string>;
   readonly authorizer: AuthorizerOutcome | undefined;
+  /** Set by authorizers: what the decision log shows (never rendered). */
+  audit: DecisionAudit | undefined;
 
   constructor(publicMessage: string | null, options: GatewayErrorOptions = {}) {
     super(options.detail ?? publicMessage ?? 'gateway error', { cause: options.cause });
@@ -119,6 +122,23 @@ export class AccessDeniedError extends GatewayError {
   readonly status = 403;
   constructor(publicMessage: string, options?: GatewayErrorOptions) {
     super(publicMessage, options);
+  }
+}
+
+/**
+ * 403 (configurable 4xx), beyond AWS: a route's `claims:` failed. The body is SuperTokens' own
+ * (`{"message":"invalid claim","claimValidationErrors":[…]}`), which its frontend SDKs act on.
+ */
+export class ClaimValidationError extends GatewayError {
+  readonly code = 'ERR_GW_CLAIM_INVALID';
+  readonly responseType = 'ACCESS_DENIED';
+  readonly status: number;
+  /** The JSON body sent as is (HTTP APIs). */
+  readonly body: string;
+  constructor(status: number, message: string, body: string, options?: GatewayErrorOptions) {
+    super(message, options);
+    this.status = status;
+    this.body = body;
   }
 }
 
@@ -228,6 +248,7 @@ export type AnyGatewayError =
   | RouteNotFoundError
   | UnauthorizedError
   | AccessDeniedError
+  | ClaimValidationError
   | AuthorizerConfigurationError
   | AuthorizerFailureError
   | BadRequestParametersError

@@ -9,7 +9,7 @@
  */
 import type { ApiConfig } from './config.ts';
 import { compileTemplate, renderTemplate, type CompiledTemplate } from './context.ts';
-import type { GatewayError, GatewayResponseType } from './errors.ts';
+import { ClaimValidationError, type GatewayError, type GatewayResponseType } from './errors.ts';
 import { compileRestHeaderMapping, isHeaderValue, type MappingSource } from './mapping.ts';
 import type { GatewayResponse, RequestContext } from './model.ts';
 
@@ -89,7 +89,7 @@ export function renderGatewayError(
 ): GatewayResponse {
   const extra = Object.entries(err.headers);
   if (flavour === 'http') {
-    const body = JSON.stringify({ message: err.publicMessage });
+    const body = err instanceof ClaimValidationError ? err.body : JSON.stringify({ message: err.publicMessage });
     return { status: err.status, headers: [['content-type', 'application/json'], ...extra], body };
   }
   // A REST answer with no API to customise it (a path that selected no stage): AWS's defaults.

@@ -108,6 +108,25 @@ export interface AuthorizerOutcome {
   /** `usageIdentifierKey` from a Lambda authorizer. */
   usageIdentifierKey?: string;
   /** Authorizer-supplied `Set-Cookie` values etc. are ordinary context keys; nothing special here. */
+  /** What the decision log and the console show about this decision (never sent to clients). */
+  audit?: DecisionAudit;
+}
+
+/**
+ * Why an authorizer decided as it did, for the decision log and the console. Holds no secret: a
+ * token appears only as its decoded header and payload (never its signature or the raw value).
+ */
+export interface DecisionAudit {
+  /** In words: `signature is invalid`, `issuer http://a/ ≠ configured http://a`, `claim st-ev.v is false …`. */
+  readonly reason?: string;
+  /** The decision came from a cache (verified-token cache, Lambda decision cache). */
+  readonly cached?: boolean;
+  /** A JWT's decoded parts; `verified` false when the token was refused before its checks passed. */
+  readonly token?: { readonly header: Readonly<Record<string, unknown>>; readonly payload: Readonly<Record<string, unknown>>; readonly verified: boolean };
+  /** A Lambda authorizer's policy document or simple response, as returned. */
+  readonly policy?: unknown;
+  /** `claims:` rules that failed. */
+  readonly failedRules?: ReadonlyArray<{ readonly path: string; readonly id: string; readonly explanation: string }>;
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { resolve } from 'node:path';
-import type { Authorizer } from '../authorizers/authorizer.ts';
+import type { Authorizer, AuthorizerDeps } from '../authorizers/authorizer.ts';
 import { createAuthorizer } from '../authorizers/index.ts';
 import { formatPath, prefixIssues, type GatewayConfig } from '../core/config.ts';
 import { compileCors } from '../core/cors.ts';
@@ -37,6 +37,8 @@ export interface GatewayDeps {
   baseDir: string;
   /** Access-log drops; plug-ins may report through it (`AuthorizerMetrics`, `KeyMetrics`). */
   metrics?: Metrics;
+  /** `--dev-tokens`: each JWT authorizer's local key (io/dev-keys.ts). */
+  devKeys?: AuthorizerDeps['devKeys'];
   /** `portcullis validate`: compile everything, but open no file for writing (access logs are only checked). */
   dryRun?: boolean;
   /**
@@ -72,7 +74,7 @@ export function compileGateway(config: Readonly<GatewayConfig>, deps: GatewayDep
     const at = (...rest: Array<string | number>) => formatPath(['apis', index, ...rest]);
     const authorizers = new Map<string, Authorizer>();
     // `metrics` rides along for plug-ins that report cache lookups / JWKS fetches (io/metrics.ts).
-    const authorizerDeps = { clock: deps.clock, lambdaRuntime: deps.lambdaRuntime, logger: deps.logger, baseDir: deps.baseDir, gateway: config, metrics: deps.metrics };
+    const authorizerDeps: AuthorizerDeps = { clock: deps.clock, lambdaRuntime: deps.lambdaRuntime, logger: deps.logger, baseDir: deps.baseDir, gateway: config, metrics: deps.metrics, devKeys: deps.devKeys };
     for (const [id, auth] of Object.entries(api.authorizers)) {
       if (hasKnownIssue(at('authorizers', id), deps)) continue;
       try {

@@ -6,6 +6,7 @@ import type { Authorizer } from '../authorizers/authorizer.ts';
 import { isJwtAuthorizerConfig } from '../authorizers/jwt.ts';
 import type { RequestContext } from '../core/model.ts';
 import type { ReadinessCheck } from '../io/admin.ts';
+import type { AuthorizerHealth } from '../io/console.ts';
 import type { AuthorizerDecisionOutcome, CollectedFamily, RequestObservation } from '../io/metrics.ts';
 import type { PipelineResult } from '../pipeline.ts';
 import type { CompiledGateway } from '../compiled.ts';
@@ -107,4 +108,29 @@ export async function readinessChecks(
     }
   }
   return checks;
+}
+
+/** What the console's health panel shows per authorizer: readiness, JWKS keys and fetches, cache hits. */
+export function authorizerHealth(gateway: CompiledGateway): AuthorizerHealth[] {
+  const out: AuthorizerHealth[] = [];
+  for (const api of gateway.apis) {
+    for (const [id, z] of api.authorizers) {
+      let status: (ReturnType<NonNullable<Authorizer['status']>> & { keys?: KeysView & { lastError: string | null; jwksUri: string | null; fresh: boolean; discoveredIssuer?: string | null }; tokenCacheHits?: number; tokenCacheMisses?: number; cachedTokens?: number; devKeyId?: string | null }) | undefined;
+      try {
+        status = z.status?.();
+      } catch (err) {
+        status = { ready: false, detail: `status() failed: ${(err as Error).message}` };
+      }
+      const h: AuthorizerHealth = { api: api.name, id, kind: z.kind, ready: status?.ready ?? true, detail: status?.detail ?? `${z.kind} authorizer` };
+      const auth = api.config.authorizers[id];
+      if (isJwtAuthorizerConfig(auth)) h.issuer = auth.jwtConfiguration.issuer;
+      if (status?.keys) h.keys = { keyCount: status.keys.keyCount, fetchedAt: status.keys.fetchedAt, lastError: status.keys.lastError, jwksUri: status.keys.jwksUri, fresh: status.keys.fresh, discoveredIssuer: status.keys.discoveredIssuer ?? null };
+      if (status?.tokenCacheHits !== undefined) h.cache = { hits: status.tokenCacheHits, misses: status.tokenCacheMisses ?? 0, entries: status.cachedTokens ?? 0 };
+      if (status?.devKeyId !== undefined) h.devKeyId = status.devKeyId;
+      const stats = z.cacheStats?.() ?? null;
+      if (stats) h.cache = { hits: stats.hits, misses: stats.misses, entries: stats.entries };
+      out.push(h);
+    }
+  }
+  return out;
 }

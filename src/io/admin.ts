@@ -9,10 +9,11 @@
  *   GET /readyz    200 / 503 {"ready":bool,"checks":[{"name","ready","detail"}]}: config loaded,
  *                  every authorizer's `status()` ready (JWKS fetched at least once), the in-process
  *                  core's database reachable, and not shutting down
+ *   /console…      the decision console and `POST /dev-tokens` (io/console.ts), when given
  *
  * Bodies carry detail strings only (issuer URLs, error reasons), never keys, tokens or secrets.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { METRICS_CONTENT_TYPE, type Metrics } from './metrics.ts';
 import type { Logger } from './logger.ts';
@@ -30,6 +31,8 @@ export interface AdminServerOptions {
   readiness(): Promise<ReadinessCheck[]>;
   logger: Logger;
   now?: () => number;
+  /** The console's routes (io/console.ts `createConsoleHandler`): answers `false` for other paths. */
+  console?: ((req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => boolean) | null;
 }
 
 export interface AdminServer {
@@ -44,11 +47,14 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   const now = options.now ?? Date.now;
   const startedAt = now();
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    if (options.console?.(req, res, path, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'application/json', '{"message":"Method Not Allowed"}');
     if (path === '/metrics') {
       void Promise.resolve()

@@ -23,6 +23,8 @@ import { availableParallelism } from 'node:os';
 import { createAdminServer, type AdminServer, type ReadinessCheck } from './admin.ts';
 import type { Logger } from './logger.ts';
 import { mergeExpositions, type Metrics } from './metrics.ts';
+import { createConsoleHandler, type AuthorizerHealth, type ConsoleSource } from './console.ts';
+import type { DecisionBatch, DecisionLog } from './decision-log.ts';
 
 /** Environment a worker finds the core's URL in (the core runs in the primary). */
 export const CORE_URL_ENV = 'PORTCULLIS_CORE_URL';
@@ -30,6 +32,7 @@ const READY = 'portcullis:ready';
 const STARTUP_FAILED = 'portcullis:startup-failed';
 const ADMIN_QUERY = 'portcullis:admin-query';
 const ADMIN_ANSWER = 'portcullis:admin-answer';
+const DECISIONS = 'portcullis:decisions';
 const RESTARTS_PER_MINUTE = 5;
 /** How long the primary waits for a worker's metrics or readiness before leaving it out. */
 const ADMIN_QUERY_TIMEOUT_MS = 1500;
@@ -39,31 +42,45 @@ export function resolveWorkers(workers: number | 'auto'): number {
   return workers === 'auto' ? Math.max(1, availableParallelism()) : workers;
 }
 
-type AdminQuery = { type: typeof ADMIN_QUERY; id: number; what: 'metrics' | 'readiness' };
-type AdminAnswer = { type: typeof ADMIN_ANSWER; id: number; body: string | ReadinessCheck[] };
+type AdminQuery = { type: typeof ADMIN_QUERY; id: number; what: 'metrics' | 'readiness' | 'health' };
+type AdminAnswer = { type: typeof ADMIN_ANSWER; id: number; body: string | ReadinessCheck[] | AuthorizerHealth[] };
+type DecisionsMessage = { type: typeof DECISIONS; batch: DecisionBatch };
 
 /**
  * Worker side: answer the primary's admin queries from this worker's own registry and checks
  * (the primary serves the admin listener for the whole cluster). Returns a function that stops.
  */
-export function answerAdminQueries(source: { metrics: Metrics; readiness(): Promise<ReadinessCheck[]> }): () => void {
+export function answerAdminQueries(source: { metrics: Metrics; readiness(): Promise<ReadinessCheck[]>; authorizerHealth?(): AuthorizerHealth[]; decisions?: DecisionLog }): () => void {
+  // The console lives in the primary: this worker's decisions go there in its (capped) batches.
+  const stopForwarding = source.decisions?.subscribe((batch) => {
+    if (process.connected) process.send?.({ type: DECISIONS, batch } satisfies DecisionsMessage);
+  });
   const onMessage = (msg: AdminQuery) => {
     if (msg?.type !== ADMIN_QUERY) return;
     const reply = (body: AdminAnswer['body']) => {
       if (process.connected) process.send?.({ type: ADMIN_ANSWER, id: msg.id, body } satisfies AdminAnswer);
     };
     if (msg.what === 'metrics') reply(source.metrics.render());
+    else if (msg.what === 'health') reply((source.authorizerHealth?.() ?? []).map((h) => ({ ...h, worker: process.pid })));
     else
       source.readiness().then(reply, (err: unknown) =>
         reply([{ name: 'readiness', ready: false, detail: `the readiness check failed: ${err instanceof Error ? err.message : String(err)}` }]),
       );
   };
   process.on('message', onMessage);
-  return () => process.off('message', onMessage);
+  return () => {
+    stopForwarding?.();
+    process.off('message', onMessage);
+  };
 }
 
 export function isClusterWorker(): boolean {
   return cluster.isWorker;
+}
+
+/** This worker's cluster id (1, 2, …; a replacement gets a new one), or `null` outside a cluster. */
+export function clusterWorkerId(): number | null {
+  return cluster.worker?.id ?? null;
 }
 
 /** True when this process should become the primary of `workers` gateway processes. */
@@ -102,7 +119,14 @@ export interface PrimaryOptions {
   /** Starts the core in the primary, when configured. */
   startCore?: (() => Promise<{ url: string; close(): Promise<void> }>) | null;
   /** The admin listener for the whole cluster (`admin:` section), served by the primary. */
-  admin?: { host: string; port: number; metrics: Metrics; logger: Logger } | null;
+  admin?: {
+    host: string;
+    port: number;
+    metrics: Metrics;
+    logger: Logger;
+    /** The console for the whole cluster: the workers' decisions arrive in `decisions`. */
+    console?: { decisions: DecisionLog; token: string | null; devTokens: boolean; mint?: ConsoleSource['mint'] } | null;
+  } | null;
   write?: (line: string) => void;
 }
 
@@ -155,8 +179,18 @@ export async function runClusterPrimary(options: PrimaryOptions): Promise<number
       ),
     );
   const startAdmin = async (cfg: NonNullable<PrimaryOptions['admin']>) => {
+    const c = cfg.console;
     admin = createAdminServer({
       logger: cfg.logger,
+      console: c
+        ? createConsoleHandler({
+            decisions: c.decisions,
+            token: c.token,
+            devTokens: c.devTokens,
+            ...(c.mint ? { mint: c.mint } : {}),
+            health: async () => (await askWorkers<AuthorizerHealth[]>('health')).flatMap((a) => a.body ?? []),
+          })
+        : null,
       metrics: {
         render: async () => {
           const answers = await askWorkers<string>('metrics');
@@ -195,6 +229,7 @@ export async function runClusterPrimary(options: PrimaryOptions): Promise<number
       if (finishing) return;
       finishing = true;
       await admin?.close().catch(() => undefined);
+      await options.admin?.console?.decisions.close().catch(() => undefined);
       await core?.close().catch(() => undefined);
       for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2'] as const) process.removeListener(s, onSignal);
       resolveExit(exitCode);
@@ -215,6 +250,11 @@ export async function runClusterPrimary(options: PrimaryOptions): Promise<number
       live.add(w);
       w.on('message', (msg: { type?: string; url?: string } | AdminAnswer | StartupFailure) => {
         if (msg?.type === ADMIN_ANSWER) return void pending.get((msg as AdminAnswer).id)?.((msg as AdminAnswer).body);
+        if (msg?.type === DECISIONS) {
+          const b = (msg as DecisionsMessage).batch;
+          if (options.admin?.console && Array.isArray(b?.decisions)) options.admin.console.decisions.ingest(b.decisions, typeof b.omitted === 'number' ? b.omitted : 0);
+          return;
+        }
         if (msg?.type === STARTUP_FAILED) {
           // One problem, one line: the first worker's reason is the cluster's; the rest are the same.
           if (startupFailure || startupDone) return;

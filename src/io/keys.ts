@@ -91,6 +91,11 @@ export interface KeyStoreStatus {
   /** Epoch ms of the last successful fetch. */
   readonly fetchedAt: number | null;
   readonly lastError: string | null;
+  /**
+   * The `issuer` the discovery document answered when it did not match the configured one (shown by
+   * `portcullis token` and the console with the fix), else `null`.
+   */
+  readonly discoveredIssuer: string | null;
   /** One line for health checks and `portcullis token`. */
   readonly detail: string;
 }
@@ -168,6 +173,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
   let fetchedAt: number | null = null;
   let lastAttemptAt: number | null = null;
   let lastError: string | null = null;
+  let discoveredIssuer: string | null = null;
   let jwksUri: string | null = options.jwksUri ?? null;
   let pending: Promise<void> | null = null;
   let retryTimer: NodeJS.Timeout | null = null;
@@ -243,6 +249,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       throw err;
     }
     const d = doc as { issuer?: unknown; jwks_uri?: unknown };
+    discoveredIssuer = d.issuer === issuer ? null : typeof d.issuer === 'string' ? d.issuer.slice(0, 500) : JSON.stringify(d.issuer ?? null).slice(0, 500);
     if (d.issuer !== issuer) throw new KeyFetchError('the issuer in the OIDC discovery endpoint metadata does not match the configured issuer');
     if (typeof d.jwks_uri !== 'string' || !/^https?:\/\//i.test(d.jwks_uri) || !URL.canParse(d.jwks_uri)) {
       throw new KeyFetchError('the OIDC discovery document has no valid jwks_uri');
@@ -328,7 +335,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
         : lastError
           ? `no keys: ${lastError}`
           : 'no keys fetched yet';
-      return { ready, fresh, coolingDown, reloading: pending !== null, retryScheduled: retryTimer !== null, keyCount, jwksUri, fetchedAt, lastError, detail };
+      return { ready, fresh, coolingDown, reloading: pending !== null, retryScheduled: retryTimer !== null, keyCount, jwksUri, fetchedAt, lastError, discoveredIssuer, detail };
     },
     close() {
       closed = true;

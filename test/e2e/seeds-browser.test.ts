@@ -149,6 +149,52 @@ test('website: sign up, verify, both scenarios, transparent refresh, sign out', 
   await context.close();
 });
 
+test('beyond AWS: the gateway refuses an unverified user with st-ev, the SDK sends them to e-mail verification, and once verified they get through', { skip, timeout: 120_000 }, async () => {
+  assert.ok(demo && browser);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('pageerror', (err) => consoleErrors.push(err.message));
+  await page.goto(demo.websiteDomain);
+  await page.waitForSelector('body[data-ready="true"]');
+  const email = `dave-${Date.now()}@example.com`;
+  await page.fill('#email', email);
+  await page.fill('#password', 'correct-horse-1');
+  await page.click('#signup');
+  await page.waitForFunction(() => document.getElementById('session-status')!.textContent!.startsWith('signed in as'));
+  const linksBefore = demo.output().split('\n').filter((l) => l.includes(`e-mail verification link for ${email}:`)).length;
+
+  // GET /dev/verified has a mock integration: a 403 can only be the gateway's own claim check.
+  assert.equal(await page.isHidden('#verify-email-screen'), true);
+  await page.click('#call-verified');
+  await page.waitForSelector('#result-verified[data-status]');
+  const text = (await page.textContent('#result-verified'))!;
+  assert.equal(text, '403 {"message":"invalid claim","claimValidationErrors":[{"id":"st-ev","reason":{"message":"wrong value","expectedValue":true,"actualValue":false}}]}');
+  // The SDK's fetch interceptor raised API_INVALID_CLAIM; the page went to e-mail verification and sent a link.
+  await page.waitForSelector('#verify-email-screen', { state: 'visible' });
+  assert.match((await page.textContent('#log'))!, /invalid claim: st-ev/);
+  const link = await waitFor(() => {
+    const lines = demo!.output().split('\n').filter((l) => l.includes(`e-mail verification link for ${email}:`));
+    return lines.length > linksBefore ? lines.at(-1)!.split(': ').at(-1)!.trim() : undefined;
+  });
+  await shot(page, '06-gateway-claim-check-sent-to-verification');
+
+  await page.goto(link);
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.textContent('#verify-result'), 'e-mail verified');
+  await page.evaluate(() => {
+    const el = document.getElementById('result-verified')!;
+    delete el.dataset.status;
+  });
+  await page.click('#call-verified');
+  await page.waitForSelector('#result-verified[data-status]');
+  assert.equal(await page.textContent('#result-verified'), '200 {"message":"only verified users get here"}');
+  assert.equal(await page.isHidden('#verify-email-screen'), true);
+  await shot(page, '07-gateway-claim-check-verified');
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
 async function waitFor<T>(get: () => T | undefined, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

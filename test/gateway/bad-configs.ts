@@ -36,6 +36,7 @@ export const BAD: Array<[string, unknown, string[]]> = [
   ['two APIs on one stage', { apis: [httpApi().apis[0], { ...httpApi().apis[0], name: 'b' }] }, ['apis[1].stage: stage "$default" is already served by API "a" on this listener']],
   ['scopes without a JWT authorizer', httpApi({}, { 'GET /x': { authorizationScopes: ['read'], ...mock } }), ['apis[0].routes["GET /x"].authorizationScopes: needs a JWT authorizer on the route']],
   ['TOKEN authorizer without a function', restApi({ authorizers: { t: { authorizerType: 'TOKEN' } } }), ['apis[0].authorizers.t: needs a `function` (handler module) or an `authorizerUri` (HTTP endpoint)']],
+  ['a claim rule with an unknown operator', httpApi({ authorizers: { j: jwt } }, { 'GET /x': { authorizerId: 'j', claims: { 'st-role.v': { include: 'admin' } }, ...mock } }), ['apis[0].routes["GET /x"].claims["st-role.v"].include: unknown claim operator; known: equals, includes, includesAny, includesAll, excludes, exists, min, max, maxAgeSeconds']],
   ['missing required route integration', httpApi({}, { 'GET /x': {} }), ['apis[0].routes["GET /x"].integration: is required (object)']],
   ['a bad authorizer does not hide a bad route', httpApi({ authorizers: { j: { ...jwt, jwtConfiguration: { issuer: 'https://i.example', audiance: ['a'] } } } }, { 'GET /x': { integration: { type: 'http', uri: 'http://u', timeoutInMillis: 'soon' } } }), [
     'apis[0].authorizers.j.jwtConfiguration.audience: is required (array)',

@@ -36,6 +36,7 @@ const apiKeyAuthorizer = {
   check: (config: { keys: string[] }) => (config.keys.some((k) => k.length < 16) ? [{ path: 'keys', message: 'every key must be at least 16 characters' }] : []),
   routeAuthorizationType: 'CUSTOM' as const,
   takesScopes: false,
+  takesClaims: false,
 };
 const extended: PluginSchemas = {
   authorizers: { ...GATEWAY_PLUGINS.authorizers, APIKEY: apiKeyAuthorizer as never },

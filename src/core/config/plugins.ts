@@ -38,6 +38,8 @@ export interface AuthorizerSchema extends PluginSchema {
   readonly routeAuthorizationType: 'JWT' | 'CUSTOM';
   /** Whether routes may name `authorizationScopes` for it (AWS: JWT authorizers only). */
   readonly takesScopes: boolean;
+  /** Whether routes may name `claims:` requirements for it (beyond AWS: token claims, so JWT authorizers). */
+  readonly takesClaims: boolean;
 }
 
 /** The registries as the parser sees them: tag → schema entry. */

@@ -94,6 +94,11 @@ export const routeSchema = z.strictObject({
   authorizerId: nonEmpty.optional(),
   /** JWT: at least one must be in the token's `scp`/`scope`. AWS limit: 10. */
   authorizationScopes: z.array(nonEmpty).optional(),
+  /**
+   * Beyond AWS, JWT authorizer routes: claim requirements by dotted path (`st-ev.v: true`,
+   * `cognito:groups: { includes: editors }`), compiled by core/claim-rules.ts.
+   */
+  claims: z.record(z.string(), z.unknown()).optional(),
   integration: integrationBaseSchema,
   /** REST method responses: `method.response.header.NAME` → `integration.response.header.X` / `context.*` / `'literal'`. */
   responseParameters: mappingMap.optional(),
@@ -194,12 +199,38 @@ export const configSchema = z.strictObject({
       watchConfig: z.boolean().default(false),
     })
     .prefault({}),
-  /** The admin listener (`/metrics`, `/healthz`, `/readyz`). Off unless present. */
+  /** The admin listener (`/metrics`, `/healthz`, `/readyz`, the console). Off unless present. */
   admin: z
     .strictObject({
       /** Default is 127.0.0.1 (loopback only). */
       host: nonEmpty.default('127.0.0.1'),
       port,
+      /**
+       * Beyond AWS: the token the console (`/console`) and `POST /dev-tokens` require (a bearer
+       * token or the cookie `/console?token=…` sets). Without one they are served on loopback only.
+       */
+      token: z.string().min(16, 'must be at least 16 characters').optional(),
+      /**
+       * Beyond AWS: serve the decision console. Default: on when `host` is loopback or a `token` is
+       * set; `true` on a non-loopback host without a token is a config error.
+       */
+      console: z.boolean().optional(),
+    })
+    .optional(),
+  /**
+   * Beyond AWS: every authorization decision, kept in memory for the console and optionally written
+   * to a JSON-lines audit file (rotated by size). Default: a 1000-decision ring, no file.
+   */
+  decisionLog: z
+    .strictObject({
+      /** Decisions kept in memory. Default is 1000. */
+      ringSize: z.number().int().min(1).max(1_000_000).default(1000),
+      /** JSON-lines audit file, relative to the config file. Off unless set. */
+      file: nonEmpty.optional(),
+      /** Rotate when the file would pass this size. Default is 10485760 (10 MiB). */
+      maxFileBytes: z.number().int().min(1024).max(1024 * 1024 * 1024 * 64).default(10 * 1024 * 1024),
+      /** Rotated files kept (`file.1` newest … `file.N`). Default is 5. */
+      maxFiles: z.number().int().min(0).max(100).default(5),
     })
     .optional(),
   /** Identity used in ARNs and events. */

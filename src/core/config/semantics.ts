@@ -12,6 +12,7 @@ import { parseRouteKey } from '../routes.ts';
 import { compileTemplate, KNOWN_CONTEXT_VARIABLES } from '../context.ts';
 import { compileHttpValue, compileRestExpression } from '../mapping.ts';
 import { compileOriginPattern } from '../origins.ts';
+import { compileClaimRules } from '../claim-rules.ts';
 import { closest, formatPath, prefixIssues, type PathKey } from './issues.ts';
 import type { PluginSchemas } from './plugins.ts';
 import { ACCESS_LOG_PRESETS, type ApiConfig, type GatewayConfig, type RouteConfig } from './schema.ts';
@@ -48,12 +49,20 @@ function templateErrors(errors: readonly string[]): string {
     .join('; ');
 }
 
+/** `127.0.0.1` (any 127/8), `::1`, `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  return /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i.test(host);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Semantic checks: references, AWS limits, per-protocol rules. Each pushes path-precise issues.
 
 export function checkSemantics(config: GatewayConfig, issues: ConfigIssue[], plugins: PluginSchemas): void {
   if (config.admin && config.admin.port !== 0 && config.admin.port === config.server.port) {
     issues.push({ path: 'admin.port', message: `must differ from server.port (${config.server.port}): the admin endpoints get their own listener` });
+  }
+  if (config.admin?.console === true && !config.admin.token && !isLoopbackHost(config.admin.host)) {
+    issues.push({ path: 'admin.token', message: `is required to serve the console on ${config.admin.host}, a non-loopback address (the console shows every authorization decision)` });
   }
   const names = new Map<string, number>();
   const mounts = new Map<string, string>();
@@ -162,6 +171,11 @@ function checkRoute(api: ApiConfig, route: RouteConfig, params: readonly string[
       issues.push({ path: at('authorizationScopes'), message: `at most ${LIMITS.scopesPerRoute} scopes per route (AWS limit), got ${route.authorizationScopes.length}` });
     }
     if (!authPlugin?.takesScopes) issues.push({ path: at('authorizationScopes'), message: 'needs a JWT authorizer on the route' });
+  }
+  if (route.claims) {
+    if (!authPlugin?.takesClaims) issues.push({ path: at('claims'), message: 'needs a JWT authorizer on the route' });
+    const compiled = compileClaimRules(route.claims);
+    if (!compiled.ok) for (const i of compiled.error) issues.push({ path: at('claims', ...i.path), message: i.message });
   }
   const integration = plugins.integrations[route.integration.type];
   if (integration?.check) {

@@ -14,6 +14,7 @@ import {
   type Route,
 } from './types.ts';
 import { badInput } from '../errors.ts';
+import type { CdiVersion } from '../cdi.ts';
 
 /** The CDI 4+ `User` object; the SDK constructs `new User(...)` from it, so every field is present. */
 export interface UserJson {
@@ -70,7 +71,39 @@ export async function userToJson(store: Store, appId: string, user: UserRow): Pr
   return toUserJson(user, await store.isEmailVerified(appId, user.userId, user.email));
 }
 
+/** The pre-account-linking (CDI < 4.0) email/password user; `tenantIds` from CDI 3.0. */
+export interface LegacyUserJson {
+  id: string;
+  email: string;
+  timeJoined: number;
+  tenantIds?: string[];
+}
+
+export function toLegacyUserJson(user: UserRow, cdi: CdiVersion): LegacyUserJson {
+  return {
+    id: user.userId,
+    email: user.email,
+    timeJoined: user.timeJoinedMs,
+    ...(cdi.hasMultitenancy ? { tenantIds: [user.tenantId] } : {}),
+  };
+}
+
+/** The user object of the caller's CDI version: `User` with `loginMethods` from 4.0, the legacy one before. */
+export async function userJsonFor(cdi: CdiVersion, store: Store, appId: string, user: UserRow): Promise<UserJson | LegacyUserJson> {
+  return cdi.hasAccountLinking ? userToJson(store, appId, user) : toLegacyUserJson(user, cdi);
+}
+
 const MAX_USERS_PAGE = 500;
+
+function tenantV1(tenantId: string) {
+  return {
+    tenantId,
+    emailPassword: { enabled: true },
+    passwordless: { enabled: true },
+    thirdParty: { enabled: true, providers: [] },
+    coreConfig: {},
+  };
+}
 
 export const userRoutes: Route[] = [
   {
@@ -126,7 +159,11 @@ export const userRoutes: Route[] = [
         rows.length > limit && last !== undefined
           ? Buffer.from(JSON.stringify({ t: last.timeJoinedMs, u: last.userId })).toString('base64url')
           : undefined;
-      return ok({ users: await usersToJson(req.runtime.store, req.appId, page), ...(next ? { nextPaginationToken: next } : {}) });
+      // Before CDI 4.0 each entry names its recipe: { recipeId, user } with the legacy user.
+      const users = req.cdi.hasAccountLinking
+        ? await usersToJson(req.runtime.store, req.appId, page)
+        : page.map((u) => ({ recipeId: 'emailpassword', user: toLegacyUserJson(u, req.cdi) }));
+      return ok({ users, ...(next ? { nextPaginationToken: next } : {}) });
     },
   },
   {
@@ -145,6 +182,25 @@ export const userRoutes: Route[] = [
     scope: 'tenant',
     async handle(req) {
       return ok({ tenantId: req.tenantId, thirdParty: { providers: [] }, coreConfig: {} });
+    },
+  },
+  {
+    // The v1 shape (CDI <= 5.0; supertokens-node 16-18 read it on every sign-in): per-recipe `enabled`
+    // flags instead of v2's `firstFactors`. A configured tenant has every recipe enabled, as the Java
+    // core's default tenant does.
+    method: 'GET',
+    path: '/recipe/multitenancy/tenant',
+    scope: 'tenant',
+    async handle(req) {
+      return ok(tenantV1(req.tenantId));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/recipe/multitenancy/tenant/list',
+    scope: 'app',
+    async handle(req) {
+      return ok({ tenants: req.runtime.config.tenantIds.map(tenantV1) });
     },
   },
   {

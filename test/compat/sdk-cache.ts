@@ -1,0 +1,63 @@
+/**
+ * Pinned SDK releases for the compatibility matrix, installed once into a cache folder outside the
+ * repository (`PORTCULLIS_COMPAT_CACHE`, default `<os tmpdir>/portcullis-compat`), one folder per
+ * release: `node-<version>/node_modules/supertokens-node`. A release is installed with
+ * `npm install --prefix` into a scratch folder that is renamed into place when complete, so an
+ * interrupted install is never mistaken for a cached one.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The latest release of each supertokens-node major from 14 to 24, with the CDI version it asks for. */
+export const NODE_SDK_MATRIX: readonly { version: string; cdi: string; tokenVersion: 3 | 4 | 5 }[] = [
+  { version: '14.1.4', cdi: '2.21', tokenVersion: 3 },
+  { version: '15.2.3', cdi: '3.0', tokenVersion: 4 },
+  { version: '16.7.6', cdi: '4.0', tokenVersion: 4 },
+  { version: '17.1.5', cdi: '5.0', tokenVersion: 5 },
+  { version: '18.0.1', cdi: '5.0', tokenVersion: 5 },
+  { version: '19.0.2', cdi: '5.1', tokenVersion: 5 },
+  { version: '20.1.7', cdi: '5.1', tokenVersion: 5 },
+  { version: '21.1.2', cdi: '5.2', tokenVersion: 5 },
+  { version: '22.1.1', cdi: '5.3', tokenVersion: 5 },
+  { version: '23.1.0', cdi: '5.3', tokenVersion: 5 },
+  { version: '24.0.3', cdi: '5.4', tokenVersion: 5 },
+];
+
+export function compatCacheDir(): string {
+  return process.env.PORTCULLIS_COMPAT_CACHE || join(tmpdir(), 'portcullis-compat');
+}
+
+function installedVersion(dir: string, pkg: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The folder holding `supertokens-node@version`, installing it first when it is not cached. */
+export async function ensureNodeSdk(version: string): Promise<string> {
+  const root = compatCacheDir();
+  const dir = join(root, `node-${version}`);
+  if (installedVersion(dir, 'supertokens-node') === version) return dir;
+  mkdirSync(root, { recursive: true });
+  const scratch = join(root, `.node-${version}-${process.pid}`);
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch);
+  try {
+    await run('npm', ['install', '--prefix', scratch, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `supertokens-node@${version}`], {
+      timeout: 180_000,
+    });
+    if (installedVersion(scratch, 'supertokens-node') !== version) throw new Error(`npm installed no supertokens-node@${version}`);
+    rmSync(dir, { recursive: true, force: true });
+    if (!existsSync(dir)) renameSync(scratch, dir);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return dir;
+}

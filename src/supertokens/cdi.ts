@@ -51,10 +51,11 @@ export class CdiVersion {
 
   /**
    * The access-token version the Java core mints for this CDI (`AccessToken.getAccessTokenVersionForCDI`):
-   * v3 for 2.21 (kid, claims at the top level), v4 from 3.0 (`tId`), v5 from 5.0 (`rsub`).
+   * v3 for 2.21 (kid, claims at the top level), v4 from 3.0 (`tId`), v5 from 4.0 (`rsub`, with
+   * account linking).
    */
   get accessTokenVersion(): 3 | 4 | 5 {
-    if (this.atLeast('5.0')) return 5;
+    if (this.atLeast('4.0')) return 5;
     if (this.atLeast('3.0')) return 4;
     return 3;
   }

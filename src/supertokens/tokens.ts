@@ -69,7 +69,7 @@ export type AccessTokenVersion = 3 | 4 | 5;
 
 /**
  * Signs an access token with `kid`: v5 by default; v4 lacks `rsub`, v3 also `tId` (the versions
- * CDI 3.x/4.0 and 2.21 callers get, see cdi.ts).
+ * CDI 3.x and 2.21 callers get, see cdi.ts).
  */
 export function signAccessToken(claims: AccessTokenClaims, kid: string, privateKey: KeyObject, version: AccessTokenVersion = 5): string {
   const header = { alg: 'RS256', typ: 'JWT', kid, version: String(version) };

@@ -17,7 +17,7 @@ const run = promisify(execFile);
 export const NODE_SDK_MATRIX: readonly { version: string; cdi: string; tokenVersion: 3 | 4 | 5 }[] = [
   { version: '14.1.4', cdi: '2.21', tokenVersion: 3 },
   { version: '15.2.3', cdi: '3.0', tokenVersion: 4 },
-  { version: '16.7.6', cdi: '4.0', tokenVersion: 4 },
+  { version: '16.7.6', cdi: '4.0', tokenVersion: 5 },
   { version: '17.1.5', cdi: '5.0', tokenVersion: 5 },
   { version: '18.0.1', cdi: '5.0', tokenVersion: 5 },
   { version: '19.0.2', cdi: '5.1', tokenVersion: 5 },

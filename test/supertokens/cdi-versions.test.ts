@@ -57,12 +57,12 @@ describe('CDI versions 2.21 to 5.4', () => {
     assert.deepEqual([v4.status, v4.text], [400, "Field name 'email' is invalid in JSON input"]);
   });
 
-  it('access tokens: v3 for 2.21, v4 (tId) for 3.0-4.0, v5 (rsub) from 5.0; replacements keep the presented version', async () => {
+  it('access tokens: v3 for 2.21, v4 (tId) for 3.x, v5 (rsub) from 4.0; replacements keep the presented version', async () => {
     const expected: [string, string, string[]][] = [
       ['2.21', '3', []],
       ['3.0', '4', ['tId']],
-      ['4.0', '4', ['tId']],
-      ['5.0', '5', ['tId', 'rsub']],
+      ['3.1', '4', ['tId']],
+      ['4.0', '5', ['tId', 'rsub']],
       ['5.4', '5', ['tId', 'rsub']],
     ];
     for (const [version, tokenVersion, claims] of expected) {

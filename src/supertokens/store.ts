@@ -4,7 +4,7 @@
  * `Store` is narrow and named after what the recipes need; it is the sum of one part per recipe, each
  * in `store/` with its rows, its interface and its SQL: `keys.ts` (app secrets, signing keys),
  * `sessions.ts`, `emailpassword.ts` (users, reset tokens), `emailverification.ts`, `userroles.ts`,
- * `usermetadata.ts`. `migrations.ts` holds the schema of them all. Both backends share the parts,
+ * `usermetadata.ts`, `usersearch.ts` (count, search filters). `migrations.ts` holds the schema of them all. Both backends share the parts,
  * written in the SQL subset SQLite and PostgreSQL agree on (`store/sql.ts`); the drivers
  * (`store-sqlite.ts`, `store-postgres.ts`) only execute statements and run transactions.
  *
@@ -18,6 +18,7 @@ import { SqlSessionStore, type SessionStore } from './store/sessions.ts';
 import type { SqlDriver } from './store/sql.ts';
 import { SqlUserMetadataStore, type UserMetadataStore } from './store/usermetadata.ts';
 import { SqlUserRolesStore, type UserRolesStore } from './store/userroles.ts';
+import { SqlUserSearchStore, type UserSearchStore } from './store/usersearch.ts';
 
 export type { EmailPasswordStore, UserRow } from './store/emailpassword.ts';
 export type { EmailVerificationStore } from './store/emailverification.ts';
@@ -26,6 +27,7 @@ export type { SessionRow, SessionStore } from './store/sessions.ts';
 export type { ConsumedToken, Json, JsonObject, SqlDriver, SqlExecutor, SqlValue } from './store/sql.ts';
 export type { UserMetadataStore } from './store/usermetadata.ts';
 export type { UserRolesStore } from './store/userroles.ts';
+export type { UserSearchStore } from './store/usersearch.ts';
 
 export interface CleanupResult {
   sessions: number;
@@ -56,7 +58,8 @@ export interface Store
     EmailPasswordStore,
     EmailVerificationStore,
     UserRolesStore,
-    UserMetadataStore {}
+    UserMetadataStore,
+    UserSearchStore {}
 
 /** The `Store` on top of a SQL driver: every part shares the one driver (its connections and transactions). */
 export function createSqlStore(driver: SqlDriver): Store {
@@ -72,6 +75,7 @@ export function createSqlStore(driver: SqlDriver): Store {
     ...methodsOf<EmailVerificationStore>(new SqlEmailVerificationStore(driver)),
     ...methodsOf<UserRolesStore>(new SqlUserRolesStore(driver)),
     ...methodsOf<UserMetadataStore>(new SqlUserMetadataStore(driver)),
+    ...methodsOf<UserSearchStore>(new SqlUserSearchStore(driver)),
   };
 }
 

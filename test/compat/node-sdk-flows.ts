@@ -257,6 +257,20 @@ const flows: [string, () => Promise<void>][] = [
     },
   ],
   [
+    'user count and search',
+    async () => {
+      const count = () => (major >= 15 ? supertokens.getUserCount(undefined, 'public') : supertokens.getUserCount());
+      const before = await count();
+      const { email, userId } = await signUp(`search-${run}@example.com`);
+      check((await count()) >= before + 1, 'getUserCount did not grow with a sign-up');
+      const found = await supertokens.getUsersNewestFirst({ tenantId: 'public', limit: 10, query: { email: `search-${run}` } });
+      const ids = found.users.map((u: any) => (major >= 16 ? u.id : u.user.id));
+      check(JSON.stringify(ids) === JSON.stringify([userId]), `search by email ${email}: ${JSON.stringify(ids)}`);
+      const none = await supertokens.getUsersNewestFirst({ tenantId: 'public', limit: 10, query: { email: `nobody-${run}` } });
+      check(none.users.length === 0, 'a search that matches nobody lists users');
+    },
+  ],
+  [
     'user metadata',
     async () => {
       const { userId } = await signUp();

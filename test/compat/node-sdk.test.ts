@@ -25,6 +25,7 @@ export const NODE_FLOWS = [
   'email verification',
   'password reset',
   'roles and permissions',
+  'user count and search',
   'user metadata',
 ];
 

@@ -152,7 +152,19 @@ export const userRoutes: Route[] = [
           throw badInput('invalid pagination token');
         }
       }
-      const rows = await req.runtime.store.listUsers(req.appId, req.tenantId, order, limit + 1, after);
+      // Search filters (the dashboard's search): `email`, `phone`, `provider`, each a `;`-separated
+      // list; a user matching any tag is listed. Only email/password users exist here, so phone and
+      // provider tags match nobody.
+      const tags = (name: string) =>
+        (req.query.get(name) ?? '')
+          .split(';')
+          .map((tag) => tag.trim().toLowerCase())
+          .filter((tag) => tag !== '');
+      const emailTags = tags('email');
+      const searching = emailTags.length > 0 || tags('phone').length > 0 || tags('provider').length > 0;
+      const rows = searching
+        ? await req.runtime.store.searchUsersByEmail(req.appId, req.tenantId, emailTags, order, limit + 1, after)
+        : await req.runtime.store.listUsers(req.appId, req.tenantId, order, limit + 1, after);
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       const next =
@@ -164,6 +176,19 @@ export const userRoutes: Route[] = [
         ? await usersToJson(req.runtime.store, req.appId, page)
         : page.map((u) => ({ recipeId: 'emailpassword', user: toLegacyUserJson(u, req.cdi) }));
       return ok({ users, ...(next ? { nextPaginationToken: next } : {}) });
+    },
+  },
+  {
+    // `SuperTokens.getUserCount`: `includeAllTenants=true` counts every tenant of the app;
+    // `includeRecipeIds` restricts the recipes (only emailpassword users exist here).
+    method: 'GET',
+    path: '/users/count',
+    scope: 'tenant',
+    async handle(req) {
+      const include = req.query.get('includeRecipeIds');
+      if (include !== null && include !== '' && !include.split(',').map((r) => r.trim()).includes('emailpassword')) return ok({ count: 0 });
+      const allTenants = req.query.get('includeAllTenants') === 'true';
+      return ok({ count: await req.runtime.store.countUsers(req.appId, allTenants ? null : req.tenantId) });
     },
   },
   {

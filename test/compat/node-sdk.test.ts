@@ -14,20 +14,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { postgresOrSkipReason, startTestCore, type StoreKind, type TestCore } from '../supertokens/helpers.ts';
-import { NODE_SDK_MATRIX, ensureNodeSdk } from './sdk-cache.ts';
+import { NODE_FLOWS, NODE_SDK_MATRIX, ensureNodeSdk } from './sdk-cache.ts';
 
-/** Every flow node-sdk-flows.ts runs, in order: a release must report each one. */
-export const NODE_FLOWS = [
-  'handshake',
-  'sign-up and sign-in',
-  'session verify, refresh, revoke',
-  'theft detection',
-  'email verification',
-  'password reset',
-  'roles and permissions',
-  'user count and search',
-  'user metadata',
-];
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const flowsFile = fileURLToPath(new URL('./node-sdk-flows.ts', import.meta.url));

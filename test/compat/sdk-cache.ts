@@ -28,6 +28,36 @@ export const NODE_SDK_MATRIX: readonly { version: string; cdi: string; tokenVers
   { version: '24.0.3', cdi: '5.4', tokenVersion: 5 },
 ];
 
+/** Every flow node-sdk-flows.ts runs, in order: a release must report each one. */
+export const NODE_FLOWS = [
+  'handshake',
+  'sign-up and sign-in',
+  'session verify, refresh, revoke',
+  'theft detection',
+  'email verification',
+  'password reset',
+  'roles and permissions',
+  'user count and search',
+  'user metadata',
+];
+
+/**
+ * The README's "Supported SDK versions" table, generated from the matrix (readme-matrix.test.ts
+ * checks that README.md holds exactly this between its compat-matrix markers).
+ */
+export function renderSupportTable(): string {
+  const rows = NODE_SDK_MATRIX.map(
+    (r) => `| supertokens-node ${r.version} (latest ${r.version.split('.')[0]}.x) | ${r.cdi} | v${r.tokenVersion} | SQLite, PostgreSQL |`,
+  );
+  return [
+    '| SDK release | CDI version it asks for | access tokens minted | tested on |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+    `Each release runs, unmodified, through: ${NODE_FLOWS.join('; ')} (\`test/compat/node-sdk.test.ts\`).`,
+  ].join('\n');
+}
+
 export function compatCacheDir(): string {
   return process.env.PORTCULLIS_COMPAT_CACHE || join(tmpdir(), 'portcullis-compat');
 }

@@ -27,6 +27,7 @@ import { sessionRoutes } from './routes/session.ts';
 import type { CoreRuntime, Route, RouteResponse } from './routes/types.ts';
 import { userRoleRoutes } from './routes/userroles.ts';
 import { userRoutes } from './routes/users.ts';
+import { userIdMappingRoutes } from './routes/useridmapping.ts';
 import type { JsonObject } from './store.ts';
 
 /** Every CDI route this core serves. */
@@ -37,6 +38,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...emailVerificationRoutes,
   ...userRoleRoutes,
   ...userRoutes,
+  ...userIdMappingRoutes,
 ];
 
 /** Routes by path (several methods, or several `rid`s, may share a path). */

@@ -271,6 +271,24 @@ const flows: [string, () => Promise<void>][] = [
     },
   ],
   [
+    'user id mapping',
+    async () => {
+      const { email, userId } = await signUp();
+      const external = `ext-${major}-${run}`;
+      const created = await supertokens.createUserIdMapping({ superTokensUserId: userId, externalUserId: external, externalUserIdInfo: 'from LDAP' });
+      check(created.status === 'OK', `createUserIdMapping: ${JSON.stringify(created)}`);
+      const got = await supertokens.getUserIdMapping({ userId: external });
+      check(got.status === 'OK' && got.superTokensUserId === userId && got.externalUserIdInfo === 'from LDAP', `getUserIdMapping: ${JSON.stringify(got)}`);
+      const signIn = await call('POST', '/auth/signin', {}, form(email, PASSWORD));
+      check(signIn.json.status === 'OK' && signIn.json.user.id === external, `sign-in answers the external id: ${JSON.stringify(signIn.json.user)}`);
+      check(jwtPart(signIn.tokens.access!, 1).sub === external, 'the session belongs to the external id');
+      const info = await supertokens.updateOrDeleteUserIdMappingInfo({ userId: external, externalUserIdInfo: undefined });
+      check(info.status === 'OK', `updateOrDeleteUserIdMappingInfo: ${JSON.stringify(info)}`);
+      const removed = await supertokens.deleteUserIdMapping({ userId: external });
+      check(removed.status === 'OK' && removed.didMappingExist === true, `deleteUserIdMapping: ${JSON.stringify(removed)}`);
+    },
+  ],
+  [
     'user metadata',
     async () => {
       const { userId } = await signUp();

@@ -6,7 +6,7 @@
  * interrupted install is never mistaken for a cached one.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,6 +38,7 @@ export const NODE_FLOWS = [
   'password reset',
   'roles and permissions',
   'user count and search',
+  'user id mapping',
   'user metadata',
 ];
 
@@ -53,10 +54,21 @@ export function renderSupportTable(): string {
     '| SDK release | CDI version it asks for | access tokens minted | tested on |',
     '| --- | --- | --- | --- |',
     ...rows,
+    ...PYTHON_SDK_MATRIX.map(
+      (r) => `| supertokens-python ${r.version} (latest ${r.version.split('.').slice(0, 2).join('.')}.x) | ${r.cdi} | v${r.tokenVersion} | SQLite, PostgreSQL |`,
+    ),
     '',
-    `Each release runs, unmodified, through: ${NODE_FLOWS.join('; ')} (\`test/compat/node-sdk.test.ts\`).`,
+    `Each release runs, unmodified, through: ${NODE_FLOWS.join('; ')} (\`test/compat/node-sdk.test.ts\`, \`test/compat/python-sdk.test.ts\`).`,
   ].join('\n');
 }
+
+/** supertokens-python releases: the latest of 0.25, 0.27, 0.30 and 0.31, with the CDI version each asks for. */
+export const PYTHON_SDK_MATRIX: readonly { version: string; cdi: string; tokenVersion: 5 }[] = [
+  { version: '0.25.1', cdi: '5.1', tokenVersion: 5 },
+  { version: '0.27.0', cdi: '5.2', tokenVersion: 5 },
+  { version: '0.30.4', cdi: '5.3', tokenVersion: 5 },
+  { version: '0.31.4', cdi: '5.4', tokenVersion: 5 },
+];
 
 export function compatCacheDir(): string {
   return process.env.PORTCULLIS_COMPAT_CACHE || join(tmpdir(), 'portcullis-compat');
@@ -90,4 +102,36 @@ export async function ensureNodeSdk(version: string): Promise<string> {
     rmSync(scratch, { recursive: true, force: true });
   }
   return dir;
+}
+
+/** A Python 3.10+ interpreter for the venvs, or undefined. */
+export async function findPython(): Promise<string | undefined> {
+  for (const candidate of ['python3.11', 'python3.12', 'python3', 'python']) {
+    try {
+      const { stdout } = await run(candidate, ['-c', 'import sys; print(sys.version_info >= (3, 10))'], { timeout: 10_000 });
+      if (stdout.trim() === 'True') return candidate;
+    } catch {
+      // not installed: try the next one
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The interpreter of a venv holding `supertokens-python==version`, created (and pip-installed) first
+ * when it is not cached. A venv is not relocatable, so it is built in place and marked complete last.
+ */
+export async function ensurePythonSdk(python: string, version: string): Promise<string> {
+  const dir = join(compatCacheDir(), `py-${version}`);
+  const marker = join(dir, '.portcullis-complete');
+  const interpreter = join(dir, 'bin', 'python');
+  if (existsSync(marker)) return interpreter;
+  mkdirSync(compatCacheDir(), { recursive: true });
+  rmSync(dir, { recursive: true, force: true });
+  await run(python, ['-m', 'venv', dir], { timeout: 120_000 });
+  await run(interpreter, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `supertokens-python==${version}`], { timeout: 300_000 });
+  const { stdout } = await run(interpreter, ['-c', "import importlib.metadata as m; print(m.version('supertokens-python'))"]);
+  if (stdout.trim() !== version) throw new Error(`pip installed supertokens-python ${stdout.trim()}, not ${version}`);
+  writeFileSync(marker, `${version}\n`);
+  return interpreter;
 }

@@ -11,7 +11,8 @@ import { hashPassword, isSupportedPasswordHash, verifyPassword } from '../passwo
 import { sha256 } from '../../core/digest.ts';
 import type { UserRow } from '../store.ts';
 import { normaliseEmail, ok, optionalString, outcome, requireString, type Route, type RouteRequest, type RouteResponse } from './types.ts';
-import { toLegacyUserJson, userJsonFor, userToJson } from './users.ts';
+import { userJsonFor, userToJson } from './users.ts';
+import { publicUserIds, resolveUserId } from './useridmapping.ts';
 import { signInAccountKey, signInClientKey } from '../rate-limit.ts';
 
 /** A random, URL-safe single-use token (the SDK puts it into links). */
@@ -38,7 +39,8 @@ function decoyHash(req: RouteRequest): Promise<string> {
 /** Sign-up / sign-in answer: `recipeUserId` beside the `User` from CDI 4.0; the legacy user before. */
 async function signedInUser(req: RouteRequest, user: UserRow): Promise<RouteResponse> {
   if (!req.cdi.hasAccountLinking) return ok({ user: await userJsonFor(req.cdi, req.runtime.store, req.appId, user) });
-  return ok({ user: await userToJson(req.runtime.store, req.appId, user), recipeUserId: user.userId });
+  const json = await userToJson(req.runtime.store, req.appId, user);
+  return ok({ user: json, recipeUserId: json.id });
 }
 
 export const emailPasswordRoutes: Route[] = [
@@ -91,9 +93,8 @@ export const emailPasswordRoutes: Route[] = [
     path: '/recipe/user/password/reset/token',
     scope: 'tenant',
     async handle(req) {
-      const userId = requireString(req.body, 'userId');
       const { store, clock, config } = req.runtime;
-      const user = await store.getUser(req.appId, userId);
+      const user = await store.getUser(req.appId, await resolveUserId(store, req.appId, requireString(req.body, 'userId')));
       // CDI >= 4.0 requires `email` (the Java core: 400 "Field name 'email' is invalid in JSON input");
       // before 4.0 the body has no email and the token is for the user's own.
       const email = req.cdi.hasAccountLinking ? normaliseEmail(requireString(req.body, 'email')) : user?.email;
@@ -127,7 +128,8 @@ export const emailPasswordRoutes: Route[] = [
       const token = requireString(req.body, 'token');
       const consumed = await req.runtime.store.consumePasswordResetToken(req.appId, sha256(token, 'hex'), req.runtime.clock.nowMs());
       if (consumed === undefined) return outcome('RESET_PASSWORD_INVALID_TOKEN_ERROR');
-      return ok({ userId: consumed.userId, email: consumed.email });
+      const ids = await publicUserIds(req.runtime.store, req.appId, [consumed.userId]);
+      return ok({ userId: ids.get(consumed.userId), email: consumed.email });
     },
   },
   {
@@ -147,7 +149,7 @@ export const emailPasswordRoutes: Route[] = [
       if (consumed === undefined) return outcome('RESET_PASSWORD_INVALID_TOKEN_ERROR');
       const result = await store.updateUser(req.appId, consumed.userId, { passwordHash: await hashPassword(newPassword, config.passwordHashing) });
       if (result === 'unknown-user') return outcome('RESET_PASSWORD_INVALID_TOKEN_ERROR');
-      return ok({ userId: consumed.userId });
+      return ok({ userId: (await publicUserIds(store, req.appId, [consumed.userId])).get(consumed.userId) });
     },
   },
   {
@@ -162,12 +164,12 @@ export const emailPasswordRoutes: Route[] = [
       const userId = req.query.get('userId');
       const email = req.query.get('email');
       if (userId !== null) {
-        const user = await store.getUser(req.appId, userId);
-        return user === undefined ? outcome('UNKNOWN_USER_ID_ERROR') : ok({ user: toLegacyUserJson(user, req.cdi) });
+        const user = await store.getUser(req.appId, await resolveUserId(store, req.appId, userId));
+        return user === undefined ? outcome('UNKNOWN_USER_ID_ERROR') : ok({ user: await userJsonFor(req.cdi, store, req.appId, user) });
       }
       if (email === null) throw badInput('Please provide one of userId or email');
       const user = await store.getUserByEmail(req.appId, req.tenantId, normaliseEmail(email));
-      return user === undefined ? outcome('UNKNOWN_EMAIL_ERROR') : ok({ user: toLegacyUserJson(user, req.cdi) });
+      return user === undefined ? outcome('UNKNOWN_EMAIL_ERROR') : ok({ user: await userJsonFor(req.cdi, store, req.appId, user) });
     },
   },
   {
@@ -176,7 +178,8 @@ export const emailPasswordRoutes: Route[] = [
     scope: 'app',
     rid: 'emailpassword',
     async handle(req) {
-      const userId = optionalString(req.body, 'recipeUserId') ?? requireString(req.body, 'userId');
+      const given = optionalString(req.body, 'recipeUserId') ?? requireString(req.body, 'userId');
+      const userId = await resolveUserId(req.runtime.store, req.appId, given);
       const email = optionalString(req.body, 'email');
       const password = optionalString(req.body, 'password');
       if (password === '') throw badInput('Password cannot be an empty string');

@@ -15,6 +15,7 @@ import {
 } from './types.ts';
 import { badInput } from '../errors.ts';
 import type { CdiVersion } from '../cdi.ts';
+import { publicUserIds, resolveUserId } from './useridmapping.ts';
 
 /** The CDI 4+ `User` object; the SDK constructs `new User(...)` from it, so every field is present. */
 export interface UserJson {
@@ -37,9 +38,10 @@ export interface UserJson {
   }[];
 }
 
-export function toUserJson(user: UserRow, verified: boolean): UserJson {
+/** `publicId`: the id callers know the user by (its external id when mapped, routes/useridmapping.ts). */
+export function toUserJson(user: UserRow, verified: boolean, publicId: string = user.userId): UserJson {
   return {
-    id: user.userId,
+    id: publicId,
     isPrimaryUser: false,
     tenantIds: [user.tenantId],
     timeJoined: user.timeJoinedMs,
@@ -50,7 +52,7 @@ export function toUserJson(user: UserRow, verified: boolean): UserJson {
     loginMethods: [
       {
         recipeId: 'emailpassword',
-        recipeUserId: user.userId,
+        recipeUserId: publicId,
         tenantIds: [user.tenantId],
         timeJoined: user.timeJoinedMs,
         verified,
@@ -63,12 +65,17 @@ export function toUserJson(user: UserRow, verified: boolean): UserJson {
 
 /** Builds `User` objects, reading `loginMethods[].verified` from the verification table in one query. */
 export async function usersToJson(store: Store, appId: string, users: readonly UserRow[]): Promise<UserJson[]> {
-  const verified = await store.listVerifiedEmails(appId, users.map((u) => u.userId));
-  return users.map((u) => toUserJson(u, verified.has(`${u.userId}\u0000${u.email}`)));
+  const ids = await publicUserIds(store, appId, users.map((u) => u.userId));
+  // Email verification is a non-auth recipe: it holds the id the SDK was given, the public one.
+  const verified = await store.listVerifiedEmails(appId, [...ids.values()]);
+  return users.map((u) => {
+    const publicId = ids.get(u.userId) ?? u.userId;
+    return toUserJson(u, verified.has(`${publicId}\u0000${u.email}`), publicId);
+  });
 }
 
 export async function userToJson(store: Store, appId: string, user: UserRow): Promise<UserJson> {
-  return toUserJson(user, await store.isEmailVerified(appId, user.userId, user.email));
+  return (await usersToJson(store, appId, [user]))[0]!;
 }
 
 /** The pre-account-linking (CDI < 4.0) email/password user; `tenantIds` from CDI 3.0. */
@@ -79,9 +86,9 @@ export interface LegacyUserJson {
   tenantIds?: string[];
 }
 
-export function toLegacyUserJson(user: UserRow, cdi: CdiVersion): LegacyUserJson {
+export function toLegacyUserJson(user: UserRow, cdi: CdiVersion, publicId: string = user.userId): LegacyUserJson {
   return {
-    id: user.userId,
+    id: publicId,
     email: user.email,
     timeJoined: user.timeJoinedMs,
     ...(cdi.hasMultitenancy ? { tenantIds: [user.tenantId] } : {}),
@@ -90,7 +97,8 @@ export function toLegacyUserJson(user: UserRow, cdi: CdiVersion): LegacyUserJson
 
 /** The user object of the caller's CDI version: `User` with `loginMethods` from 4.0, the legacy one before. */
 export async function userJsonFor(cdi: CdiVersion, store: Store, appId: string, user: UserRow): Promise<UserJson | LegacyUserJson> {
-  return cdi.hasAccountLinking ? userToJson(store, appId, user) : toLegacyUserJson(user, cdi);
+  if (cdi.hasAccountLinking) return userToJson(store, appId, user);
+  return toLegacyUserJson(user, cdi, (await publicUserIds(store, appId, [user.userId])).get(user.userId));
 }
 
 const MAX_USERS_PAGE = 500;
@@ -111,7 +119,8 @@ export const userRoutes: Route[] = [
     path: '/user/id',
     scope: 'app',
     async handle(req) {
-      const user = await req.runtime.store.getUser(req.appId, requireQuery(req.query, 'userId'));
+      const { store } = req.runtime;
+      const user = await store.getUser(req.appId, await resolveUserId(store, req.appId, requireQuery(req.query, 'userId')));
       if (user === undefined) return outcome('UNKNOWN_USER_ID_ERROR');
       return ok({ user: await userToJson(req.runtime.store, req.appId, user) });
     },
@@ -174,7 +183,10 @@ export const userRoutes: Route[] = [
       // Before CDI 4.0 each entry names its recipe: { recipeId, user } with the legacy user.
       const users = req.cdi.hasAccountLinking
         ? await usersToJson(req.runtime.store, req.appId, page)
-        : page.map((u) => ({ recipeId: 'emailpassword', user: toLegacyUserJson(u, req.cdi) }));
+        : await (async () => {
+            const ids = await publicUserIds(req.runtime.store, req.appId, page.map((u) => u.userId));
+            return page.map((u) => ({ recipeId: 'emailpassword', user: toLegacyUserJson(u, req.cdi, ids.get(u.userId)) }));
+          })();
       return ok({ users, ...(next ? { nextPaginationToken: next } : {}) });
     },
   },
@@ -196,8 +208,17 @@ export const userRoutes: Route[] = [
     path: '/user/remove',
     scope: 'app',
     async handle(req) {
-      await req.runtime.store.deleteUser(req.appId, requireString(req.body, 'userId'));
+      const { store } = req.runtime;
+      const given = requireString(req.body, 'userId');
       optionalBoolean(req.body, 'removeAllLinkedAccounts', true);
+      // Either id of a mapped user removes it: its row (SuperTokens id), what the non-auth recipes
+      // hold under its external id, and the mapping.
+      const mapping = (await store.getUserIdMappingByExternalId(req.appId, given)) ?? (await store.getUserIdMappingBySuperTokensId(req.appId, given));
+      await store.deleteUser(req.appId, mapping?.superTokensUserId ?? given);
+      if (mapping !== undefined) {
+        await store.deleteUser(req.appId, mapping.externalUserId);
+        await store.deleteUserIdMapping(req.appId, mapping.superTokensUserId);
+      }
       return ok();
     },
   },

@@ -45,6 +45,12 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE st_user_metadata (app_id TEXT NOT NULL, user_id TEXT NOT NULL, metadata TEXT NOT NULL,
        PRIMARY KEY (app_id, user_id))`,
   ],
+  // 2: UserIdMapping (store/useridmapping.ts).
+  [
+    `CREATE TABLE st_userid_mapping (app_id TEXT NOT NULL, supertokens_user_id TEXT NOT NULL,
+       external_user_id TEXT NOT NULL, external_user_id_info TEXT,
+       PRIMARY KEY (app_id, supertokens_user_id), UNIQUE (app_id, external_user_id))`,
+  ],
 ];
 
 /** Applies pending migrations; returns the schema version. Safe to call from many instances at once. */

@@ -28,6 +28,7 @@ import type { CoreRuntime, Route, RouteResponse } from './routes/types.ts';
 import { userRoleRoutes } from './routes/userroles.ts';
 import { userRoutes } from './routes/users.ts';
 import { userIdMappingRoutes } from './routes/useridmapping.ts';
+import { thirdPartyRoutes } from './routes/thirdparty.ts';
 import type { JsonObject } from './store.ts';
 
 /** Every CDI route this core serves. */
@@ -39,6 +40,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...userRoleRoutes,
   ...userRoutes,
   ...userIdMappingRoutes,
+  ...thirdPartyRoutes,
 ];
 
 /** Routes by path (several methods, or several `rid`s, may share a path). */

@@ -4,7 +4,7 @@
  * `Store` is narrow and named after what the recipes need; it is the sum of one part per recipe, each
  * in `store/` with its rows, its interface and its SQL: `keys.ts` (app secrets, signing keys),
  * `sessions.ts`, `emailpassword.ts` (users, reset tokens), `emailverification.ts`, `userroles.ts`,
- * `usermetadata.ts`, `usersearch.ts` (count, search filters), `useridmapping.ts`. `migrations.ts` holds the schema of them all. Both backends share the parts,
+ * `usermetadata.ts`, `usersearch.ts` (count, search filters), `useridmapping.ts`, `thirdparty.ts`. `migrations.ts` holds the schema of them all. Both backends share the parts,
  * written in the SQL subset SQLite and PostgreSQL agree on (`store/sql.ts`); the drivers
  * (`store-sqlite.ts`, `store-postgres.ts`) only execute statements and run transactions.
  *
@@ -20,6 +20,7 @@ import { SqlUserMetadataStore, type UserMetadataStore } from './store/usermetada
 import { SqlUserRolesStore, type UserRolesStore } from './store/userroles.ts';
 import { SqlUserSearchStore, type UserSearchStore } from './store/usersearch.ts';
 import { SqlUserIdMappingStore, type UserIdMappingStore } from './store/useridmapping.ts';
+import { SqlThirdPartyStore, type ThirdPartyStore } from './store/thirdparty.ts';
 
 export type { EmailPasswordStore, UserRow } from './store/emailpassword.ts';
 export type { EmailVerificationStore } from './store/emailverification.ts';
@@ -30,6 +31,7 @@ export type { UserMetadataStore } from './store/usermetadata.ts';
 export type { UserRolesStore } from './store/userroles.ts';
 export type { UserSearchStore } from './store/usersearch.ts';
 export type { UserIdMappingRow, UserIdMappingStore } from './store/useridmapping.ts';
+export type { ThirdPartyStore, ThirdPartyUserRow } from './store/thirdparty.ts';
 
 export interface CleanupResult {
   sessions: number;
@@ -62,7 +64,8 @@ export interface Store
     UserRolesStore,
     UserMetadataStore,
     UserSearchStore,
-    UserIdMappingStore {}
+    UserIdMappingStore,
+    ThirdPartyStore {}
 
 /** The `Store` on top of a SQL driver: every part shares the one driver (its connections and transactions). */
 export function createSqlStore(driver: SqlDriver): Store {
@@ -80,6 +83,7 @@ export function createSqlStore(driver: SqlDriver): Store {
     ...methodsOf<UserMetadataStore>(new SqlUserMetadataStore(driver)),
     ...methodsOf<UserSearchStore>(new SqlUserSearchStore(driver)),
     ...methodsOf<UserIdMappingStore>(new SqlUserIdMappingStore(driver)),
+    ...methodsOf<ThirdPartyStore>(new SqlThirdPartyStore(driver)),
   };
 }
 

@@ -29,6 +29,7 @@ const EmailPassword: any = requireSdk('supertokens-node/recipe/emailpassword');
 const EmailVerification: any = requireSdk('supertokens-node/recipe/emailverification');
 const UserRoles: any = requireSdk('supertokens-node/recipe/userroles');
 const UserMetadata: any = requireSdk('supertokens-node/recipe/usermetadata');
+const ThirdParty: any = requireSdk('supertokens-node/recipe/thirdparty');
 
 const sentLinks: { type: string; link: string; email: string }[] = [];
 
@@ -61,6 +62,14 @@ supertokens.init({
     }),
     UserRoles.init(),
     UserMetadata.init(),
+    ThirdParty.init({
+      signInAndUpFeature: {
+        providers:
+          major >= 15
+            ? [{ config: { thirdPartyId: 'google', clients: [{ clientId: 'compat-client', clientSecret: 'compat-secret' }] } }]
+            : [ThirdParty.Google({ clientId: 'compat-client', clientSecret: 'compat-secret' })],
+      },
+    }),
     Session.init({ getTokenTransferMethod: () => 'header' }),
   ],
 });
@@ -286,6 +295,46 @@ const flows: [string, () => Promise<void>][] = [
       check(info.status === 'OK', `updateOrDeleteUserIdMappingInfo: ${JSON.stringify(info)}`);
       const removed = await supertokens.deleteUserIdMapping({ userId: external });
       check(removed.status === 'OK' && removed.didMappingExist === true, `deleteUserIdMapping: ${JSON.stringify(removed)}`);
+    },
+  ],
+  [
+    'third-party sign-in-up',
+    async () => {
+      const providerUserId = `g-${major}-${run}`;
+      const signInUp = (email: string) =>
+        major >= 16
+          ? ThirdParty.manuallyCreateOrUpdateUser('public', 'google', providerUserId, email, true)
+          : major === 15
+            ? ThirdParty.manuallyCreateOrUpdateUser('public', 'google', providerUserId, email)
+            : ThirdParty.signInUp('google', providerUserId, email);
+      const emailOf = (user: any) => (major >= 16 ? user.emails[0] : user.email);
+      const first = await signInUp(`tp-${major}-${run}@example.com`);
+      check(first.status === 'OK' && (first.createdNewRecipeUser ?? first.createdNewUser) === true, `first sign-in-up: ${JSON.stringify(first)}`);
+      const second = await signInUp(`tp-new-${major}-${run}@example.com`);
+      check(second.status === 'OK' && (second.createdNewRecipeUser ?? second.createdNewUser) === false, `second sign-in-up: ${JSON.stringify(second)}`);
+      check(second.user.id === first.user.id, 'one user per provider user id');
+      check(emailOf(second.user) === `tp-new-${major}-${run}@example.com`, `the provider's new email replaces the old: ${JSON.stringify(second.user)}`);
+      if (major >= 16) {
+        const user = await supertokens.getUser(first.user.id);
+        const method = user.loginMethods[0];
+        check(method.recipeId === 'thirdparty' && method.thirdParty.id === 'google' && method.thirdParty.userId === providerUserId, `loginMethods: ${JSON.stringify(user.loginMethods)}`);
+        check(method.verified === true, 'isVerified: true marks the email verified');
+      }
+      if (major >= 15) {
+        const found = await supertokens.getUsersNewestFirst({ tenantId: 'public', limit: 100, query: { provider: 'goo' } });
+        const ids = found.users.map((u: any) => (major >= 16 ? u.id : u.user.id));
+        check(ids.includes(first.user.id), 'the provider search finds the user');
+      }
+      // A session for the third-party user, like the sign-in-up API creates.
+      const session =
+        major >= 16
+          ? await Session.createNewSessionWithoutRequestResponse('public', supertokens.convertToRecipeUserId(first.user.id))
+          : major === 15
+            ? await Session.createNewSessionWithoutRequestResponse('public', first.user.id)
+            : await Session.createNewSessionWithoutRequestResponse(first.user.id);
+      check(session.getUserId() === first.user.id, 'session for the third-party user');
+      const payload = session.getAccessTokenPayload();
+      check(payload['st-ev']?.v === (major >= 16), `the email verification claim: ${JSON.stringify(payload['st-ev'])}`);
     },
   ],
   [

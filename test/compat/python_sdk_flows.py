@@ -16,7 +16,10 @@ import traceback
 
 from supertokens_python import InputAppInfo, SupertokensConfig, init
 from supertokens_python import asyncio as st
-from supertokens_python.recipe import emailpassword, emailverification, session, usermetadata, userroles
+from supertokens_python.recipe import emailpassword, emailverification, session, thirdparty, usermetadata, userroles
+from supertokens_python.recipe.thirdparty import SignInAndUpFeature
+from supertokens_python.recipe.thirdparty import asyncio as tp
+from supertokens_python.recipe.thirdparty.provider import ProviderClientConfig, ProviderConfig, ProviderInput
 from supertokens_python.recipe.emailpassword import asyncio as ep
 from supertokens_python.recipe.emailverification import asyncio as ev
 from supertokens_python.recipe.session import asyncio as sess
@@ -40,6 +43,18 @@ init(
         emailverification.init(mode="OPTIONAL"),
         userroles.init(),
         usermetadata.init(),
+        thirdparty.init(
+            sign_in_and_up_feature=SignInAndUpFeature(
+                providers=[
+                    ProviderInput(
+                        config=ProviderConfig(
+                            third_party_id="google",
+                            clients=[ProviderClientConfig(client_id="compat-client", client_secret="compat-secret")],
+                        )
+                    )
+                ]
+            )
+        ),
         session.init(),
     ],
 )
@@ -192,6 +207,19 @@ async def flow_user_id_mapping():
     check((await ep.sign_in("public", email, PASSWORD)).user.id == user_id, "unmapped again")
 
 
+async def flow_third_party():
+    provider_user_id = f"g-{RUN}"
+    first = await tp.manually_create_or_update_user("public", "google", provider_user_id, f"tp-{RUN}@example.com", True)
+    check(first.__class__.__name__ == "ManuallyCreateOrUpdateUserOkResult" and first.created_new_recipe_user, f"first: {first!r}")
+    second = await tp.manually_create_or_update_user("public", "google", provider_user_id, f"tp-new-{RUN}@example.com", False)
+    check(not second.created_new_recipe_user and second.user.id == first.user.id, "one user per provider user id")
+    check(second.user.emails == [f"tp-new-{RUN}@example.com"], f"the provider's new email: {second.user.emails}")
+    method = second.user.login_methods[0]
+    check(method.recipe_id == "thirdparty" and method.third_party.id == "google", f"login method: {method.recipe_id}")
+    found = await st.get_users_newest_first("public", limit=100, query={"provider": "goo"})
+    check(first.user.id in [u.id for u in found.users], "the provider search finds the user")
+
+
 async def flow_metadata():
     _, user_id = await sign_up()
     await meta.update_user_metadata(user_id, {"plan": "pro", "nested": {"a": 1}})
@@ -212,6 +240,7 @@ FLOWS = [
     ("roles and permissions", flow_roles),
     ("user count and search", flow_count_and_search),
     ("user id mapping", flow_user_id_mapping),
+    ("third-party sign-in-up", flow_third_party),
     ("user metadata", flow_metadata),
 ]
 

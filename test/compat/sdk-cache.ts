@@ -39,6 +39,7 @@ export const NODE_FLOWS = [
   'roles and permissions',
   'user count and search',
   'user id mapping',
+  'third-party sign-in-up',
   'user metadata',
 ];
 

@@ -103,8 +103,10 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
         const created = (await c.post('/public/recipe/session', { userId: 'u-old', userDataInJWT: {}, userDataInDatabase: { kept: true }, enableAntiCsrf: false })).json;
         assert.equal(created.status, 'OK');
         await old.core.close();
-        // Back to the schema as released before this recipe: drop what migration 2 added.
-        const statements = ['DROP TABLE st_userid_mapping', 'DELETE FROM st_schema_migrations WHERE version > 1'];
+        // Back to schema 1 (as released before issue 21): drop every table a later migration created.
+        const added = MIGRATIONS.slice(1).flatMap((m) => m.flatMap((sql) => [.../CREATE TABLE (\w+)/.exec(sql)?.slice(1) ?? []]));
+        assert.ok(added.includes('st_userid_mapping'));
+        const statements = [...added.map((table) => `DROP TABLE ${table}`), 'DELETE FROM st_schema_migrations WHERE version > 1'];
         if (kind === 'sqlite') {
           const db = new Database(join(old.options.dataDir!, 'core.sqlite'));
           for (const sql of statements) db.exec(sql);
@@ -122,7 +124,9 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
           const refreshed = (await c2.post('/recipe/session/refresh', { refreshToken: created.refreshToken.token, enableAntiCsrf: false })).json;
           assert.equal(refreshed.status, 'OK', 'the session written before the upgrade refreshes');
           assert.deepEqual((await c2.get(`/recipe/session?sessionHandle=${created.session.handle}`)).json.userDataInDatabase, { kept: true });
-          assert.equal((await c2.get('/recipe/userid/map?userId=x')).json.status, 'UNKNOWN_MAPPING_ERROR', 'the new table exists');
+          assert.equal((await c2.get('/recipe/userid/map?userId=x')).json.status, 'UNKNOWN_MAPPING_ERROR', 'the new tables exist');
+          const tp = await c2.post('/public/recipe/signinup', { thirdPartyId: 'google', thirdPartyUserId: 'g-1', email: { id: 'g@example.com', isVerified: false } });
+          assert.equal(tp.json.status, 'OK');
         } finally {
           await upgraded.close();
         }

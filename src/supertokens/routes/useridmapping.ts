@@ -75,9 +75,11 @@ export const userIdMappingRoutes: Route[] = [
       if (info !== undefined && info !== null && typeof info !== 'string') throw invalidField('externalUserIdInfo');
       const force = optionalBoolean(req.body, 'force', false);
       const { store } = req.runtime;
-      if ((await store.getUser(req.appId, superTokensUserId)) === undefined) return outcome('UNKNOWN_SUPERTOKENS_USER_ID_ERROR');
+      const exists = async (id: string) =>
+        (await store.getUser(req.appId, id)) !== undefined || (await store.getThirdPartyUser(req.appId, id)) !== undefined;
+      if (!(await exists(superTokensUserId))) return outcome('UNKNOWN_SUPERTOKENS_USER_ID_ERROR');
       // The Java core refuses an external id that is another SuperTokens user's id, unless forced.
-      if (!force && externalUserId !== superTokensUserId && (await store.getUser(req.appId, externalUserId)) !== undefined) {
+      if (!force && externalUserId !== superTokensUserId && (await exists(externalUserId))) {
         throw badInput('Cannot create a userId mapping where the externalId is also a SuperTokens userID');
       }
       const inserted = await store.insertUserIdMapping(req.appId, { superTokensUserId, externalUserId, externalUserIdInfo: typeof info === 'string' ? info : null });

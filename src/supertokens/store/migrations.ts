@@ -51,6 +51,15 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        external_user_id TEXT NOT NULL, external_user_id_info TEXT,
        PRIMARY KEY (app_id, supertokens_user_id), UNIQUE (app_id, external_user_id))`,
   ],
+  // 3: ThirdParty users (store/thirdparty.ts).
+  [
+    `CREATE TABLE st_thirdparty_users (app_id TEXT NOT NULL, user_id TEXT NOT NULL, tenant_id TEXT NOT NULL,
+       third_party_id TEXT NOT NULL, third_party_user_id TEXT NOT NULL, email TEXT NOT NULL,
+       time_joined BIGINT NOT NULL, PRIMARY KEY (app_id, user_id),
+       UNIQUE (app_id, tenant_id, third_party_id, third_party_user_id))`,
+    `CREATE INDEX st_thirdparty_users_email ON st_thirdparty_users (app_id, tenant_id, email)`,
+    `CREATE INDEX st_thirdparty_users_joined ON st_thirdparty_users (app_id, tenant_id, time_joined)`,
+  ],
 ];
 
 /** Applies pending migrations; returns the schema version. Safe to call from many instances at once. */

@@ -6,7 +6,7 @@
  *   path → strip `/appid-<app>/` → match route, else strip `/<tenant>/` and match   404 `Not found`
  *   method allowed for the path?                                                    405 `Method not supported`
  *   API key (`api-key` or `Authorization: Bearer`), unless public                   401 `Invalid API key`
- *   `cdi-version` present and supported, unless public or /apiversion               400 `cdi-version … `
+ *   `cdi-version` present and supported (cdi.ts), unless public or /apiversion     400 `cdi-version … `
  *   app and tenant configured?                                                      400 `AppId or tenantId not found => …`
  *   app-level API called with a non-public tenant?                                  403 `Only public tenantId can call this app specific API`
  *   body: JSON object (POST/PUT), at most maxRequestBodyBytes                       400 `Invalid Json Input` / 413
@@ -19,13 +19,16 @@ import { timingSafeEqual } from 'node:crypto';
 import { sha256 } from '../core/digest.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CoreHttpError, StoreUnavailableError } from './errors.ts';
-import { CDI_VERSIONS, coreRoutes } from './routes/core.ts';
+import { CdiVersion, unsupportedCdiVersionMessage } from './cdi.ts';
+import { coreRoutes } from './routes/core.ts';
 import { emailPasswordRoutes } from './routes/emailpassword.ts';
 import { emailVerificationRoutes } from './routes/emailverification.ts';
 import { sessionRoutes } from './routes/session.ts';
 import type { CoreRuntime, Route, RouteResponse } from './routes/types.ts';
 import { userRoleRoutes } from './routes/userroles.ts';
 import { userRoutes } from './routes/users.ts';
+import { userIdMappingRoutes } from './routes/useridmapping.ts';
+import { thirdPartyRoutes } from './routes/thirdparty.ts';
 import type { JsonObject } from './store.ts';
 
 /** Every CDI route this core serves. */
@@ -36,6 +39,8 @@ export const ALL_ROUTES: readonly Route[] = [
   ...emailVerificationRoutes,
   ...userRoleRoutes,
   ...userRoutes,
+  ...userIdMappingRoutes,
+  ...thirdPartyRoutes,
 ];
 
 /** Routes by path (several methods, or several `rid`s, may share a path). */
@@ -170,14 +175,16 @@ export function createCoreServer(runtime: CoreRuntime, options: CoreServerOption
     if (!route.isPublic && apiKeyDigests.length > 0 && !isAllowedApiKey(presentedApiKey(req), apiKeyDigests)) {
       throw new CoreHttpError('ERR_CORE_API_KEY', 401, 'Invalid API key');
     }
+    // Public paths and /apiversion are answered as the newest version.
+    let cdi = CdiVersion.latest();
     if (!route.isPublic && !route.skipsCdiVersion) {
       const version = req.headers['cdi-version'];
       if (typeof version !== 'string' || version === '') {
         throw new CoreHttpError('ERR_CORE_CDI_VERSION', 400, 'cdi-version not provided');
       }
-      if (!CDI_VERSIONS.includes(version)) {
-        throw new CoreHttpError('ERR_CORE_CDI_VERSION', 400, `cdi-version ${version} not supported`);
-      }
+      const parsed = CdiVersion.parse(version.trim());
+      if (parsed === undefined) throw new CoreHttpError('ERR_CORE_CDI_VERSION', 400, unsupportedCdiVersionMessage(version));
+      cdi = parsed;
     }
     if (!appIds.has(resolved.appId) || !tenantIds.has(resolved.tenantId)) {
       throw new CoreHttpError(
@@ -216,6 +223,7 @@ export function createCoreServer(runtime: CoreRuntime, options: CoreServerOption
       app,
       appId: resolved.appId,
       tenantId: resolved.tenantId,
+      cdi,
       query: url.searchParams,
       body,
       headers: req.headers,

@@ -30,6 +30,7 @@ import {
   readClaims,
   signAccessToken,
   type AccessTokenClaims,
+  type AccessTokenVersion,
 } from './tokens.ts';
 
 export interface SessionTiming {
@@ -112,9 +113,9 @@ export class Sessions {
     return nowMs + Math.floor(this.#timing.accessTokenValidityMs * (1 - jitter));
   }
 
-  async #mintAccessToken(claims: AccessTokenClaims, useDynamicKey: boolean): Promise<TokenInfo> {
+  async #mintAccessToken(claims: AccessTokenClaims, useDynamicKey: boolean, version: AccessTokenVersion): Promise<TokenInfo> {
     const key: LoadedKey = await this.#keys.signer(useDynamicKey);
-    const token = signAccessToken(claims, key.kid, key.privateKey);
+    const token = signAccessToken(claims, key.kid, key.privateKey, version);
     // The SDK reads `expiry` (ms) into the front token; keep it equal to `exp * 1000`.
     return { token, expiry: Math.floor(claims.expiresAtMs / 1000) * 1000, createdTime: claims.issuedAtMs };
   }
@@ -131,6 +132,8 @@ export class Sessions {
     userDataInDatabase: JsonObject;
     useDynamicSigningKey: boolean;
     enableAntiCsrf: boolean;
+    /** From the caller's CDI version (cdi.ts); 5 when omitted. */
+    tokenVersion?: AccessTokenVersion;
   }): Promise<NewSessionResult> {
     const now = this.#clock.nowMs();
     const handle = input.tenantId === 'public' ? randomUUID() : `${randomUUID()}_${input.tenantId}`;
@@ -167,6 +170,7 @@ export class Sessions {
         userData: input.userDataInJWT,
       },
       input.useDynamicSigningKey,
+      input.tokenVersion ?? 5,
     );
     await this.#store.insertSession(row);
     return {
@@ -179,14 +183,15 @@ export class Sessions {
   }
 
   /** Checks signature (and expiry unless `allowExpired`); throws `AccessTokenError` with the core's message. */
-  async #verifiedClaims(accessToken: string, allowExpired: boolean): Promise<AccessTokenClaims> {
+  async #verifiedClaims(accessToken: string, allowExpired: boolean): Promise<AccessTokenClaims & { version: AccessTokenVersion }> {
     const parsed = decodeUnverifiedAccessToken(accessToken);
     const key = await this.#keys.verificationKey(parsed.kid);
     if (key === undefined) throw new AccessTokenError('Key not found');
     if (!hasValidSignature(parsed, key.publicKey)) throw new AccessTokenError('Invalid JWT signature');
     const claims = readClaims(parsed.payload);
     if (!allowExpired && claims.expiresAtMs <= this.#clock.nowMs()) throw new AccessTokenError('Access token expired');
-    return claims;
+    // Replacements keep the presented token's version, as the Java core does.
+    return { ...claims, version: parsed.version >= 5 ? 5 : parsed.version === 4 ? 4 : 3 };
   }
 
   /** POST /recipe/session/verify (CDI <= 5.4 semantics: may promote and mint a replacement). */
@@ -197,7 +202,7 @@ export class Sessions {
     enableAntiCsrf: boolean;
     checkDatabase: boolean;
   }): Promise<VerifyResult> {
-    let claims: AccessTokenClaims;
+    let claims: AccessTokenClaims & { version: AccessTokenVersion };
     try {
       claims = await this.#verifiedClaims(input.accessToken, false);
     } catch (err) {
@@ -239,9 +244,10 @@ export class Sessions {
       }
       if (promote || row.refreshTokenHash2 === ownHash2 || payloadNeedsUpdating) {
         const now = this.#clock.nowMs();
+        const { version, ...tokenClaims } = claims;
         const accessToken = await this.#mintAccessToken(
           {
-            ...claims,
+            ...tokenClaims,
             parentRefreshTokenHash1: null,
             // Spec §1.6: verify-time replacements get the full validity, without jitter.
             expiresAtMs: now + this.#timing.accessTokenValidityMs,
@@ -249,6 +255,7 @@ export class Sessions {
             userData: row.jwtPayload,
           },
           !row.useStaticKey,
+          version,
         );
         return { status: 'OK', session: { ...tokenSession, userDataInJWT: row.jwtPayload }, accessToken };
       }
@@ -263,6 +270,8 @@ export class Sessions {
     antiCsrfToken: string | undefined;
     enableAntiCsrf: boolean;
     useDynamicSigningKey: boolean;
+    /** From the caller's CDI version (cdi.ts); 5 when omitted. */
+    tokenVersion?: AccessTokenVersion;
   }): Promise<RefreshResult> {
     const content = decodeRefreshToken(input.refreshToken, this.#masterKey);
     if (content === undefined) return { status: 'UNAUTHORISED', message: 'Invalid refresh token' };
@@ -315,6 +324,7 @@ export class Sessions {
           userData: row.jwtPayload,
         },
         input.useDynamicSigningKey,
+        input.tokenVersion ?? 5,
       );
       return {
         status: 'OK',
@@ -333,7 +343,7 @@ export class Sessions {
    * DIVERGENCE: the Java core does not check the signature here; we do (expiry is not checked).
    */
   async regenerate(input: { accessToken: string; userDataInJWT: JsonObject }): Promise<RegenerateResult> {
-    let claims: AccessTokenClaims;
+    let claims: AccessTokenClaims & { version: AccessTokenVersion };
     let kid: string;
     try {
       kid = decodeUnverifiedAccessToken(input.accessToken).kid;
@@ -353,9 +363,11 @@ export class Sessions {
     };
     const now = this.#clock.nowMs();
     if (claims.expiresAtMs < now) return { status: 'OK', session };
+    const { version, ...tokenClaims } = claims;
     const accessToken = await this.#mintAccessToken(
-      { ...claims, issuedAtMs: now, userData: input.userDataInJWT },
+      { ...tokenClaims, issuedAtMs: now, userData: input.userDataInJWT },
       kid.startsWith('d-'),
+      version,
     );
     return { status: 'OK', session, accessToken };
   }

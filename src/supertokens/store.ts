@@ -4,7 +4,7 @@
  * `Store` is narrow and named after what the recipes need; it is the sum of one part per recipe, each
  * in `store/` with its rows, its interface and its SQL: `keys.ts` (app secrets, signing keys),
  * `sessions.ts`, `emailpassword.ts` (users, reset tokens), `emailverification.ts`, `userroles.ts`,
- * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances). `migrations.ts` holds the schema of them all. Both backends share the parts,
+ * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances), `usersearch.ts` (count, search filters), `useridmapping.ts`, `thirdparty.ts`. `migrations.ts` holds the schema of them all. Both backends share the parts,
  * written in the SQL subset SQLite and PostgreSQL agree on (`store/sql.ts`); the drivers
  * (`store-sqlite.ts`, `store-postgres.ts`) only execute statements and run transactions.
  *
@@ -19,6 +19,9 @@ import { SqlSessionStore, type SessionStore } from './store/sessions.ts';
 import type { SqlDriver } from './store/sql.ts';
 import { SqlUserMetadataStore, type UserMetadataStore } from './store/usermetadata.ts';
 import { SqlUserRolesStore, type UserRolesStore } from './store/userroles.ts';
+import { SqlUserSearchStore, type UserSearchStore } from './store/usersearch.ts';
+import { SqlUserIdMappingStore, type UserIdMappingStore } from './store/useridmapping.ts';
+import { SqlThirdPartyStore, type ThirdPartyStore } from './store/thirdparty.ts';
 
 export type { EmailPasswordStore, UserRow } from './store/emailpassword.ts';
 export type { EmailVerificationStore } from './store/emailverification.ts';
@@ -28,6 +31,9 @@ export type { SessionRow, SessionStore } from './store/sessions.ts';
 export type { ConsumedToken, Json, JsonObject, SqlDriver, SqlExecutor, SqlValue } from './store/sql.ts';
 export type { UserMetadataStore } from './store/usermetadata.ts';
 export type { UserRolesStore } from './store/userroles.ts';
+export type { UserSearchStore } from './store/usersearch.ts';
+export type { UserIdMappingRow, UserIdMappingStore } from './store/useridmapping.ts';
+export type { ThirdPartyStore, ThirdPartyUserRow } from './store/thirdparty.ts';
 
 export interface CleanupResult {
   sessions: number;
@@ -59,7 +65,10 @@ export interface Store
     EmailVerificationStore,
     UserRolesStore,
     UserMetadataStore,
-    RateLimitStore {}
+    RateLimitStore,
+    UserSearchStore,
+    UserIdMappingStore,
+    ThirdPartyStore {}
 
 /** The `Store` on top of a SQL driver: every part shares the one driver (its connections and transactions). */
 export function createSqlStore(driver: SqlDriver): Store {
@@ -76,6 +85,9 @@ export function createSqlStore(driver: SqlDriver): Store {
     ...methodsOf<UserRolesStore>(new SqlUserRolesStore(driver)),
     ...methodsOf<UserMetadataStore>(new SqlUserMetadataStore(driver)),
     ...methodsOf<RateLimitStore>(new SqlRateLimitStore(driver)),
+    ...methodsOf<UserSearchStore>(new SqlUserSearchStore(driver)),
+    ...methodsOf<UserIdMappingStore>(new SqlUserIdMappingStore(driver)),
+    ...methodsOf<ThirdPartyStore>(new SqlThirdPartyStore(driver)),
   };
 }
 

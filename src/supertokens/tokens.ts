@@ -64,15 +64,21 @@ export interface AccessTokenClaims {
   userData: JsonObject;
 }
 
-/** Signs a v5 access token with `kid`. */
-export function signAccessToken(claims: AccessTokenClaims, kid: string, privateKey: KeyObject): string {
-  const header = { alg: 'RS256', typ: 'JWT', kid, version: '5' };
+/** The access-token versions this core mints (v2, without `kid`, is never minted). */
+export type AccessTokenVersion = 3 | 4 | 5;
+
+/**
+ * Signs an access token with `kid`: v5 by default; v4 lacks `rsub`, v3 also `tId` (the versions
+ * CDI 3.x and 2.21 callers get, see cdi.ts).
+ */
+export function signAccessToken(claims: AccessTokenClaims, kid: string, privateKey: KeyObject, version: AccessTokenVersion = 5): string {
+  const header = { alg: 'RS256', typ: 'JWT', kid, version: String(version) };
   const payload: JsonObject = {
     sub: claims.sub,
     exp: Math.floor(claims.expiresAtMs / 1000),
     iat: Math.floor(claims.issuedAtMs / 1000),
-    tId: claims.tenantId,
-    rsub: claims.rsub,
+    ...(version >= 4 ? { tId: claims.tenantId } : {}),
+    ...(version >= 5 ? { rsub: claims.rsub } : {}),
     sessionHandle: claims.sessionHandle,
     refreshTokenHash1: claims.refreshTokenHash1,
     parentRefreshTokenHash1: claims.parentRefreshTokenHash1,

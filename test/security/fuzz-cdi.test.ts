@@ -119,7 +119,7 @@ const headers = fc.record(
 );
 
 const PLAIN_TEXTS: Record<number, RegExp> = {
-  400: /^(Invalid Json Input|Field name '[^']*' is (invalid in JSON input|missing in GET request)|cdi-version (not provided|.{0,40} not supported)|AppId or tenantId not found => .*|The user payload contains protected field|Password cannot be an empty string|Invalid password hash for bcrypt or argon2 format|invalid pagination token|limit must be a number between 1 and \d+|.{1,80} cannot be an empty String)$/s,
+  400: /^(Invalid Json Input|Field name '[^']*' is (invalid in JSON input|missing in GET request)|cdi-version (not provided|.{0,20} not supported; this core supports 2\.21 to 5\.4 \([\d., ]+\))|AppId or tenantId not found => .*|The user payload contains protected field|Password cannot be an empty string|Invalid password hash for bcrypt or argon2 format|invalid pagination token|limit must be a number between 1 and \d+|.{1,80} cannot be an empty String|Please provide one of userId or email|Please provide one of userId or \(thirdPartyId & thirdPartyUserId\)|Cannot create a userId mapping where the externalId is also a SuperTokens userID)$/s,
   401: /^Invalid API key$/,
   403: /^Only public tenantId can call this app specific API$/,
   404: /^Not found(: recipe ".{0,40}" is not implemented)?$/s,

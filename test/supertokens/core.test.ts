@@ -24,18 +24,25 @@ describe('CDI gatekeeping', () => {
   });
   after(() => t.dispose());
 
-  it('GET /hello and /apiversion answer without cdi-version; /apiversion advertises 5.4', async () => {
+  it('GET /hello and /apiversion answer without cdi-version; /apiversion advertises 2.21 to 5.4', async () => {
     const hello = await cdiClient(t.core.url, {}).get('/hello');
     assert.equal(hello.text, 'Hello');
     assert.match(hello.headers.get('content-type') ?? '', /^text\/plain/);
-    assert.deepEqual((await cdiClient(t.core.url, {}).get('/apiversion?apiDomain=x&websiteDomain=y')).json, { versions: ['5.4'] });
+    assert.deepEqual((await cdiClient(t.core.url, {}).get('/apiversion?apiDomain=x&websiteDomain=y')).json, {
+      versions: ['2.21', '3.0', '3.1', '4.0', '5.0', '5.1', '5.2', '5.3', '5.4'],
+    });
   });
 
   it('cdi-version is required and checked', async () => {
     const missing = await cdiClient(t.core.url, {}).get('/recipe/roles');
     assert.deepEqual([missing.status, missing.text], [400, 'cdi-version not provided']);
-    const wrong = await cdiClient(t.core.url, { 'cdi-version': '2.9' }).get('/recipe/roles');
-    assert.deepEqual([wrong.status, wrong.text], [400, 'cdi-version 2.9 not supported']);
+    for (const version of ['2.9', '5.5', '5', 'x']) {
+      const wrong = await cdiClient(t.core.url, { 'cdi-version': version }).get('/recipe/roles');
+      assert.deepEqual(
+        [wrong.status, wrong.text],
+        [400, `cdi-version ${version} not supported; this core supports 2.21 to 5.4 (2.21, 3.0, 3.1, 4.0, 5.0, 5.1, 5.2, 5.3, 5.4)`],
+      );
+    }
   });
 
   it('input errors are 400 with the core texts', async () => {

@@ -6,8 +6,7 @@ import { encodeCompactJws } from '../../core/jwt-codec.ts';
 import { ok, optionalBoolean, outcome, requireObject, requireString, type Route } from './types.ts';
 import { invalidField } from '../errors.ts';
 
-/** The only CDI version we implement; the SDK (24.x) accepts exactly this one. */
-export const CDI_VERSIONS: readonly string[] = ['5.4'];
+import { CDI_VERSIONS } from '../cdi.ts';
 
 export const coreRoutes: Route[] = [
   {

@@ -6,12 +6,13 @@
  * stored only as SHA-256 hashes, single use, and all of a user's reset tokens die with the first use.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { badInput } from '../errors.ts';
+import { badInput, invalidField } from '../errors.ts';
 import { hashPassword, isSupportedPasswordHash, verifyPassword } from '../passwords.ts';
 import { sha256 } from '../../core/digest.ts';
 import type { UserRow } from '../store.ts';
-import { normaliseEmail, ok, optionalString, outcome, requireString, type Route, type RouteRequest } from './types.ts';
-import { userToJson } from './users.ts';
+import { normaliseEmail, ok, optionalString, outcome, requireString, type Route, type RouteRequest, type RouteResponse } from './types.ts';
+import { userJsonFor, userToJson } from './users.ts';
+import { publicUserIds, resolveUserId } from './useridmapping.ts';
 import { signInAccountKey, signInClientKey } from '../rate-limit.ts';
 
 /** A random, URL-safe single-use token (the SDK puts it into links). */
@@ -35,6 +36,13 @@ function decoyHash(req: RouteRequest): Promise<string> {
   return timingDecoyHash;
 }
 
+/** Sign-up / sign-in answer: `recipeUserId` beside the `User` from CDI 4.0; the legacy user before. */
+async function signedInUser(req: RouteRequest, user: UserRow): Promise<RouteResponse> {
+  if (!req.cdi.hasAccountLinking) return ok({ user: await userJsonFor(req.cdi, req.runtime.store, req.appId, user) });
+  const json = await userToJson(req.runtime.store, req.appId, user);
+  return ok({ user: json, recipeUserId: json.id });
+}
+
 export const emailPasswordRoutes: Route[] = [
   {
     method: 'POST',
@@ -55,7 +63,7 @@ export const emailPasswordRoutes: Route[] = [
       };
       // The unique (app, tenant, email) constraint settles concurrent sign-ups with one email.
       if (!(await store.insertUser(user))) return outcome('EMAIL_ALREADY_EXISTS_ERROR');
-      return ok({ user: await userToJson(store, req.appId, user), recipeUserId: user.userId });
+      return signedInUser(req, user);
     },
   },
   {
@@ -77,7 +85,7 @@ export const emailPasswordRoutes: Route[] = [
       const valid = await verifyPassword(password, user.passwordHash);
       await signInLimiter.recordResult(limitKey, valid);
       if (!valid) return outcome('WRONG_CREDENTIALS_ERROR');
-      return ok({ user: await userToJson(store, req.appId, user), recipeUserId: user.userId });
+      return signedInUser(req, user);
     },
   },
   {
@@ -85,11 +93,11 @@ export const emailPasswordRoutes: Route[] = [
     path: '/recipe/user/password/reset/token',
     scope: 'tenant',
     async handle(req) {
-      const userId = requireString(req.body, 'userId');
-      // CDI >= 4.0 requires `email` (the Java core: 400 "Field name 'email' is invalid in JSON input").
-      const email = normaliseEmail(requireString(req.body, 'email'));
       const { store, clock, config } = req.runtime;
-      const user = await store.getUser(req.appId, userId);
+      const user = await store.getUser(req.appId, await resolveUserId(store, req.appId, requireString(req.body, 'userId')));
+      // CDI >= 4.0 requires `email` (the Java core: 400 "Field name 'email' is invalid in JSON input");
+      // before 4.0 the body has no email and the token is for the user's own.
+      const email = req.cdi.hasAccountLinking ? normaliseEmail(requireString(req.body, 'email')) : user?.email;
       // DIVERGENCE: the Java core (EmailPassword.generatePasswordResetToken, CDI >= 4.0) stores whatever
       // email the caller names, because with account linking a token may create a new email/password
       // login method for a primary user. Users here are never linked: each has exactly one
@@ -120,7 +128,48 @@ export const emailPasswordRoutes: Route[] = [
       const token = requireString(req.body, 'token');
       const consumed = await req.runtime.store.consumePasswordResetToken(req.appId, sha256(token, 'hex'), req.runtime.clock.nowMs());
       if (consumed === undefined) return outcome('RESET_PASSWORD_INVALID_TOKEN_ERROR');
-      return ok({ userId: consumed.userId, email: consumed.email });
+      const ids = await publicUserIds(req.runtime.store, req.appId, [consumed.userId]);
+      return ok({ userId: ids.get(consumed.userId), email: consumed.email });
+    },
+  },
+  {
+    // CDI < 4.0: consumes a reset token and sets the new password in one call (4.0 split it into
+    // …/reset/token/consume and PUT /recipe/user).
+    method: 'POST',
+    path: '/recipe/user/password/reset',
+    scope: 'tenant',
+    async handle(req) {
+      const method = requireString(req.body, 'method');
+      if (method !== 'token') throw invalidField('method');
+      const token = requireString(req.body, 'token');
+      const newPassword = requireString(req.body, 'newPassword');
+      if (newPassword === '') throw badInput('Password cannot be an empty string');
+      const { store, clock, config } = req.runtime;
+      const consumed = await store.consumePasswordResetToken(req.appId, sha256(token, 'hex'), clock.nowMs());
+      if (consumed === undefined) return outcome('RESET_PASSWORD_INVALID_TOKEN_ERROR');
+      const result = await store.updateUser(req.appId, consumed.userId, { passwordHash: await hashPassword(newPassword, config.passwordHashing) });
+      if (result === 'unknown-user') return outcome('RESET_PASSWORD_INVALID_TOKEN_ERROR');
+      return ok({ userId: (await publicUserIds(store, req.appId, [consumed.userId])).get(consumed.userId) });
+    },
+  },
+  {
+    // CDI < 4.0 (supertokens-node 14, 15): one email/password user by `userId` or by `email` (in the
+    // request's tenant). From 4.0 the SDKs read `GET /user/id` and `/users/by-accountinfo`.
+    method: 'GET',
+    path: '/recipe/user',
+    scope: 'tenant',
+    rid: 'emailpassword',
+    async handle(req) {
+      const { store } = req.runtime;
+      const userId = req.query.get('userId');
+      const email = req.query.get('email');
+      if (userId !== null) {
+        const user = await store.getUser(req.appId, await resolveUserId(store, req.appId, userId));
+        return user === undefined ? outcome('UNKNOWN_USER_ID_ERROR') : ok({ user: await userJsonFor(req.cdi, store, req.appId, user) });
+      }
+      if (email === null) throw badInput('Please provide one of userId or email');
+      const user = await store.getUserByEmail(req.appId, req.tenantId, normaliseEmail(email));
+      return user === undefined ? outcome('UNKNOWN_EMAIL_ERROR') : ok({ user: await userJsonFor(req.cdi, store, req.appId, user) });
     },
   },
   {
@@ -129,7 +178,8 @@ export const emailPasswordRoutes: Route[] = [
     scope: 'app',
     rid: 'emailpassword',
     async handle(req) {
-      const userId = optionalString(req.body, 'recipeUserId') ?? requireString(req.body, 'userId');
+      const given = optionalString(req.body, 'recipeUserId') ?? requireString(req.body, 'userId');
+      const userId = await resolveUserId(req.runtime.store, req.appId, given);
       const email = optionalString(req.body, 'email');
       const password = optionalString(req.body, 'password');
       if (password === '') throw badInput('Password cannot be an empty string');
@@ -156,11 +206,11 @@ export const emailPasswordRoutes: Route[] = [
       if (existing !== undefined) {
         await store.updateUser(req.appId, existing.userId, { passwordHash });
         const user = { ...existing, passwordHash };
-        return ok({ didUserAlreadyExist: true, user: await userToJson(store, req.appId, user) });
+        return ok({ didUserAlreadyExist: true, user: await userJsonFor(req.cdi, store, req.appId, user) });
       }
       const user: UserRow = { appId: req.appId, userId: randomUUID(), tenantId: req.tenantId, email, passwordHash, timeJoinedMs: clock.nowMs() };
       if (!(await store.insertUser(user))) return outcome('EMAIL_ALREADY_EXISTS_ERROR');
-      return ok({ didUserAlreadyExist: false, user: await userToJson(store, req.appId, user) });
+      return ok({ didUserAlreadyExist: false, user: await userJsonFor(req.cdi, store, req.appId, user) });
     },
   },
 ];

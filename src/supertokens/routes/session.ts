@@ -52,6 +52,7 @@ export const sessionRoutes: Route[] = [
         userDataInDatabase,
         useDynamicSigningKey: optionalBoolean(req.body, 'useDynamicSigningKey', true),
         enableAntiCsrf: optionalBoolean(req.body, 'enableAntiCsrf', false),
+        tokenVersion: req.cdi.accessTokenVersion,
       });
       req.runtime.metrics?.sessionOperation('create', 'ok');
       return { json: result };
@@ -83,6 +84,7 @@ export const sessionRoutes: Route[] = [
         antiCsrfToken: optionalString(req.body, 'antiCsrfToken'),
         enableAntiCsrf: optionalBoolean(req.body, 'enableAntiCsrf', false),
         useDynamicSigningKey: optionalBoolean(req.body, 'useDynamicSigningKey', true),
+        tokenVersion: req.cdi.accessTokenVersion,
       });
       if (result.status === 'TOKEN_THEFT_DETECTED') req.runtime.metrics?.sessionOperation('theft', 'ok');
       else req.runtime.metrics?.sessionOperation('refresh', result.status === 'OK' ? 'ok' : 'error');

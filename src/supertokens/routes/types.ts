@@ -10,6 +10,7 @@ import type { SessionMetrics } from '../metrics.ts';
 import type { CoreConfig } from '../config.ts';
 import { invalidField, missingQueryParam } from '../errors.ts';
 import type { Clock } from '../../core/clock.ts';
+import type { CdiVersion } from '../cdi.ts';
 import type { SigningKeys } from '../keys.ts';
 import type { Sessions } from '../sessions.ts';
 import type { Json, JsonObject, Store } from '../store.ts';
@@ -38,6 +39,8 @@ export interface RouteRequest {
   app: AppRuntime;
   appId: string;
   tenantId: string;
+  /** The request's `cdi-version` (the newest for public paths): selects version-dependent shapes. */
+  cdi: CdiVersion;
   query: URLSearchParams;
   /** Parsed JSON object body (`{}` for GET). */
   body: JsonObject;

@@ -2,7 +2,8 @@
  * @module supertokens/routes/users — the recipes the SDK always touches: users (AccountLinking's
  * read side), Multitenancy (the `public` tenant), UserMetadata, and the `User` object itself. [glue]
  */
-import type { Store, UserRow } from '../store.ts';
+import type { Store, ThirdPartyUserRow } from '../store.ts';
+import { AUTH_RECIPES, type AuthRecipeId } from '../store/usersearch.ts';
 import {
   normaliseEmail,
   ok,
@@ -14,6 +15,32 @@ import {
   type Route,
 } from './types.ts';
 import { badInput } from '../errors.ts';
+import type { CdiVersion } from '../cdi.ts';
+import { publicUserIds, resolveUserId } from './useridmapping.ts';
+
+/**
+ * A user of any auth recipe, as the user APIs need it: email/password rows (`UserRow`) fit as they
+ * are; third-party users carry `thirdParty`.
+ */
+export interface AuthUser {
+  userId: string;
+  tenantId: string;
+  email: string;
+  timeJoinedMs: number;
+  thirdParty?: { id: string; userId: string } | undefined;
+}
+
+export function thirdPartyAuthUser(row: ThirdPartyUserRow): AuthUser {
+  return { userId: row.userId, tenantId: row.tenantId, email: row.email, timeJoinedMs: row.timeJoinedMs, thirdParty: { id: row.thirdPartyId, userId: row.thirdPartyUserId } };
+}
+
+/** The user of either recipe with this SuperTokens user id. */
+export async function getAuthUser(store: Store, appId: string, userId: string): Promise<AuthUser | undefined> {
+  const emailPassword = await store.getUser(appId, userId);
+  if (emailPassword !== undefined) return emailPassword;
+  const thirdParty = await store.getThirdPartyUser(appId, userId);
+  return thirdParty === undefined ? undefined : thirdPartyAuthUser(thirdParty);
+}
 
 /** The CDI 4+ `User` object; the SDK constructs `new User(...)` from it, so every field is present. */
 export interface UserJson {
@@ -26,34 +53,38 @@ export interface UserJson {
   thirdParty: { id: string; userId: string }[];
   webauthn: { credentialIds: string[] };
   loginMethods: {
-    recipeId: 'emailpassword';
+    recipeId: AuthRecipeId;
     recipeUserId: string;
     tenantIds: string[];
     timeJoined: number;
     verified: boolean;
     email: string;
+    thirdParty?: { id: string; userId: string };
     webauthn: { credentialIds: string[] };
   }[];
 }
 
-export function toUserJson(user: UserRow, verified: boolean): UserJson {
+/** `publicId`: the id callers know the user by (its external id when mapped, routes/useridmapping.ts). */
+export function toUserJson(user: AuthUser, verified: boolean, publicId: string = user.userId): UserJson {
+  const thirdParty = user.thirdParty === undefined ? undefined : { id: user.thirdParty.id, userId: user.thirdParty.userId };
   return {
-    id: user.userId,
+    id: publicId,
     isPrimaryUser: false,
     tenantIds: [user.tenantId],
     timeJoined: user.timeJoinedMs,
     emails: [user.email],
     phoneNumbers: [],
-    thirdParty: [],
+    thirdParty: thirdParty === undefined ? [] : [thirdParty],
     webauthn: { credentialIds: [] },
     loginMethods: [
       {
-        recipeId: 'emailpassword',
-        recipeUserId: user.userId,
+        recipeId: thirdParty === undefined ? 'emailpassword' : 'thirdparty',
+        recipeUserId: publicId,
         tenantIds: [user.tenantId],
         timeJoined: user.timeJoinedMs,
         verified,
         email: user.email,
+        ...(thirdParty === undefined ? {} : { thirdParty }),
         webauthn: { credentialIds: [] },
       },
     ],
@@ -61,16 +92,63 @@ export function toUserJson(user: UserRow, verified: boolean): UserJson {
 }
 
 /** Builds `User` objects, reading `loginMethods[].verified` from the verification table in one query. */
-export async function usersToJson(store: Store, appId: string, users: readonly UserRow[]): Promise<UserJson[]> {
-  const verified = await store.listVerifiedEmails(appId, users.map((u) => u.userId));
-  return users.map((u) => toUserJson(u, verified.has(`${u.userId}\u0000${u.email}`)));
+export async function usersToJson(store: Store, appId: string, users: readonly AuthUser[]): Promise<UserJson[]> {
+  const ids = await publicUserIds(store, appId, users.map((u) => u.userId));
+  // Email verification is a non-auth recipe: it holds the id the SDK was given, the public one.
+  const verified = await store.listVerifiedEmails(appId, [...ids.values()]);
+  return users.map((u) => {
+    const publicId = ids.get(u.userId) ?? u.userId;
+    return toUserJson(u, verified.has(`${publicId}\u0000${u.email}`), publicId);
+  });
 }
 
-export async function userToJson(store: Store, appId: string, user: UserRow): Promise<UserJson> {
-  return toUserJson(user, await store.isEmailVerified(appId, user.userId, user.email));
+export async function userToJson(store: Store, appId: string, user: AuthUser): Promise<UserJson> {
+  return (await usersToJson(store, appId, [user]))[0]!;
+}
+
+/** The pre-account-linking (CDI < 4.0) user of one recipe; `tenantIds` from CDI 3.0. */
+export interface LegacyUserJson {
+  id: string;
+  email: string;
+  timeJoined: number;
+  thirdParty?: { id: string; userId: string };
+  tenantIds?: string[];
+}
+
+export function toLegacyUserJson(user: AuthUser, cdi: CdiVersion, publicId: string = user.userId): LegacyUserJson {
+  return {
+    id: publicId,
+    email: user.email,
+    timeJoined: user.timeJoinedMs,
+    ...(user.thirdParty === undefined ? {} : { thirdParty: { id: user.thirdParty.id, userId: user.thirdParty.userId } }),
+    ...(cdi.hasMultitenancy ? { tenantIds: [user.tenantId] } : {}),
+  };
+}
+
+/** The user object of the caller's CDI version: `User` with `loginMethods` from 4.0, the legacy one before. */
+export async function userJsonFor(cdi: CdiVersion, store: Store, appId: string, user: AuthUser): Promise<UserJson | LegacyUserJson> {
+  if (cdi.hasAccountLinking) return userToJson(store, appId, user);
+  return toLegacyUserJson(user, cdi, (await publicUserIds(store, appId, [user.userId])).get(user.userId));
 }
 
 const MAX_USERS_PAGE = 500;
+
+/** `includeRecipeIds` (comma-separated; absent or empty: every recipe) as the auth recipes served here. */
+function includedRecipes(include: string | null): AuthRecipeId[] {
+  if (include === null || include.trim() === '') return [...AUTH_RECIPES];
+  const named = include.split(',').map((r) => r.trim());
+  return AUTH_RECIPES.filter((r) => named.includes(r));
+}
+
+function tenantV1(tenantId: string) {
+  return {
+    tenantId,
+    emailPassword: { enabled: true },
+    passwordless: { enabled: true },
+    thirdParty: { enabled: true, providers: [] },
+    coreConfig: {},
+  };
+}
 
 export const userRoutes: Route[] = [
   {
@@ -78,7 +156,8 @@ export const userRoutes: Route[] = [
     path: '/user/id',
     scope: 'app',
     async handle(req) {
-      const user = await req.runtime.store.getUser(req.appId, requireQuery(req.query, 'userId'));
+      const { store } = req.runtime;
+      const user = await getAuthUser(store, req.appId, await resolveUserId(store, req.appId, requireQuery(req.query, 'userId')));
       if (user === undefined) return outcome('UNKNOWN_USER_ID_ERROR');
       return ok({ user: await userToJson(req.runtime.store, req.appId, user) });
     },
@@ -88,11 +167,34 @@ export const userRoutes: Route[] = [
     path: '/users/by-accountinfo',
     scope: 'tenant',
     async handle(req) {
-      // Only email/password users exist here, so phone, third-party and webauthn lookups match nobody.
+      // Email matches users of both recipes; `thirdPartyId` + `thirdPartyUserId` the one third-party
+      // user; `doUnionOfAccountInfo=true` lists users matching either, otherwise (the default) both.
+      // No recipe here stores phone numbers or webauthn credentials: those lookups match nobody.
+      const { store } = req.runtime;
       const email = req.query.get('email');
-      if (email === null) return ok({ users: [] });
-      const user = await req.runtime.store.getUserByEmail(req.appId, req.tenantId, normaliseEmail(email));
-      return ok({ users: user === undefined ? [] : await usersToJson(req.runtime.store, req.appId, [user]) });
+      const thirdPartyId = req.query.get('thirdPartyId');
+      const thirdPartyUserId = req.query.get('thirdPartyUserId');
+      const union = req.query.get('doUnionOfAccountInfo') === 'true';
+      if (req.query.get('phoneNumber') !== null && !union) return ok({ users: [] });
+      const byEmail: AuthUser[] = [];
+      if (email !== null) {
+        const normalised = normaliseEmail(email);
+        const emailPassword = await store.getUserByEmail(req.appId, req.tenantId, normalised);
+        if (emailPassword !== undefined) byEmail.push(emailPassword);
+        byEmail.push(...(await store.listThirdPartyUsersByEmail(req.appId, req.tenantId, normalised)).map(thirdPartyAuthUser));
+      }
+      let byProvider: AuthUser[] | undefined;
+      if (thirdPartyId !== null && thirdPartyUserId !== null) {
+        const user = await store.getThirdPartyUserByProvider(req.appId, req.tenantId, thirdPartyId, thirdPartyUserId);
+        byProvider = user === undefined ? [] : [thirdPartyAuthUser(user)];
+      }
+      let users: AuthUser[];
+      if (byProvider === undefined) users = byEmail;
+      else if (email === null) users = byProvider;
+      else if (union) users = [...byEmail, ...byProvider.filter((p) => !byEmail.some((e) => e.userId === p.userId))];
+      else users = byProvider.filter((p) => byEmail.some((e) => e.userId === p.userId));
+      users.sort((a, b) => a.timeJoinedMs - b.timeJoinedMs || (a.userId < b.userId ? -1 : 1));
+      return ok({ users: await usersToJson(store, req.appId, users) });
     },
   },
   {
@@ -106,8 +208,7 @@ export const userRoutes: Route[] = [
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_USERS_PAGE) {
         throw badInput(`limit must be a number between 1 and ${MAX_USERS_PAGE}`);
       }
-      const include = req.query.get('includeRecipeIds');
-      if (include !== null && include !== '' && !include.split(',').includes('emailpassword')) return ok({ users: [] });
+      const recipes = includedRecipes(req.query.get('includeRecipeIds'));
       let after: { timeJoinedMs: number; userId: string } | undefined;
       const pagination = req.query.get('paginationToken');
       if (pagination !== null && pagination !== '') {
@@ -119,14 +220,41 @@ export const userRoutes: Route[] = [
           throw badInput('invalid pagination token');
         }
       }
-      const rows = await req.runtime.store.listUsers(req.appId, req.tenantId, order, limit + 1, after);
+      // Search filters (the dashboard's search): `email`, `phone`, `provider`, each a `;`-separated
+      // list; a user matching any tag is listed (store/usersearch.ts).
+      const tags = (name: string) =>
+        (req.query.get(name) ?? '')
+          .split(';')
+          .map((tag) => tag.trim().toLowerCase())
+          .filter((tag) => tag !== '');
+      const filter = { recipes, emailTags: tags('email'), phoneTags: tags('phone'), providerTags: tags('provider') };
+      const rows = await req.runtime.store.listAuthUsers(req.appId, req.tenantId, filter, order, limit + 1, after);
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       const next =
         rows.length > limit && last !== undefined
           ? Buffer.from(JSON.stringify({ t: last.timeJoinedMs, u: last.userId })).toString('base64url')
           : undefined;
-      return ok({ users: await usersToJson(req.runtime.store, req.appId, page), ...(next ? { nextPaginationToken: next } : {}) });
+      // Before CDI 4.0 each entry names its recipe: { recipeId, user } with the legacy user.
+      const users = req.cdi.hasAccountLinking
+        ? await usersToJson(req.runtime.store, req.appId, page)
+        : await (async () => {
+            const ids = await publicUserIds(req.runtime.store, req.appId, page.map((u) => u.userId));
+            return page.map((u) => ({ recipeId: u.recipeId, user: toLegacyUserJson(u, req.cdi, ids.get(u.userId)) }));
+          })();
+      return ok({ users, ...(next ? { nextPaginationToken: next } : {}) });
+    },
+  },
+  {
+    // `SuperTokens.getUserCount`: `includeAllTenants=true` counts every tenant of the app;
+    // `includeRecipeIds` restricts the recipes.
+    method: 'GET',
+    path: '/users/count',
+    scope: 'tenant',
+    async handle(req) {
+      const recipes = includedRecipes(req.query.get('includeRecipeIds'));
+      const allTenants = req.query.get('includeAllTenants') === 'true';
+      return ok({ count: await req.runtime.store.countUsers(req.appId, allTenants ? null : req.tenantId, recipes) });
     },
   },
   {
@@ -134,8 +262,18 @@ export const userRoutes: Route[] = [
     path: '/user/remove',
     scope: 'app',
     async handle(req) {
-      await req.runtime.store.deleteUser(req.appId, requireString(req.body, 'userId'));
+      const { store } = req.runtime;
+      const given = requireString(req.body, 'userId');
       optionalBoolean(req.body, 'removeAllLinkedAccounts', true);
+      // Either id of a mapped user removes it: its row (SuperTokens id), what the non-auth recipes
+      // hold under its external id, and the mapping.
+      const mapping = (await store.getUserIdMappingByExternalId(req.appId, given)) ?? (await store.getUserIdMappingBySuperTokensId(req.appId, given));
+      await store.deleteUser(req.appId, mapping?.superTokensUserId ?? given);
+      await store.deleteThirdPartyUser(req.appId, mapping?.superTokensUserId ?? given);
+      if (mapping !== undefined) {
+        await store.deleteUser(req.appId, mapping.externalUserId);
+        await store.deleteUserIdMapping(req.appId, mapping.superTokensUserId);
+      }
       return ok();
     },
   },
@@ -145,6 +283,25 @@ export const userRoutes: Route[] = [
     scope: 'tenant',
     async handle(req) {
       return ok({ tenantId: req.tenantId, thirdParty: { providers: [] }, coreConfig: {} });
+    },
+  },
+  {
+    // The v1 shape (CDI <= 5.0; supertokens-node 16-18 read it on every sign-in): per-recipe `enabled`
+    // flags instead of v2's `firstFactors`. A configured tenant has every recipe enabled, as the Java
+    // core's default tenant does.
+    method: 'GET',
+    path: '/recipe/multitenancy/tenant',
+    scope: 'tenant',
+    async handle(req) {
+      return ok(tenantV1(req.tenantId));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/recipe/multitenancy/tenant/list',
+    scope: 'app',
+    async handle(req) {
+      return ok({ tenants: req.runtime.config.tenantIds.map(tenantV1) });
     },
   },
   {

@@ -45,11 +45,27 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE st_user_metadata (app_id TEXT NOT NULL, user_id TEXT NOT NULL, metadata TEXT NOT NULL,
        PRIMARY KEY (app_id, user_id))`,
   ],
+  // 2: sign-in rate-limit buckets (store/ratelimit.ts).
   [
     // Sign-in rate-limit buckets, shared by every instance (store/ratelimit.ts).
     `CREATE TABLE st_rate_limit_buckets (bucket_key TEXT NOT NULL PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL,
        updated_at BIGINT NOT NULL, capacity DOUBLE PRECISION NOT NULL, per_ms DOUBLE PRECISION NOT NULL)`,
     `CREATE INDEX st_rate_limit_buckets_updated ON st_rate_limit_buckets (updated_at)`,
+  ],
+  // 3: UserIdMapping (store/useridmapping.ts).
+  [
+    `CREATE TABLE st_userid_mapping (app_id TEXT NOT NULL, supertokens_user_id TEXT NOT NULL,
+       external_user_id TEXT NOT NULL, external_user_id_info TEXT,
+       PRIMARY KEY (app_id, supertokens_user_id), UNIQUE (app_id, external_user_id))`,
+  ],
+  // 4: ThirdParty users (store/thirdparty.ts).
+  [
+    `CREATE TABLE st_thirdparty_users (app_id TEXT NOT NULL, user_id TEXT NOT NULL, tenant_id TEXT NOT NULL,
+       third_party_id TEXT NOT NULL, third_party_user_id TEXT NOT NULL, email TEXT NOT NULL,
+       time_joined BIGINT NOT NULL, PRIMARY KEY (app_id, user_id),
+       UNIQUE (app_id, tenant_id, third_party_id, third_party_user_id))`,
+    `CREATE INDEX st_thirdparty_users_email ON st_thirdparty_users (app_id, tenant_id, email)`,
+    `CREATE INDEX st_thirdparty_users_joined ON st_thirdparty_users (app_id, tenant_id, time_joined)`,
   ],
 ];
 

@@ -1,0 +1,144 @@
+/**
+ * @module supertokens/store/usersearch — `UserSearchStore`: the user list, count and search filters over
+ * every auth recipe's users (`GET /users`, `GET /users/count`, `GET /users?email=…&provider=…`). [io]
+ *
+ * The list is the union of the email/password (`st_users`) and third-party (`st_thirdparty_users`)
+ * tables, ordered by time joined then user id, paginated by that pair. The Java core's dashboard search
+ * (`getPrimaryUserIdsForSearchTags`) matches an email tag `t` as `email LIKE 't%' OR email LIKE '%@t%'`
+ * (a prefix of the address or of its domain) and a provider tag as a prefix of `thirdPartyId`; here
+ * `%`, `_` and `\` in a tag are escaped, so a tag matches only its own characters. Emails are stored
+ * lowercased and tags are lowercased, so both backends compare alike.
+ */
+import type { SqlDriver, SqlValue } from './sql.ts';
+
+export type AuthRecipeId = 'emailpassword' | 'thirdparty';
+export const AUTH_RECIPES: readonly AuthRecipeId[] = ['emailpassword', 'thirdparty'];
+
+/** One user of the list, whichever recipe it belongs to. */
+export interface AuthUserListRow {
+  recipeId: AuthRecipeId;
+  userId: string;
+  tenantId: string;
+  email: string;
+  timeJoinedMs: number;
+  /** Third-party users only. */
+  thirdParty?: { id: string; userId: string };
+}
+
+export interface UserListFilter {
+  recipes: readonly AuthRecipeId[];
+  /** Empty arrays everywhere: no search, every user. */
+  emailTags: readonly string[];
+  phoneTags: readonly string[];
+  providerTags: readonly string[];
+}
+
+export interface UserSearchStore {
+  /** Users of the given recipes in one tenant, or in every tenant of the app when `tenantId` is null. */
+  countUsers(appId: string, tenantId: string | null, recipes?: readonly AuthRecipeId[]): Promise<number>;
+  /** A page of the tenant's users, after `after` when given, restricted by `filter` (see the module comment). */
+  listAuthUsers(
+    appId: string,
+    tenantId: string,
+    filter: UserListFilter,
+    order: 'ASC' | 'DESC',
+    limit: number,
+    after?: { timeJoinedMs: number; userId: string },
+  ): Promise<AuthUserListRow[]>;
+}
+
+/** A LIKE pattern literal: `\`, `%` and `_` escaped (used with `ESCAPE '\'`). */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+const TABLES: Record<AuthRecipeId, string> = {
+  emailpassword: `SELECT 'emailpassword' AS recipe_id, user_id, tenant_id, email, time_joined,
+      CAST(NULL AS TEXT) AS third_party_id, CAST(NULL AS TEXT) AS third_party_user_id FROM st_users`,
+  thirdparty: `SELECT 'thirdparty' AS recipe_id, user_id, tenant_id, email, time_joined, third_party_id, third_party_user_id
+      FROM st_thirdparty_users`,
+};
+
+interface ListDbRow {
+  recipe_id: AuthRecipeId;
+  user_id: string;
+  tenant_id: string;
+  email: string;
+  time_joined: number | string;
+  third_party_id: string | null;
+  third_party_user_id: string | null;
+}
+
+export class SqlUserSearchStore implements UserSearchStore {
+  readonly #db: SqlDriver;
+
+  constructor(driver: SqlDriver) {
+    this.#db = driver;
+  }
+
+  /** `(<recipe's rows> WHERE app_id = ? [AND tenant_id = ?]) UNION ALL …` with its parameters. */
+  #union(appId: string, tenantId: string | null, recipes: readonly AuthRecipeId[]): { sql: string; params: SqlValue[] } {
+    const params: SqlValue[] = [];
+    const parts = recipes.map((recipe) => {
+      params.push(appId);
+      if (tenantId !== null) params.push(tenantId);
+      return `${TABLES[recipe]} WHERE app_id = ?${tenantId === null ? '' : ' AND tenant_id = ?'}`;
+    });
+    return { sql: parts.join(' UNION ALL '), params };
+  }
+
+  async countUsers(appId: string, tenantId: string | null, recipes: readonly AuthRecipeId[] = AUTH_RECIPES): Promise<number> {
+    if (recipes.length === 0) return 0;
+    const { sql, params } = this.#union(appId, tenantId, recipes);
+    const rows = await this.#db.all<{ n: number | string }>(`SELECT COUNT(*) AS n FROM (${sql}) AS u`, params);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async listAuthUsers(
+    appId: string,
+    tenantId: string,
+    filter: UserListFilter,
+    order: 'ASC' | 'DESC',
+    limit: number,
+    after?: { timeJoinedMs: number; userId: string },
+  ): Promise<AuthUserListRow[]> {
+    if (filter.recipes.length === 0) return [];
+    const union = this.#union(appId, tenantId, filter.recipes);
+    const params: SqlValue[] = [...union.params];
+    const conditions: string[] = [];
+    const searching = filter.emailTags.length + filter.phoneTags.length + filter.providerTags.length > 0;
+    if (searching) {
+      const matches: string[] = [];
+      for (const tag of filter.emailTags) {
+        const literal = likeLiteral(tag.toLowerCase());
+        params.push(`${literal}%`, `%@${literal}%`);
+        matches.push("email LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\'");
+      }
+      for (const tag of filter.providerTags) {
+        params.push(`${likeLiteral(tag.toLowerCase())}%`);
+        matches.push("third_party_id LIKE ? ESCAPE '\\'");
+      }
+      // Phone tags: no recipe here stores phone numbers, so they match nobody.
+      conditions.push(matches.length === 0 ? '1 = 0' : `(${matches.join(' OR ')})`);
+    }
+    if (after !== undefined) {
+      const cmp = order === 'ASC' ? '>' : '<';
+      conditions.push(`(time_joined ${cmp} ? OR (time_joined = ? AND user_id ${cmp} ?))`);
+      params.push(after.timeJoinedMs, after.timeJoinedMs, after.userId);
+    }
+    params.push(limit);
+    const rows = await this.#db.all<ListDbRow>(
+      `SELECT * FROM (${union.sql}) AS u${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''}
+       ORDER BY time_joined ${order}, user_id ${order} LIMIT ?`,
+      params,
+    );
+    return rows.map((r) => ({
+      recipeId: r.recipe_id,
+      userId: r.user_id,
+      tenantId: r.tenant_id,
+      email: r.email,
+      timeJoinedMs: Number(r.time_joined),
+      ...(r.third_party_id === null ? {} : { thirdParty: { id: r.third_party_id, userId: r.third_party_user_id ?? '' } }),
+    }));
+  }
+}

@@ -1,0 +1,257 @@
+"""One supertokens-python release, unmodified, through the compatibility matrix's flows.
+
+test/compat/python-sdk.test.ts runs this with the release's own venv interpreter, once per release.
+Environment: COMPAT_CONNECTION_URI (the core), COMPAT_EXPECT_TOKEN_VERSION (5 for every release served).
+Output: one `FLOW {"flow":…,"ok":…,"error"?:…}` line per flow on stdout.
+
+The flows call the SDK's server-side functions (the `*_without_request_response` session API and the
+recipes' asyncio functions), whose signatures every release from 0.25 shares.
+"""
+
+import asyncio
+import base64
+import json
+import os
+import traceback
+
+from supertokens_python import InputAppInfo, SupertokensConfig, init
+from supertokens_python import asyncio as st
+from supertokens_python.recipe import emailpassword, emailverification, session, thirdparty, usermetadata, userroles
+from supertokens_python.recipe.thirdparty import SignInAndUpFeature
+from supertokens_python.recipe.thirdparty import asyncio as tp
+from supertokens_python.recipe.thirdparty.provider import ProviderClientConfig, ProviderConfig, ProviderInput
+from supertokens_python.recipe.emailpassword import asyncio as ep
+from supertokens_python.recipe.emailverification import asyncio as ev
+from supertokens_python.recipe.session import asyncio as sess
+from supertokens_python.recipe.session.exceptions import TokenTheftError, UnauthorisedError
+from supertokens_python.recipe.usermetadata import asyncio as meta
+from supertokens_python.recipe.userroles import asyncio as roles
+from supertokens_python.types import RecipeUserId
+
+CONNECTION_URI = os.environ["COMPAT_CONNECTION_URI"]
+EXPECT_TOKEN_VERSION = os.environ["COMPAT_EXPECT_TOKEN_VERSION"]
+RUN = f"py-{os.getpid()}"
+PASSWORD = "correct-horse-1"
+
+init(
+    app_info=InputAppInfo(app_name="compat", api_domain="https://api.example.com", website_domain="https://app.example.com"),
+    supertokens_config=SupertokensConfig(connection_uri=CONNECTION_URI),
+    framework="fastapi",
+    mode="asgi",
+    recipe_list=[
+        emailpassword.init(),
+        emailverification.init(mode="OPTIONAL"),
+        userroles.init(),
+        usermetadata.init(),
+        thirdparty.init(
+            sign_in_and_up_feature=SignInAndUpFeature(
+                providers=[
+                    ProviderInput(
+                        config=ProviderConfig(
+                            third_party_id="google",
+                            clients=[ProviderClientConfig(client_id="compat-client", client_secret="compat-secret")],
+                        )
+                    )
+                ]
+            )
+        ),
+        session.init(),
+    ],
+)
+
+serial = 0
+
+
+def new_email() -> str:
+    global serial
+    serial += 1
+    return f"compat-{RUN}-{serial}@example.com"
+
+
+def check(condition: object, message: str) -> None:
+    if not condition:
+        raise AssertionError(message)
+
+
+def jwt_part(token: str, index: int) -> dict:
+    part = token.split(".")[index]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+async def sign_up(email: str | None = None):
+    email = email or new_email()
+    result = await ep.sign_up("public", email, PASSWORD)
+    check(result.__class__.__name__ == "SignUpOkResult", f"sign-up: {result!r}")
+    return email, result.user.id
+
+
+async def new_session(user_id: str):
+    s = await sess.create_new_session_without_request_response("public", RecipeUserId(user_id), {}, {}, True)
+    tokens = s.get_all_session_tokens_dangerously()
+    return s, tokens
+
+
+async def flow_handshake():
+    result = await roles.get_all_roles()
+    check(isinstance(result.roles, list), f"get_all_roles: {result!r}")
+
+
+async def flow_sign_up_in():
+    email, user_id = await sign_up()
+    again = await ep.sign_up("public", email, PASSWORD)
+    check(again.__class__.__name__ == "EmailAlreadyExistsError", f"duplicate sign-up: {again!r}")
+    signed_in = await ep.sign_in("public", email.upper(), PASSWORD)
+    check(signed_in.__class__.__name__ == "SignInOkResult" and signed_in.user.id == user_id, f"sign-in: {signed_in!r}")
+    wrong = await ep.sign_in("public", email, "wrong-password-1")
+    check(wrong.__class__.__name__ == "WrongCredentialsError", f"wrong password: {wrong!r}")
+    user = await st.get_user(user_id)
+    check(user is not None and user.emails == [email], f"get_user: {user!r}")
+
+
+async def flow_sessions():
+    _, user_id = await sign_up()
+    s, tokens = await new_session(user_id)
+    header = jwt_part(tokens["accessToken"], 0)
+    check(header.get("version") == EXPECT_TOKEN_VERSION, f"access token version {header.get('version')}")
+    verified = await sess.get_session_without_request_response(tokens["accessToken"], anti_csrf_check=False)
+    check(verified is not None and verified.get_user_id() == user_id, "get_session")
+    refreshed = await sess.refresh_session_without_request_response(tokens["refreshToken"], True)
+    new_tokens = refreshed.get_all_session_tokens_dangerously()
+    check(new_tokens["refreshToken"] != tokens["refreshToken"], "refresh rotated no token")
+    again = await sess.get_session_without_request_response(new_tokens["accessToken"], anti_csrf_check=False)
+    check(again is not None and again.get_user_id() == user_id, "get_session after refresh")
+    handle = s.get_handle()
+    check(await sess.get_session_information(handle) is not None, "session information")
+    check(await sess.revoke_session(handle) is True, "revoke_session")
+    check(await sess.get_session_information(handle) is None, "revoked session still listed")
+    try:
+        await sess.refresh_session_without_request_response(new_tokens["refreshToken"], True)
+        raise AssertionError("refresh of a revoked session succeeded")
+    except UnauthorisedError:
+        pass
+
+
+async def flow_theft():
+    _, user_id = await sign_up()
+    s, tokens = await new_session(user_id)
+    first = (await sess.refresh_session_without_request_response(tokens["refreshToken"], True)).get_all_session_tokens_dangerously()
+    second = (await sess.refresh_session_without_request_response(first["refreshToken"], True)).get_all_session_tokens_dangerously()
+    await sess.get_session_without_request_response(second["accessToken"], anti_csrf_check=False)
+    try:
+        await sess.refresh_session_without_request_response(tokens["refreshToken"], True)
+        raise AssertionError("replaying the first refresh token succeeded")
+    except TokenTheftError as theft:
+        # The core names the session; revoking it is the SDK's error handler's job (its refresh API).
+        check(theft.session_handle == s.get_handle() and theft.user_id == user_id, f"theft names {theft.session_handle}")
+
+
+async def flow_email_verification():
+    email, user_id = await sign_up()
+    check(await ev.is_email_verified(RecipeUserId(user_id), email) is False, "verified before verifying")
+    token = await ev.create_email_verification_token("public", RecipeUserId(user_id), email)
+    check(token.__class__.__name__ == "CreateEmailVerificationTokenOkResult", f"token: {token!r}")
+    bad = await ev.verify_email_using_token("public", token.token + "x")
+    check(bad.__class__.__name__ == "VerifyEmailUsingTokenInvalidTokenError", f"bad token: {bad!r}")
+    ok = await ev.verify_email_using_token("public", token.token)
+    check(ok.__class__.__name__ == "VerifyEmailUsingTokenOkResult", f"verify: {ok!r}")
+    check(await ev.is_email_verified(RecipeUserId(user_id), email) is True, "not verified after verifying")
+
+
+async def flow_password_reset():
+    email, user_id = await sign_up()
+    token = await ep.create_reset_password_token("public", user_id, email)
+    check(token.__class__.__name__ == "CreateResetPasswordOkResult", f"reset token: {token!r}")
+    reset = await ep.reset_password_using_token("public", token.token, "new-password-2")
+    check(reset.__class__.__name__ == "UpdateEmailOrPasswordOkResult", f"reset: {reset!r}")
+    signed_in = await ep.sign_in("public", email, "new-password-2")
+    check(signed_in.__class__.__name__ == "SignInOkResult", f"sign-in with the new password: {signed_in!r}")
+    reuse = await ep.reset_password_using_token("public", token.token, "other-password-3")
+    check(reuse.__class__.__name__ == "PasswordResetTokenInvalidError", f"token reuse: {reuse!r}")
+
+
+async def flow_roles():
+    _, user_id = await sign_up()
+    role = f"admin-{RUN}"
+    await roles.create_new_role_or_add_permissions(role, ["read", "write"])
+    await roles.add_role_to_user("public", user_id, role)
+    got = await roles.get_roles_for_user("public", user_id)
+    check(got.roles == [role], f"roles: {got!r}")
+    perms = await roles.get_permissions_for_role(role)
+    check(sorted(perms.permissions) == ["read", "write"], f"permissions: {perms!r}")
+    users = await roles.get_users_that_have_role("public", role)
+    check(users.users == [user_id], f"users with role: {users!r}")
+
+
+async def flow_count_and_search():
+    before = await st.get_user_count(None, "public")
+    email, user_id = await sign_up(f"search-{RUN}@example.com")
+    check(await st.get_user_count(None, "public") >= before + 1, "get_user_count did not grow")
+    found = await st.get_users_newest_first("public", limit=10, query={"email": f"search-{RUN}"})
+    check([u.id for u in found.users] == [user_id], f"search by email: {[u.id for u in found.users]}")
+    none = await st.get_users_newest_first("public", limit=10, query={"email": f"nobody-{RUN}"})
+    check(none.users == [], "a search that matches nobody lists users")
+
+
+async def flow_user_id_mapping():
+    email, user_id = await sign_up()
+    external = f"ext-{RUN}"
+    created = await st.create_user_id_mapping(user_id, external, "from LDAP")
+    check(created.__class__.__name__ == "CreateUserIdMappingOkResult", f"create: {created!r}")
+    got = await st.get_user_id_mapping(external)
+    check(got.__class__.__name__ == "GetUserIdMappingOkResult" and got.supertokens_user_id == user_id, f"get: {got!r}")
+    signed_in = await ep.sign_in("public", email, PASSWORD)
+    check(signed_in.user.id == external, f"sign-in answers the external id: {signed_in.user.id}")
+    await st.update_or_delete_user_id_mapping_info(external, None, None)
+    removed = await st.delete_user_id_mapping(external)
+    check(removed.did_mapping_exist is True, f"delete: {removed!r}")
+    check((await ep.sign_in("public", email, PASSWORD)).user.id == user_id, "unmapped again")
+
+
+async def flow_third_party():
+    provider_user_id = f"g-{RUN}"
+    first = await tp.manually_create_or_update_user("public", "google", provider_user_id, f"tp-{RUN}@example.com", True)
+    check(first.__class__.__name__ == "ManuallyCreateOrUpdateUserOkResult" and first.created_new_recipe_user, f"first: {first!r}")
+    second = await tp.manually_create_or_update_user("public", "google", provider_user_id, f"tp-new-{RUN}@example.com", False)
+    check(not second.created_new_recipe_user and second.user.id == first.user.id, "one user per provider user id")
+    check(second.user.emails == [f"tp-new-{RUN}@example.com"], f"the provider's new email: {second.user.emails}")
+    method = second.user.login_methods[0]
+    check(method.recipe_id == "thirdparty" and method.third_party.id == "google", f"login method: {method.recipe_id}")
+    found = await st.get_users_newest_first("public", limit=100, query={"provider": "goo"})
+    check(first.user.id in [u.id for u in found.users], "the provider search finds the user")
+
+
+async def flow_metadata():
+    _, user_id = await sign_up()
+    await meta.update_user_metadata(user_id, {"plan": "pro", "nested": {"a": 1}})
+    await meta.update_user_metadata(user_id, {"nested": None, "seen": True})
+    got = await meta.get_user_metadata(user_id)
+    check(got.metadata == {"plan": "pro", "seen": True}, f"metadata: {got.metadata!r}")
+    await meta.clear_user_metadata(user_id)
+    check((await meta.get_user_metadata(user_id)).metadata == {}, "metadata cleared")
+
+
+FLOWS = [
+    ("handshake", flow_handshake),
+    ("sign-up and sign-in", flow_sign_up_in),
+    ("session verify, refresh, revoke", flow_sessions),
+    ("theft detection", flow_theft),
+    ("email verification", flow_email_verification),
+    ("password reset", flow_password_reset),
+    ("roles and permissions", flow_roles),
+    ("user count and search", flow_count_and_search),
+    ("user id mapping", flow_user_id_mapping),
+    ("third-party sign-in-up", flow_third_party),
+    ("user metadata", flow_metadata),
+]
+
+
+async def main():
+    for name, fn in FLOWS:
+        try:
+            await fn()
+            print("FLOW " + json.dumps({"flow": name, "ok": True}), flush=True)
+        except Exception:  # noqa: BLE001 - every failure is reported, with its trace
+            print("FLOW " + json.dumps({"flow": name, "ok": False, "error": traceback.format_exc()[-1500:]}), flush=True)
+
+
+asyncio.run(main())

@@ -11,7 +11,7 @@
  */
 import { joinPath, environmentOf, findHandler, isNodeRuntime, isObject, type ConfigBuilder, type LocalFunction } from './build.ts';
 import type { IntrinsicResolver } from './intrinsics.ts';
-import { functionNameOfArn } from './intrinsics.ts';
+import { functionNameOfArn, NO_VALUE } from './intrinsics.ts';
 
 export const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Function']);
 
@@ -23,6 +23,8 @@ const IGNORED_FUNCTION_PROPERTIES: Readonly<Record<string, string>> = {
   ProvisionedConcurrencyConfig: 'provisioned concurrency is not reproduced (the first request to a worker pays the init)',
   SnapStart: 'SnapStart is not reproduced',
 };
+
+const RESOLVED_PROPERTIES = ['Runtime', 'Handler', 'Timeout', 'MemorySize', 'Environment', 'PackageType', 'InlineCode'];
 
 export class FunctionTable {
   readonly byLogicalId = new Map<string, LocalFunction>();
@@ -51,8 +53,18 @@ export function readFunctions(template: Record<string, unknown>, resolver: Intri
     const path = joinPath(['Resources', logicalId]);
     const own = isObject(resource.Properties) ? resource.Properties : {};
     const sam = resource.Type === 'AWS::Serverless::Function';
-    const props: Record<string, unknown> = sam ? mergeGlobals(globals, own) : own;
+    const merged: Record<string, unknown> = sam ? mergeGlobals(globals, own) : own;
     const p = (key: string) => joinPath([path, 'Properties', key]);
+    // The scalar properties read here, resolved (AWS::NoValue removes one). The others are only looked
+    // at for presence, or resolved where they are used (code locations): an S3 asset parameter without a
+    // value is no problem for a function whose code is on this machine.
+    const props: Record<string, unknown> = { ...merged };
+    for (const key of RESOLVED_PROPERTIES) {
+      if (!(key in merged)) continue;
+      const resolved = resolver.resolve(merged[key], p(key));
+      if (resolved === undefined || resolved === NO_VALUE) delete props[key];
+      else props[key] = resolved;
+    }
     const fn: LocalFunction = { logicalId, name: resolver.physicalId(logicalId), path, environment: {}, timeoutInMillis: 3000 };
     const env = props.Environment === undefined ? {} : resolver.resolve(props.Environment, p('Environment'));
     fn.environment = environmentOf(isObject(env) ? env.Variables : undefined);
@@ -108,6 +120,10 @@ function locateCode(
   const metadata = isObject(resource.Metadata) ? resource.Metadata : {};
   if (typeof metadata['aws:asset:path'] === 'string') return { dir: metadata['aws:asset:path'] };
   if (sam) {
+    // An S3 location ({Bucket, Key}) is not resolved: its parameters need no value to be reported as remote.
+    if (isObject(props.CodeUri) && !Object.keys(props.CodeUri).some((k) => k === 'Ref' || k.startsWith('Fn::'))) {
+      return { path: p('CodeUri'), reason: 'its code is in S3 (Bucket/Key), not on this machine' };
+    }
     const codeUri = props.CodeUri === undefined ? '.' : resolver.resolve(props.CodeUri, p('CodeUri'));
     if (typeof codeUri === 'string' && !/^s3:\/\//.test(codeUri)) return { dir: codeUri };
     return { path: p('CodeUri'), reason: `its code is in S3 (${typeof codeUri === 'string' ? codeUri : 'Bucket/Key'}), not on this machine` };

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Document, isCollection, isScalar, type Node } from 'yaml';
+import { formatPath } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import { readDefinition } from '../io/config-file.ts';
 import type { ReaderResult } from '../readers/index.ts';
@@ -75,10 +76,21 @@ export function renderConverted(result: ReaderResult, source: string, format: st
     ` portcullis.yaml converted from ${source} (${format}) by \`portcullis convert\`.`,
     ' Handler paths are relative to the folder of the template: keep this file beside it.',
   ];
+  // A portcullis.yaml reads `${NAME}` as an environment variable; a template value that still holds one
+  // (from `${!NAME}` in a !Sub) would change meaning in the printed file.
+  const envLike = findEnvLikeValues(result.config);
+  for (const at of envLike) header.push(` NOTE: ${at} holds \${…} text, which a portcullis.yaml reads as an environment variable: edit it before keeping this file.`);
   if (result.warnings.length) {
     header.push('', ' Not reproduced (portcullis start prints these once too):');
     for (const w of result.warnings) header.push(`   ${w.path ? `${w.path}: ` : ''}${w.message}`);
   }
   doc.commentBefore = header.join('\n');
   return doc.toString({ lineWidth: 0 });
+}
+
+function findEnvLikeValues(value: unknown, path: Array<string | number> = []): string[] {
+  if (typeof value === 'string') return /\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}/.test(value) ? [formatPath(path)] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => findEnvLikeValues(v, [...path, i]));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => findEnvLikeValues(v, [...path, k]));
+  return [];
 }

@@ -37,6 +37,8 @@ export class FunctionTable {
 
   /** The function an ARN or `…/functions/ARN/invocations` URI names, else undefined. */
   fromArn(arn: string): LocalFunction | undefined {
+    // A bare name (`!Ref Fn` where an ARN was expected; Lambda accepts names too).
+    if (/^[A-Za-z0-9_-]+$/.test(arn)) return this.#byName.get(arn) ?? this.byLogicalId.get(arn);
     const name = functionNameOfArn(arn);
     return name === null ? undefined : this.#byName.get(name) ?? this.byLogicalId.get(name);
   }

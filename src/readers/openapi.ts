@@ -72,8 +72,8 @@ export interface OpenApiReadOptions {
 }
 
 /**
- * Adds the document's routes, authorizers, CORS and gateway responses to `api`.
- * Returns the ids of the authorizers it added (security scheme names).
+ * Adds the document's routes, authorizers (one per security scheme a route uses, by the scheme's
+ * name), CORS, gateway responses and binary media types to `api`; problems go to `builder`.
  */
 export function readOpenApiInto(doc: Record<string, unknown>, api: RawApi, builder: ConfigBuilder, options: OpenApiReadOptions): void {
   const at = (...parts: Array<string | number>) => joinPath(options.at ? [options.at, ...parts] : parts);

@@ -104,3 +104,24 @@ test('convert prints a commented portcullis.yaml that validate accepts as it is'
   assert.equal(again.code, 0, again.stderr);
   assert.equal(again.stdout, `${out}: valid (2 APIs, 4 routes)\n`);
 });
+
+test('token checks a JWT against a route of the template (the same reader, the same authorizer)', async (t) => {
+  const { issuer, token } = await issuerWithKey(t);
+  const good = await token({ scope: 'orders/write' });
+  const admitted = await runCli(['token', '--config', TEMPLATE, '--parameter-overrides', `Issuer=${issuer}`, '--route', 'POST /orders', good]);
+  assert.equal(admitted.code, 0, admitted.stderr);
+  assert.match(admitted.stdout, /result: {2}ADMITTED/);
+  const refused = await runCli(['token', '--config', TEMPLATE, '--parameter-overrides', `Issuer=${issuer}`, '--route', 'POST /orders', await token()]);
+  assert.equal(refused.code, 1, refused.stderr);
+});
+
+test('DefinitionUri: the OpenAPI file beside the template is read with the events', async () => {
+  const { tempDir } = await import('../helpers/gateway.ts');
+  const dir = tempDir({
+    'template.yaml': 'Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionUri: api.yaml\n',
+    'api.yaml': 'openapi: 3.0.1\ninfo: { title: t, version: "1" }\npaths:\n  /ping:\n    get:\n      x-amazon-apigateway-integration: { type: mock, requestTemplates: { application/json: \'{"statusCode": 200}\' } }\n',
+  });
+  const res = await runCli(['validate', join(dir, 'template.yaml')]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(res.stdout, `${join(dir, 'template.yaml')}: valid (1 API, 1 route)\n`);
+});

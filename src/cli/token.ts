@@ -61,6 +61,7 @@ function parseArgs(argv: readonly string[]): Args | string {
   const args: Args = { json: false, read: {} };
   const format: string[] = [];
   const overrides: string[] = [];
+  const functions: string[] = [];
   let allowUnenforced = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -93,6 +94,9 @@ function parseArgs(argv: readonly string[]): Args | string {
       case '--allow-unenforced':
         allowUnenforced = true;
         break;
+      case '--function':
+        functions.push(value() ?? '');
+        break;
       case '-h':
       case '--help':
         return 'help';
@@ -102,7 +106,7 @@ function parseArgs(argv: readonly string[]): Args | string {
         args.token = a;
     }
   }
-  const read = parseDefinitionOptions({ format: format.at(-1), 'parameter-overrides': overrides, 'allow-unenforced': allowUnenforced });
+  const read = parseDefinitionOptions({ format: format.at(-1), 'parameter-overrides': overrides, 'allow-unenforced': allowUnenforced, function: functions });
   if (typeof read === 'string') return read;
   args.read = read;
   if (!args.config) return 'missing --config FILE';

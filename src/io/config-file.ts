@@ -36,6 +36,8 @@ export interface ReadOptions {
   parameterOverrides?: Readonly<Record<string, string>> | undefined;
   /** `--allow-unenforced`: protections Portcullis cannot reproduce become warnings. */
   allowUnenforced?: boolean | undefined;
+  /** `--function NAME=/abs/file.export`: local Node.js code for functions the document names. */
+  functions?: Readonly<Record<string, string>> | undefined;
   /** When given, receives where each part of a converted config came from (for `annotateWithOrigins`). */
   origins?: Origin[] | undefined;
 }
@@ -92,7 +94,7 @@ export function readDefinition(text: string, baseDir: string, options: ReadOptio
   const format = options.format ?? detectFormat(parsed.doc);
   const reader = readerFor(format);
   if (!reader) return null;
-  const result = reader.read(parsed.doc, { baseDir, parameterOverrides: options.parameterOverrides ?? {}, allowUnenforced: options.allowUnenforced ?? false, io: createReaderIo(baseDir) });
+  const result = reader.read(parsed.doc, { baseDir, parameterOverrides: options.parameterOverrides ?? {}, allowUnenforced: options.allowUnenforced ?? false, functionOverrides: options.functions ?? {}, io: createReaderIo(baseDir) });
   return { format, result };
 }
 

@@ -87,9 +87,7 @@ function ofType(resources: Resources, type: string, resolver: IntrinsicResolver)
 }
 
 function functionOf(uri: unknown, path: string, functions: FunctionTable): LocalFunction {
-  const found = typeof uri === 'string' ? functions.fromArn(uri) : undefined;
-  if (found) return found;
-  return { logicalId: String(uri), name: String(uri), path, environment: {}, timeoutInMillis: 3000, notLocal: { path, reason: `${describe(uri)} names no Lambda function of this template, so it has no local code` } };
+  return functions.lookup(uri, path);
 }
 
 function readBody(props: Record<string, unknown>, path: string, builder: ConfigBuilder, resolver: IntrinsicResolver): [Record<string, unknown>, string] | null {

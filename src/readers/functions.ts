@@ -11,7 +11,8 @@
  */
 import { joinPath, environmentOf, findHandler, isNodeRuntime, isObject, type ConfigBuilder, type LocalFunction } from './build.ts';
 import type { IntrinsicResolver } from './intrinsics.ts';
-import { functionNameOfArn, NO_VALUE } from './intrinsics.ts';
+import { describe, functionNameOfArn, NO_VALUE } from './intrinsics.ts';
+import type { ReaderContext } from './reader.ts';
 
 export const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Function']);
 
@@ -29,6 +30,42 @@ const RESOLVED_PROPERTIES = ['Runtime', 'Handler', 'Timeout', 'MemorySize', 'Env
 export class FunctionTable {
   readonly byLogicalId = new Map<string, LocalFunction>();
   readonly #byName = new Map<string, LocalFunction>();
+  /** `--function NAME=FILE.EXPORT`: local code for a function name or logical id. */
+  readonly #overrides: Readonly<Record<string, string>>;
+  readonly #context: ReaderContext;
+
+  constructor(context: ReaderContext) {
+    this.#context = context;
+    this.#overrides = context.functionOverrides ?? {};
+  }
+
+  /** The handler `--function` gives this function (by logical id or name), if any. */
+  override(fn: Pick<LocalFunction, 'logicalId' | 'name'>): { file: string; exportName: string } | null {
+    const given = this.#overrides[fn.logicalId] ?? this.#overrides[fn.name];
+    if (given === undefined) return null;
+    const slash = given.lastIndexOf('/');
+    return findHandler(this.#context, given.slice(0, slash + 1) || '.', given.slice(slash + 1));
+  }
+
+  /**
+   * The function a value names (an ARN, an invocation URI, a name); when the document defines none, a
+   * stand-in: runnable when `--function` names it, else kept with why it cannot run.
+   */
+  lookup(value: unknown, path: string): LocalFunction {
+    const found = typeof value === 'string' ? this.fromArn(value) : undefined;
+    if (found) return found;
+    const name = typeof value === 'string' ? (/^[A-Za-z0-9_-]+$/.test(value) ? value : functionNameOfArn(value)) : null;
+    const fn: LocalFunction = { logicalId: name ?? String(value), name: name ?? String(value), path, environment: {}, timeoutInMillis: 3000 };
+    const handler = name === null ? null : this.override(fn);
+    if (handler) fn.handler = handler;
+    else {
+      fn.notLocal = {
+        path,
+        reason: name !== null ? `Lambda function ${name} is not defined in this document, so it has no local code (give it some with --function ${name}=./file.handler)` : `${describe(value)} is not a Lambda function ARN`,
+      };
+    }
+    return fn;
+  }
 
   add(fn: LocalFunction): void {
     this.byLogicalId.set(fn.logicalId, fn);
@@ -46,7 +83,7 @@ export class FunctionTable {
 
 /** Reads every function resource of the template. */
 export function readFunctions(template: Record<string, unknown>, resolver: IntrinsicResolver, builder: ConfigBuilder): FunctionTable {
-  const table = new FunctionTable();
+  const table = new FunctionTable(builder.context);
   const resources = isObject(template.Resources) ? template.Resources : {};
   const globals = isObject(template.Globals) && isObject(template.Globals.Function) ? template.Globals.Function : {};
   for (const [logicalId, resource] of Object.entries(resources)) {
@@ -96,6 +133,11 @@ export function readFunctions(template: Record<string, unknown>, resolver: Intri
         if (h) fn.handler = h;
         else builder.error(p('Handler'), `must be FILE.EXPORT (e.g. app.handler), got "${handler}"`);
       }
+    }
+    const override = table.override(fn);
+    if (override) {
+      fn.handler = override;
+      delete fn.notLocal;
     }
     table.add(fn);
   }

@@ -15,8 +15,7 @@
  * policies.
  */
 import { ConfigBuilder, isObject, joinPath, type LocalFunction, type RawApi, type RouteSpec } from './build.ts';
-import type { FunctionTable } from './functions.ts';
-import { functionNameOfArn } from './intrinsics.ts';
+import { FunctionTable } from './functions.ts';
 import type { ConfigReader, ReaderContext, ReaderResult } from './reader.ts';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'];
@@ -68,7 +67,7 @@ export function stageOfDocument(doc: Record<string, unknown>): string | undefine
 export interface OpenApiReadOptions {
   /** Template path of the document (`Resources.Api.Properties.DefinitionBody`), or '' for a document of its own. */
   at: string;
-  functions: FunctionTable | null;
+  functions: FunctionTable;
 }
 
 /**
@@ -158,7 +157,7 @@ function unenforcedReason(scheme: Record<string, unknown>): string {
  * Registers the authorizer a security scheme describes (once per API). `authorizer`: the route can
  * name it; `unenforced`: a protection Portcullis does not reproduce (IAM, Cognito on REST, API key).
  */
-function addSchemeAuthorizer(name: string, scheme: Record<string, unknown>, path: string, api: RawApi, builder: ConfigBuilder, functions: FunctionTable | null): 'authorizer' | 'unenforced' {
+function addSchemeAuthorizer(name: string, scheme: Record<string, unknown>, path: string, api: RawApi, builder: ConfigBuilder, functions: FunctionTable): 'authorizer' | 'unenforced' {
   if (builder.hasAuthorizer(api, name)) return 'authorizer';
   const a = scheme['x-amazon-apigateway-authorizer'];
   const authType = String(scheme['x-amazon-apigateway-authtype'] ?? '').toLowerCase();
@@ -207,22 +206,12 @@ function identitySourceList(v: unknown): string[] {
   return String(v).split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-/** The local function an integration or authorizer URI names; a stand-in (not runnable) when none does. */
-function lambdaOf(uri: string, path: string, functions: FunctionTable | null): LocalFunction {
-  const found = functions?.fromArn(uri);
-  if (found) return found;
-  const name = functionNameOfArn(uri);
-  return {
-    logicalId: name ?? uri,
-    name: name ?? uri,
-    path,
-    environment: {},
-    timeoutInMillis: 3000,
-    notLocal: { path, reason: name ? `Lambda function ${name} is not defined in this document, so it has no local code` : `${JSON.stringify(uri)} is not a Lambda function ARN` },
-  };
+/** The local function an integration or authorizer URI names (a stand-in when none does). */
+function lambdaOf(uri: string, path: string, functions: FunctionTable): LocalFunction {
+  return functions.lookup(uri, path);
 }
 
-function integrationOf(raw: unknown, path: string, api: RawApi, builder: ConfigBuilder, functions: FunctionTable | null): Record<string, unknown> | null {
+function integrationOf(raw: unknown, path: string, api: RawApi, builder: ConfigBuilder, functions: FunctionTable): Record<string, unknown> | null {
   if (!isObject(raw)) {
     builder.warn(path.replace(/\.x-amazon-apigateway-integration$/, ''), 'has no x-amazon-apigateway-integration; the route is left out');
     return null;
@@ -369,7 +358,7 @@ export const openApiReader: ConfigReader = {
       builder.warn(typeof doc.swagger === 'string' ? 'basePath' : 'servers', 'names no stage; the REST API is served at /prod');
     }
     const api = builder.addApi({ name, protocol: rest ? 'rest' : 'http', stage: stage ?? '$default', authorizers: {}, routes: {} }, '');
-    readOpenApiInto(doc, api, builder, { at: '', functions: null });
+    readOpenApiInto(doc, api, builder, { at: '', functions: new FunctionTable(context) });
     return builder.result();
   },
 };

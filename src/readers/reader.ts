@@ -33,6 +33,8 @@ export interface ReaderContext {
   parameterOverrides: Readonly<Record<string, string>>;
   /** `--allow-unenforced`: a protection Portcullis cannot reproduce is a warning instead of an error. */
   allowUnenforced: boolean;
+  /** `--function NAME=./file.export`: local Node.js code for a function (by name or logical id). */
+  functionOverrides?: Readonly<Record<string, string>>;
   io: ReaderIo;
 }
 

@@ -121,7 +121,7 @@ test('OpenAPI: the authorizer of the first requirement is the route\'s; an api_k
   const doc = `swagger: "2.0"\ninfo: { title: t, version: "1" }\nbasePath: /v1\nsecurityDefinitions:\n  api_key: { type: apiKey, name: x-api-key, in: header }\n  tok:\n    type: apiKey\n    name: Authorization\n    in: header\n    x-amazon-apigateway-authtype: custom\n    x-amazon-apigateway-authorizer: { type: token, authorizerUri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:f/invocations', identityValidationExpression: '^Bearer .+$' }\npaths:\n  /x:\n    get:\n      security: [{ tok: [], api_key: [] }]\n      x-amazon-apigateway-integration: { type: mock }\n`;
   const r = read(doc);
   assert.deepEqual(issues(r, 'errors'), [
-    'securityDefinitions.tok.x-amazon-apigateway-authorizer.authorizerUri: Lambda function f is not defined in this document, so it has no local code, and it is the authorizer at securityDefinitions.tok.x-amazon-apigateway-authorizer: give it local Node.js code, or pass --allow-unenforced to refuse (401) every route it guards',
+    'securityDefinitions.tok.x-amazon-apigateway-authorizer.authorizerUri: Lambda function f is not defined in this document, so it has no local code (give it some with --function f=./file.handler), and it is the authorizer at securityDefinitions.tok.x-amazon-apigateway-authorizer: give it local Node.js code, or pass --allow-unenforced to refuse (401) every route it guards',
     'securityDefinitions.api_key: API keys are not enforced by portcullis, so the route would be open here: remove it, or pass --allow-unenforced to serve the API without it',
   ]);
   assert.equal(r.apis[0]!.stage, 'v1');

@@ -307,9 +307,7 @@ function readRestAuthorizer(name: string, raw: Record<string, unknown>, ap: stri
 }
 
 function functionOf(arn: unknown, path: string, functions: FunctionTable): LocalFunction {
-  const found = typeof arn === 'string' ? functions.fromArn(arn) : undefined;
-  if (found) return found;
-  return { logicalId: String(arn), name: String(arn), path, environment: {}, timeoutInMillis: 3000, notLocal: { path, reason: `${describe(arn)} names no Lambda function of this template, so it has no local code` } };
+  return functions.lookup(arn, path);
 }
 
 function addEventRoute(samApi: SamApi, props: Record<string, unknown>, ep: string, fn: LocalFunction, builder: ConfigBuilder): void {

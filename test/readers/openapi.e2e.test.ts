@@ -134,5 +134,26 @@ test('an OpenAPI document whose Lambda is not in it: the route answers 500, and 
   });
   const res = await runCli(['validate', join(dir, 'api.json')]);
   assert.equal(res.code, 0, res.stderr);
-  assert.equal(res.stderr, 'portcullis: warning: paths["/x"].get.x-amazon-apigateway-integration.uri: Lambda function orders is not defined in this document, so it has no local code: routes to orders answer 500 as AWS does when a Lambda fails\n');
+  assert.equal(res.stderr, 'portcullis: warning: paths["/x"].get.x-amazon-apigateway-integration.uri: Lambda function orders is not defined in this document, so it has no local code (give it some with --function orders=./file.handler): routes to orders answer 500 as AWS does when a Lambda fails\n');
+});
+
+test('--function gives a Lambda the document only names local code: the route then runs it', async (t) => {
+  const dir = tempDir({
+    'api.json': JSON.stringify({
+      openapi: '3.0.1',
+      info: { title: 'fn', version: '1' },
+      paths: { '/x': { get: { 'x-amazon-apigateway-integration': { type: 'aws_proxy', uri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:orders/invocations', payloadFormatVersion: '2.0' } } } },
+    }),
+    'fns/orders.mjs': 'export const list = async (event) => ({ statusCode: 200, body: `orders ${event.rawPath}` });\n',
+  });
+  const res = await runCli(['validate', join(dir, 'api.json'), '--function', `orders=${join(dir, 'fns/orders.list')}`]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(res.stderr, '');
+  const { url } = await startTemplate(t, join(dir, 'api.json'), { functions: { orders: join(dir, 'fns/orders.list') } });
+  const ok = await fetch(`${url}/x`);
+  assert.equal(ok.status, 200);
+  assert.equal(await ok.text(), 'orders /x');
+  const bad = await runCli(['validate', join(dir, 'api.json'), '--function', 'orders']);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr, 'portcullis: --function takes NAME=PATH/FILE.EXPORT (e.g. Orders=./src/orders.handler), got "orders"\n');
 });

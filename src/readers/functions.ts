@@ -175,11 +175,22 @@ function locateCode(
   return { path: p('Code'), reason: 'its code is in S3, not on this machine (CDK output keeps a local copy in Metadata.aws:asset:path)' };
 }
 
-/** SAM's Globals: the function's own properties win; `Environment.Variables` are merged. */
-function mergeGlobals(globals: Record<string, unknown>, own: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...globals, ...own };
-  const g = isObject(globals.Environment) && isObject(globals.Environment.Variables) ? globals.Environment.Variables : null;
-  const o = isObject(own.Environment) && isObject(own.Environment.Variables) ? own.Environment.Variables : null;
-  if (g && o) out.Environment = { Variables: { ...g, ...o } };
+/**
+ * SAM's Globals (AWS: sam-specification-template-anatomy-globals "Overridable"): the resource's own
+ * value wins for a scalar; mappings are merged key by key (the resource's keys win), lists are
+ * joined (the global items first). An intrinsic call is a value, not a mapping to merge into.
+ */
+export function mergeGlobals(globals: Record<string, unknown>, own: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...globals };
+  for (const [key, value] of Object.entries(own)) {
+    const g = globals[key];
+    if (isPlainMapping(g) && isPlainMapping(value)) out[key] = mergeGlobals(g, value);
+    else if (Array.isArray(g) && Array.isArray(value)) out[key] = [...g, ...value];
+    else out[key] = value;
+  }
   return out;
+}
+
+function isPlainMapping(v: unknown): v is Record<string, unknown> {
+  return isObject(v) && !Object.keys(v).some((k) => k === 'Ref' || k === 'Condition' || k.startsWith('Fn::'));
 }

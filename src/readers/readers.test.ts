@@ -143,3 +143,11 @@ test('origins: each API, authorizer and route names the template part it came fr
     { at: ['apis', 0, 'routes', 'GET /a'], from: 'Resources.Fn.Properties.Events.E' },
   ]);
 });
+
+test('SAM Globals merge as SAM merges them: mappings key by key, lists joined, scalars and intrinsics replaced', async () => {
+  const { mergeGlobals } = await import('./functions.ts');
+  assert.deepEqual(
+    mergeGlobals({ Auth: { DefaultAuthorizer: 'A', Authorizers: { A: { x: 1 } } }, Layers: ['g'], Timeout: 3, Env: { Ref: 'X' } }, { Auth: { Authorizers: { B: { y: 2 } } }, Layers: ['o'], Timeout: 5, Env: { a: 1 } }),
+    { Auth: { DefaultAuthorizer: 'A', Authorizers: { A: { x: 1 }, B: { y: 2 } } }, Layers: ['g', 'o'], Timeout: 5, Env: { a: 1 } },
+  );
+});

@@ -11,7 +11,7 @@
  * The rest of the template (plain CloudFormation resources) is read by cloudformation.ts.
  */
 import { isObject, joinPath, type ConfigBuilder, type LocalFunction, type RawApi } from './build.ts';
-import type { FunctionTable } from './functions.ts';
+import { mergeGlobals, type FunctionTable } from './functions.ts';
 import { describe, type IntrinsicResolver } from './intrinsics.ts';
 import { corsOf, readOpenApiInto } from './openapi.ts';
 import { readTemplate } from './cloudformation.ts';
@@ -71,7 +71,7 @@ export function readSamResources(template: Record<string, unknown>, resolver: In
   const makeApi = (logicalId: string, kind: 'AWS::Serverless::Api' | 'AWS::Serverless::HttpApi', own: Record<string, unknown>, implicit: boolean): SamApi => {
     const g = kind === 'AWS::Serverless::Api' ? globals.Api : globals.HttpApi;
     const path = joinPath(['Resources', logicalId]);
-    const props = resolver.resolve({ ...(isObject(g) ? g : {}), ...own }, joinPath([path, 'Properties']));
+    const props = resolver.resolve(mergeGlobals(isObject(g) ? g : {}, own), joinPath([path, 'Properties']));
     const p = isObject(props) ? props : {};
     const at = (...k: Array<string | number>) => joinPath([path, 'Properties', ...k]);
     const rest = kind === 'AWS::Serverless::Api';

@@ -11,7 +11,8 @@
  */
 import { ConfigBuilder, isObject, joinPath, type LocalFunction, type RawApi } from './build.ts';
 import { FUNCTION_TYPES, readFunctions, type FunctionTable } from './functions.ts';
-import { describe, IntrinsicResolver } from './intrinsics.ts';
+import { isAbsolute, join } from 'node:path';
+import { DEFAULT_IDENTITY, describe, IntrinsicResolver } from './intrinsics.ts';
 import { corsOf, readOpenApiInto } from './openapi.ts';
 import type { ConfigReader, ReaderContext, ReaderResult } from './reader.ts';
 
@@ -56,7 +57,10 @@ export function readTemplate(doc: unknown, context: ReaderContext, extensions: r
     builder.error('Resources', doc.Resources === undefined ? 'a template needs Resources' : `must be a mapping, got ${describe(doc.Resources)}`);
     return builder.result();
   }
-  const resolver = new IntrinsicResolver(doc, context.parameterOverrides, builder.errors);
+  const resolver = new IntrinsicResolver(doc, context.parameterOverrides, builder.errors, DEFAULT_IDENTITY, (location) => {
+    const text = context.io.readText(isAbsolute(location) ? location : join(context.baseDir, location));
+    return text === null ? null : context.io.parseDocument(text);
+  });
   for (const [id, r] of Object.entries(doc.Resources)) {
     if (!isObject(r) || typeof r.Type !== 'string') builder.error(joinPath(['Resources', id]), 'must be a mapping with a Type');
   }

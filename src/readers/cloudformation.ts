@@ -11,7 +11,8 @@
  */
 import { ConfigBuilder, isObject, joinPath, type LocalFunction, type RawApi } from './build.ts';
 import { FUNCTION_TYPES, readFunctions, type FunctionTable } from './functions.ts';
-import { describe, IntrinsicResolver } from './intrinsics.ts';
+import { isAbsolute, join } from 'node:path';
+import { DEFAULT_IDENTITY, describe, IntrinsicResolver } from './intrinsics.ts';
 import { corsOf, readOpenApiInto } from './openapi.ts';
 import type { ConfigReader, ReaderContext, ReaderResult } from './reader.ts';
 
@@ -56,7 +57,10 @@ export function readTemplate(doc: unknown, context: ReaderContext, extensions: r
     builder.error('Resources', doc.Resources === undefined ? 'a template needs Resources' : `must be a mapping, got ${describe(doc.Resources)}`);
     return builder.result();
   }
-  const resolver = new IntrinsicResolver(doc, context.parameterOverrides, builder.errors);
+  const resolver = new IntrinsicResolver(doc, context.parameterOverrides, builder.errors, DEFAULT_IDENTITY, (location) => {
+    const text = context.io.readText(isAbsolute(location) ? location : join(context.baseDir, location));
+    return text === null ? null : context.io.parseDocument(text);
+  });
   for (const [id, r] of Object.entries(doc.Resources)) {
     if (!isObject(r) || typeof r.Type !== 'string') builder.error(joinPath(['Resources', id]), 'must be a mapping with a Type');
   }
@@ -69,11 +73,36 @@ export function readTemplate(doc: unknown, context: ReaderContext, extensions: r
     if (!resolver.isResourceIncluded(id)) continue;
     builder.warn(joinPath(['Resources', id]), WHY_NOT[r.Type] ?? `${r.Type} is not reproduced`);
   }
+  warnMadeUpIssuers(doc.Resources, context, builder);
   if (builder.apis.length === 0 && builder.errors.length === 0) builder.warn('Resources', 'the template defines no API (no HttpApi/Api events, no API Gateway resources): nothing to serve');
   return builder.result();
 }
 
 type Resources = Record<string, unknown>;
+
+/**
+ * A JWT issuer built from a Cognito user pool of the template holds the pool's logical id, not the id
+ * AWS gave it: no real token verifies. Said once per authorizer, with the way to give the real id.
+ */
+function warnMadeUpIssuers(resources: Resources, context: ReaderContext, builder: ConfigBuilder): void {
+  builder.apis.forEach((api, i) => {
+    for (const [id, authorizer] of Object.entries(api.authorizers)) {
+      const jwt = authorizer.jwtConfiguration;
+      const issuer = isObject(jwt) ? jwt.issuer : undefined;
+      const m = typeof issuer === 'string' ? /^https:\/\/cognito-idp\.[a-z0-9-]+\.amazonaws\.com\/([A-Za-z0-9_-]+)$/.exec(issuer) : null;
+      const from = builder.origins.find((o) => o.at.length === 4 && o.at[1] === i && o.at[3] === id)?.from ?? `Resources`;
+      const isA = (name: string | undefined, type: string) => name !== undefined && context.parameterOverrides[name] === undefined && isObject(resources[name]) && (resources[name] as Record<string, unknown>).Type === type;
+      const pool = m?.[1];
+      if (isA(pool, 'AWS::Cognito::UserPool')) {
+        builder.warn(from, `the issuer names user pool ${pool} of this template, whose id is made up here: pass --parameter-overrides ${pool}=<the pool's id, e.g. us-east-1_AbC123> so that its tokens verify`);
+      }
+      const audience = isObject(jwt) && Array.isArray(jwt.audience) ? jwt.audience.map(String) : [];
+      for (const client of audience.filter((a) => isA(a, 'AWS::Cognito::UserPoolClient'))) {
+        builder.warn(from, `the audience names app client ${client} of this template, whose id is made up here: pass --parameter-overrides ${client}=<the client id> so that its tokens verify`);
+      }
+    }
+  });
+}
 
 function ofType(resources: Resources, type: string, resolver: IntrinsicResolver): Array<[string, Record<string, unknown>, string]> {
   const out: Array<[string, Record<string, unknown>, string]> = [];

@@ -3,7 +3,7 @@
  *
  * `Ref`, `Fn::GetAtt`, `Fn::Sub` (both forms), `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::If` with
  * `Conditions`, `Fn::Equals`/`And`/`Or`/`Not`, `Fn::FindInMap`, `Fn::Base64`, `Fn::GetAZs`,
- * `Fn::ToJsonString`, `Fn::Length`; pseudo parameters; `Parameters` with their defaults and the
+ * `Fn::ToJsonString`, `Fn::Length`, `Fn::Transform` (`AWS::Include` of a local file); pseudo parameters; `Parameters` with their defaults and the
  * `--parameter-overrides` values. Resolution is lazy: a reader resolves the properties it uses, so an
  * `Fn::ImportValue` in a resource Portcullis ignores costs nothing. A value that cannot be resolved is
  * an error at its template path, and the resolver returns `undefined` for it.
@@ -111,7 +111,11 @@ export class IntrinsicResolver {
   readonly #conditions = new Map<string, boolean | 'pending'>();
   readonly #resources: Record<string, { Type?: string; Properties?: Record<string, unknown>; Condition?: string }>;
 
-  constructor(template: unknown, overrides: Readonly<Record<string, string>>, errors: ConfigIssue[], identity: DeploymentIdentity = DEFAULT_IDENTITY) {
+  /** `Fn::Transform` `AWS::Include`: the parsed document at a local location, or null when it cannot be read. */
+  readonly #include: ((location: string) => unknown) | undefined;
+
+  constructor(template: unknown, overrides: Readonly<Record<string, string>>, errors: ConfigIssue[], identity: DeploymentIdentity = DEFAULT_IDENTITY, include?: (location: string) => unknown) {
+    this.#include = include;
     this.#template = (isObject(template) ? template : {}) as Template;
     this.#overrides = overrides;
     this.#errors = errors;
@@ -293,10 +297,21 @@ export class IntrinsicResolver {
         if (r === undefined) return undefined;
         return Array.isArray(r) ? r.length : this.#error(at, `takes a list, got ${describe(r)}`);
       }
+      case 'Fn::Transform': {
+        // AWS::Include (SAM projects keep their OpenAPI DefinitionBody in a file this way).
+        const params = isObject(arg) && isObject(arg.Parameters) ? arg.Parameters : {};
+        if (!isObject(arg) || arg.Name !== 'AWS::Include') return this.#error(at, `only the AWS::Include transform is supported, got ${describe(isObject(arg) ? arg.Name : arg)}`);
+        const location = this.string(params.Location, joinPath([at, 'Parameters', 'Location']));
+        if (location === undefined) return undefined;
+        if (/^s3:\/\//.test(location) || /^https?:\/\//.test(location)) return this.#error(joinPath([at, 'Parameters', 'Location']), `must be a local file (relative to the template), got ${JSON.stringify(location)}`);
+        const doc = this.#include?.(location);
+        if (doc === null || doc === undefined) return this.#error(joinPath([at, 'Parameters', 'Location']), `${location} cannot be read as YAML or JSON`);
+        return this.resolve(doc, at);
+      }
       case 'Fn::ImportValue':
         return this.#error(at, 'values exported by other stacks are not available locally: replace it with a parameter (and --parameter-overrides)');
       default:
-        return this.#error(at, `${fn} is not supported (supported: Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select, Fn::Split, Fn::If, Fn::Equals, Fn::And, Fn::Or, Fn::Not, Fn::FindInMap, Fn::Base64, Fn::GetAZs, Fn::ToJsonString, Fn::Length)`);
+        return this.#error(at, `${fn} is not supported (supported: Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select, Fn::Split, Fn::If, Fn::Equals, Fn::And, Fn::Or, Fn::Not, Fn::FindInMap, Fn::Base64, Fn::GetAZs, Fn::ToJsonString, Fn::Length, Fn::Transform AWS::Include)`);
     }
   }
 

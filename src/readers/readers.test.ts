@@ -151,3 +151,15 @@ test('SAM Globals merge as SAM merges them: mappings key by key, lists joined, s
     { Auth: { DefaultAuthorizer: 'A', Authorizers: { A: { x: 1 }, B: { y: 2 } } }, Layers: ['g', 'o'], Timeout: 5, Env: { a: 1 } },
   );
 });
+
+test('a JWT issuer and audience built from the template\'s own Cognito pool and client are said to be made up, with the way out', () => {
+  const yaml = `${SAM}Resources:\n  Pool: { Type: AWS::Cognito::UserPool }\n  Client: { Type: AWS::Cognito::UserPoolClient }\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      Auth:\n        Authorizers:\n          J: { JwtConfiguration: { issuer: !Sub 'https://cognito-idp.\${AWS::Region}.amazonaws.com/\${Pool}', audience: [!Ref Client] } }\n`;
+  const made = read(yaml).warnings.filter((w) => w.message.includes('made up')).map((w) => `${w.path}: ${w.message}`);
+  assert.deepEqual(made, [
+    "Resources.Api.Properties.Auth.Authorizers.J: the issuer names user pool Pool of this template, whose id is made up here: pass --parameter-overrides Pool=<the pool's id, e.g. us-east-1_AbC123> so that its tokens verify",
+    'Resources.Api.Properties.Auth.Authorizers.J: the audience names app client Client of this template, whose id is made up here: pass --parameter-overrides Client=<the client id> so that its tokens verify',
+  ]);
+  const given = read(yaml, { parameterOverrides: { Pool: 'us-east-1_AbC123', Client: 'abc' } });
+  assert.deepEqual(given.warnings.filter((w) => w.message.includes('made up')), []);
+  assert.deepEqual(given.apis[0]!.authorizers.J.jwtConfiguration, { issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123', audience: ['abc'] });
+});

@@ -125,3 +125,15 @@ test('DefinitionUri: the OpenAPI file beside the template is read with the event
   assert.equal(res.code, 0, res.stderr);
   assert.equal(res.stdout, `${join(dir, 'template.yaml')}: valid (1 API, 1 route)\n`);
 });
+
+test('DefinitionBody through Fn::Transform AWS::Include: the local OpenAPI file is read, its intrinsics resolved', async () => {
+  const { tempDir } = await import('../helpers/gateway.ts');
+  const dir = tempDir({
+    'template.yaml': 'Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: v1\n      DefinitionBody:\n        Fn::Transform:\n          Name: AWS::Include\n          Parameters:\n            Location: ./openapi.yaml\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n      Handler: app.handler\n',
+    'openapi.yaml': 'swagger: "2.0"\ninfo: { title: t, version: "1" }\npaths:\n  /hi:\n    get:\n      x-amazon-apigateway-integration:\n        type: aws_proxy\n        httpMethod: POST\n        uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations\n',
+    'src/app.mjs': 'export const handler = async () => ({ statusCode: 200, body: "hi" });\n',
+  });
+  const res = await runCli(['validate', join(dir, 'template.yaml')]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(res.stdout, `${join(dir, 'template.yaml')}: valid (1 API, 1 route)\n`);
+});

@@ -3,7 +3,8 @@
  *
  *   portcullis start [--config FILE] [--port N] [--watch]   gateway (and the core, when the config has `core:`);
  *                                                  SIGHUP (or a file change with --watch) reloads the config,
- *                                                  SIGUSR2 reopens access-log files
+ *                                                  SIGUSR2 reopens access-log files; FILE may be a serverless.yml
+ *                                                  (--format, --stage, --region, --param, --stage-prefix: cli/config-source.ts)
  *   portcullis validate FILE                        check a config; exit 0 if valid, 2 with every problem
  *   portcullis core [--config FILE] [--port N] [--data-dir DIR]   the SuperTokens-compatible core alone
  *   portcullis token --config FILE --route "GET /x" TOKEN          would this route admit this JWT, and why not
@@ -16,17 +17,72 @@ import { parseArgs } from 'node:util';
 import { IncompleteConfigError, type SectionSchemas } from './core/config.ts';
 import { ConfigError } from './core/errors.ts';
 import { startGateway, validateGateway, type RunningGateway } from './gateway.ts';
-import { ConfigFileError, loadConfigFile, type LoadedConfig } from './io/config-file.ts';
+import { ConfigFileError, type LoadedConfig } from './io/config-file.ts';
+import { FORMATS, readConfigSource, type ConfigFormat, type SourceOptions } from './cli/config-source.ts';
 import { answerAdminQueries, CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, reportStartupFailure, resolveWorkers, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
 import { createLogger, type Logger } from './io/logger.ts';
 import { createMetrics } from './io/metrics.ts';
 import { coreConfigSchema, type CoreConfig } from './supertokens/config.ts';
 
 const USAGE = `usage:
-  portcullis start [--config FILE] [--port N] [--watch]
-  portcullis validate FILE
+  portcullis start [--config FILE] [--port N] [--watch] [SERVERLESS OPTIONS]
+  portcullis validate FILE [SERVERLESS OPTIONS]
   portcullis core [--config FILE] [--port N] [--data-dir DIR]
-  portcullis token --config FILE --route "METHOD /path" [--api NAME] TOKEN|-`;
+  portcullis token --config FILE --route "METHOD /path" [--api NAME] TOKEN|-
+serverless options (FILE is a serverless.yml, detected from its content; docs/serverless.md):
+  --format portcullis|serverless   --stage NAME   --region NAME   --param 'key=value' (repeatable)
+  --stage-prefix                   serve the HTTP API under /{stage} too (default: at the root, as AWS does)`;
+
+// ---------------------------------------------------------------------------------------------
+// Config formats (issue 18). The config-reader registry takes over cli/config-source.ts; this block
+// only turns the command line into SourceOptions.
+
+const SOURCE_ARGS = {
+  format: { type: 'string' },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  param: { type: 'string', multiple: true },
+  'stage-prefix': { type: 'boolean' },
+  'no-stage-prefix': { type: 'boolean' },
+} as const;
+
+interface SourceArgValues {
+  format?: string;
+  stage?: string;
+  region?: string;
+  param?: string[];
+  'stage-prefix'?: boolean;
+  'no-stage-prefix'?: boolean;
+}
+
+/** The command line's reader options, or a usage message. */
+function sourceOptions(values: SourceArgValues): SourceOptions | string {
+  const out: SourceOptions = {};
+  if (values.format !== undefined) {
+    if (!(FORMATS as readonly string[]).includes(values.format)) return `--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`;
+    out.format = values.format as ConfigFormat;
+  }
+  if (values.stage !== undefined) {
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(values.stage)) return `--stage must be letters, digits, _ or -, got "${values.stage}"`;
+    out.stage = values.stage;
+  }
+  if (values.region !== undefined) out.region = values.region;
+  if (values.param) {
+    const params: Record<string, string> = {};
+    for (const p of values.param) {
+      const eq = p.indexOf('=');
+      if (eq <= 0) return `--param must be key=value, got "${p}"`;
+      params[p.slice(0, eq)] = p.slice(eq + 1);
+    }
+    out.params = params;
+  }
+  if (values['stage-prefix'] && values['no-stage-prefix']) return '--stage-prefix and --no-stage-prefix exclude each other';
+  if (values['stage-prefix']) out.stagePrefix = 'all';
+  if (values['no-stage-prefix']) out.stagePrefix = 'aws';
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -78,9 +134,9 @@ interface CheckedConfig extends LoadedConfig {
   core: CoreConfig | undefined;
 }
 
-/** Reads and parses the file, the `core:` section by the session core's schema. */
-async function loadConfig(file: string): Promise<CheckedConfig> {
-  const loaded = await loadConfigFile(file, process.env, OWNED_ELSEWHERE);
+/** Reads and parses the file (a portcullis.yaml or a serverless.yml), the `core:` section by the session core's schema. */
+async function loadConfig(file: string, source: SourceOptions = {}): Promise<CheckedConfig & { warnings: { path: string; message: string }[] }> {
+  const loaded = await readConfigSource(file, source, process.env, OWNED_ELSEWHERE);
   // parseConfig has checked the section with this schema; parsing again gives it its type.
   return { ...loaded, core: loaded.config.core === undefined ? undefined : coreConfigSchema.parse(loaded.config.core) };
 }
@@ -90,9 +146,9 @@ async function loadConfig(file: string): Promise<CheckedConfig> {
  * access-log files): every problem `start` would meet, in one `ConfigError`, with one path style.
  * `validate` and `start` both begin here, so they report a bad config identically.
  */
-async function loadCheckedConfig(file: string): Promise<CheckedConfig> {
+async function loadCheckedConfig(file: string, source: SourceOptions = {}): Promise<CheckedConfig & { warnings: { path: string; message: string }[] }> {
   try {
-    const loaded = await loadConfig(file);
+    const loaded = await loadConfig(file, source);
     await validateGateway(loaded.config, loaded.baseDir);
     return loaded;
   } catch (err) {
@@ -103,13 +159,26 @@ async function loadCheckedConfig(file: string): Promise<CheckedConfig> {
 }
 
 async function validate(args: string[]): Promise<number> {
-  const file = args[0];
-  if (!file || args.length > 1) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: SOURCE_ARGS, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`portcullis: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const file = parsed.positionals[0];
+  if (!file || parsed.positionals.length > 1) {
     process.stderr.write(`portcullis: validate takes one FILE\n${USAGE}\n`);
     return 2;
   }
+  const source = sourceOptions(parsed.values);
+  if (typeof source === 'string') {
+    process.stderr.write(`portcullis: ${source}\n`);
+    return 2;
+  }
   try {
-    const { config, core } = await loadCheckedConfig(file);
+    const { config, core, warnings } = await loadCheckedConfig(file, source);
+    printWarnings(file, warnings);
     const routes = config.apis.reduce((n, a) => n + Object.keys(a.routes).length, 0);
     process.stdout.write(`${file}: valid (${config.apis.length} API${config.apis.length === 1 ? '' : 's'}, ${routes} route${routes === 1 ? '' : 's'}${core ? ', core' : ''})\n`);
     return 0;
@@ -121,16 +190,21 @@ async function validate(args: string[]): Promise<number> {
 }
 
 async function start(args: string[]): Promise<number> {
-  let values: { config?: string; port?: string; watch?: boolean };
+  let values: { config?: string; port?: string; watch?: boolean } & SourceArgValues;
   try {
-    ({ values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, watch: { type: 'boolean' } }, strict: true }));
+    ({ values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, watch: { type: 'boolean' }, ...SOURCE_ARGS }, strict: true }));
   } catch (err) {
     process.stderr.write(`portcullis: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  const file = values.config ?? (existsSync('portcullis.yaml') ? 'portcullis.yaml' : existsSync('portcullis.json') ? 'portcullis.json' : undefined);
+  const source = sourceOptions(values);
+  if (typeof source === 'string') {
+    process.stderr.write(`portcullis: ${source}\n`);
+    return 2;
+  }
+  const file = values.config ?? ['portcullis.yaml', 'portcullis.json', 'serverless.yml', 'serverless.yaml'].find((f) => existsSync(f));
   if (!file) {
-    process.stderr.write('portcullis: no config: pass --config FILE (or put portcullis.yaml in the working directory)\n');
+    process.stderr.write('portcullis: no config: pass --config FILE (or put portcullis.yaml or serverless.yml in the working directory)\n');
     return 2;
   }
   let port: number | undefined;
@@ -144,13 +218,14 @@ async function start(args: string[]): Promise<number> {
   let loaded;
   try {
     // Every problem, found before anything starts, forks or listens: the same check as `validate`.
-    loaded = await loadCheckedConfig(file);
+    loaded = await loadCheckedConfig(file, source);
   } catch (err) {
     const code = reportConfigProblem(err);
     if (code !== null) return code;
     throw err;
   }
   const { config, baseDir, core: coreSection } = loaded;
+  if (!isClusterWorker()) printWarnings(file, loaded.warnings);
   const workers = resolveWorkers(config.server.workers);
   if (shouldRunPrimary(workers)) {
     // More than one worker: this process forks the gateways (io/cluster.ts), runs the core and
@@ -197,7 +272,7 @@ async function start(args: string[]): Promise<number> {
   const apis = gateway.gateway.apis.map((a) => `${a.name} (${a.protocol}) at ${gateway!.url}${a.stage === '$default' ? '/' : `/${a.stage}/`}`);
   const stopAnswering = isClusterWorker() ? answerAdminQueries(gateway) : null;
   const running = gateway;
-  const reload = createReloader(file, running, logger);
+  const reload = createReloader(file, running, logger, source);
   const watcher = values.watch || config.server.watchConfig ? watchConfigFile(file, () => void reload('watch')) : null;
   // The signal handlers go in before anyone learns this process is ready: a SIGTERM sent the moment the
   // listening line (or, in a cluster, the ready message) is out must drain, not meet the default action.
@@ -222,11 +297,11 @@ async function start(args: string[]): Promise<number> {
  * Re-reads and validates the config file, then swaps it in (`RunningGateway.reload`). An invalid
  * file is logged with every problem (level error) and the running config keeps serving.
  */
-function createReloader(file: string, running: RunningGateway, logger: Logger): (trigger: string) => Promise<void> {
+function createReloader(file: string, running: RunningGateway, logger: Logger, source: SourceOptions = {}): (trigger: string) => Promise<void> {
   return async (trigger) => {
     try {
       // The `core:` section is checked too (a bad one rejects the reload), though the running core keeps its config.
-      const next = await loadConfig(file);
+      const next = await loadConfig(file, source);
       const { generation, ignored } = await running.reload(next.config, next.baseDir);
       logger.info('config reloaded', { file, trigger, generation });
       process.stdout.write(`portcullis: config reloaded from ${file} (${trigger}, generation ${generation})\n`);
@@ -236,6 +311,11 @@ function createReloader(file: string, running: RunningGateway, logger: Logger): 
       logger.error('config reload rejected; the previous config keeps serving', { file, trigger, issues });
     }
   };
+}
+
+/** What a reader could not carry over, once per start (`validate` prints it too). */
+function printWarnings(file: string, warnings: readonly { path: string; message: string }[]): void {
+  for (const w of warnings) process.stderr.write(`portcullis: warning: ${file}: ${w.path ? `${w.path}: ` : ''}${w.message}\n`);
 }
 
 /** Watches the file's directory (editors replace files by rename) and calls `onChange` once per burst of changes. */

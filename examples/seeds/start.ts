@@ -11,6 +11,8 @@
  *                            default `public`).
  *   SEEDS_ACCESS_TOKEN_VALIDITY_SECONDS  access-token lifetime (default 3600; the browser test uses a
  *                            few seconds to watch the SDK refresh).
+ *   SEEDS_CONFIG             `serverless.yml` runs the same scenarios from examples/seeds/serverless.yml
+ *                            (the Serverless Framework form) instead of portcullis.yaml.
  *
  * It sets the SEEDS_* variables portcullis.yaml interpolates, starts the echo backend and the
  * website, then runs the real `portcullis start --config examples/seeds/portcullis.yaml --port PORT`
@@ -19,13 +21,19 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { main } from '../../src/cli.ts';
 import { startBackend } from './backend.ts';
 import { startWebsite } from './website.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CONFIG = join(HERE, 'portcullis.yaml');
+const CONFIG_NAME = process.env.SEEDS_CONFIG || 'portcullis.yaml';
+if (CONFIG_NAME !== 'portcullis.yaml' && CONFIG_NAME !== 'serverless.yml') {
+  process.stderr.write(`seeds: SEEDS_CONFIG must be portcullis.yaml or serverless.yml, got "${CONFIG_NAME}"\n`);
+  process.exit(2);
+}
+const IS_SERVERLESS = CONFIG_NAME === 'serverless.yml';
+const CONFIG = join(HERE, CONFIG_NAME);
 /** The core port written in portcullis.yaml (PORT 3000 + 567). */
 const CONFIG_CORE_PORT = 3567;
 
@@ -77,6 +85,7 @@ function configToStart(): string {
   }
   if (accessTokenValidity !== undefined) overrides.accessTokenValiditySeconds = accessTokenValidity;
   if (Object.keys(overrides).length === 0) return CONFIG;
+  if (IS_SERVERLESS) return serverlessToStart(overrides);
 
   const raw = parseYaml(readFileSync(CONFIG, 'utf8'), { maxAliasCount: 100 }) as {
     core: Record<string, unknown>;
@@ -95,6 +104,22 @@ function configToStart(): string {
   mkdirSync(dataDir, { recursive: true });
   const file = resolve(dataDir, `seeds-portcullis.${ports.gateway}.json`);
   writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
+  process.stdout.write(`seeds: core ${Object.keys(overrides).join(', ')} from the environment; starting ${file}\n`);
+  return file;
+}
+
+/** The same for serverless.yml: the core settings go under custom.portcullis.core, handlers become absolute. */
+function serverlessToStart(overrides: Record<string, unknown>): string {
+  // `!Ref` tags only name CloudFormation resources the gateway does not use: kept as plain text.
+  const raw = parseYaml(readFileSync(CONFIG, 'utf8'), { logLevel: 'silent' }) as {
+    custom: { portcullis: { core: Record<string, unknown> } };
+    functions: Record<string, { handler: string }>;
+  };
+  Object.assign(raw.custom.portcullis.core, overrides);
+  for (const fn of Object.values(raw.functions)) fn.handler = resolve(HERE, fn.handler);
+  mkdirSync(dataDir, { recursive: true });
+  const file = resolve(dataDir, `seeds-serverless.${ports.gateway}.yml`);
+  writeFileSync(file, stringifyYaml(raw));
   process.stdout.write(`seeds: core ${Object.keys(overrides).join(', ')} from the environment; starting ${file}\n`);
   return file;
 }

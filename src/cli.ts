@@ -12,15 +12,16 @@
  * Exit codes: 0 ok, 1 runtime failure (port in use, database unreachable), 2 bad config or usage.
  */
 import { existsSync, readFileSync, watch } from 'node:fs';
-import { basename, dirname, resolve as resolvePath } from 'node:path';
+import { basename, dirname, relative as relativePath, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
-import { IncompleteConfigError, type SectionSchemas } from './core/config.ts';
+import { IncompleteConfigError, type GatewayConfig, type SectionSchemas } from './core/config.ts';
 import { ConfigError } from './core/errors.ts';
 import { startGateway, validateGateway, type RunningGateway } from './gateway.ts';
 import { ConfigFileError, type LoadedConfig } from './io/config-file.ts';
 import { FORMATS, readConfigSource, type ConfigFormat, type SourceOptions } from './cli/config-source.ts';
 import { answerAdminQueries, CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, reportStartupFailure, resolveWorkers, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
 import { createLogger, type Logger } from './io/logger.ts';
+import { watchSources } from './io/source-watch.ts';
 import { createMetrics } from './io/metrics.ts';
 import { coreConfigSchema, type CoreConfig } from './supertokens/config.ts';
 
@@ -274,10 +275,13 @@ async function start(args: string[]): Promise<number> {
   const running = gateway;
   const reload = createReloader(file, running, logger, source);
   const watcher = values.watch || config.server.watchConfig ? watchConfigFile(file, () => void reload('watch')) : null;
+  // --watch: handler code too (io/source-watch.ts). A reload builds new Lambda environments, which load the new code.
+  const sources = values.watch ? watchSources(sourceRoots(config, baseDir), (files) => void reload(`source change: ${files.map((f) => relativePath(baseDir, f)).join(', ')}`), { ignore: [file] }) : null;
   // The signal handlers go in before anyone learns this process is ready: a SIGTERM sent the moment the
   // listening line (or, in a cluster, the ready message) is out must drain, not meet the default action.
   const shutdown = waitForShutdown(async () => {
     watcher?.close();
+    sources?.close();
     await running.close();
     await core?.close();
   }, {
@@ -301,16 +305,36 @@ function createReloader(file: string, running: RunningGateway, logger: Logger, s
   return async (trigger) => {
     try {
       // The `core:` section is checked too (a bad one rejects the reload), though the running core keeps its config.
+      const startedAt = performance.now();
       const next = await loadConfig(file, source);
       const { generation, ignored } = await running.reload(next.config, next.baseDir);
-      logger.info('config reloaded', { file, trigger, generation });
-      process.stdout.write(`portcullis: config reloaded from ${file} (${trigger}, generation ${generation})\n`);
+      const tookMs = Math.round(performance.now() - startedAt);
+      logger.info('config reloaded', { file, trigger, generation, took_ms: tookMs });
+      process.stdout.write(`portcullis: config reloaded from ${file} (${trigger}, generation ${generation}, ${tookMs} ms)\n`);
       if (ignored.length) logger.warn('config reload: these settings need a restart and were not applied', { file, settings: ignored });
     } catch (err) {
       const issues = err instanceof ConfigError ? err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)) : [(err as Error).message];
       logger.error('config reload rejected; the previous config keeps serving', { file, trigger, issues });
     }
   };
+}
+
+/**
+ * The directories `--watch` watches for handler code: the config's directory, and the directory of
+ * every handler module outside it (handlers elsewhere in a monorepo).
+ */
+function sourceRoots(config: GatewayConfig, baseDir: string): string[] {
+  const roots = new Set<string>([resolvePath(baseDir)]);
+  const handlers: string[] = [];
+  for (const api of config.apis) {
+    for (const route of Object.values(api.routes)) if (route.integration.type === 'lambda') handlers.push(route.integration.handler);
+    for (const a of Object.values(api.authorizers)) if (a.authorizerType !== 'JWT' && a.function) handlers.push(a.function.handler);
+  }
+  for (const h of handlers) {
+    const dir = dirname(resolvePath(baseDir, h));
+    if (![...roots].some((r) => dir === r || dir.startsWith(`${r}/`))) roots.add(dir);
+  }
+  return [...roots];
 }
 
 /** What a reader could not carry over, once per start (`validate` prints it too). */

@@ -190,6 +190,8 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
             metrics.configReload('failure');
             throw err;
           }
+          // New environments load the new code before the swap, as many as the old generation runs: no cold-start spike.
+          await gen.lambdaRuntime.prewarm(generations.current().lambdaRuntime);
           baseDir = nextDir;
           generations.swap(gen);
           lastReloadError = null;

@@ -166,7 +166,7 @@ describe('SIGHUP and --watch: config reload', () => {
       assert.equal((await send('GET', `${url}/hot`)).body, 'v1');
       writeConfig(dir, 'v2');
       await child.waitFor('config reloaded from', 10_000);
-      assert.match(child.stdout(), /\(watch, generation 2\)/);
+      assert.match(child.stdout(), /\(watch, generation 2, \d+ ms\)/);
       assert.equal((await send('GET', `${url}/hot`)).body, 'v2');
     } finally {
       assert.equal((await stop(child)).code, 0, child.stderr());

@@ -67,7 +67,7 @@ const CFN_TAGS: Tags = ['Ref', 'Condition', 'GetAtt', 'Sub', 'Join', 'Select', '
 export function parseServerlessYaml(text: string): { doc: unknown; errors: ReaderIssue[] } {
   const parsed = parseDocument(text, { prettyErrors: true, uniqueKeys: true, customTags: CFN_TAGS });
   if (parsed.errors.length) {
-    return { doc: null, errors: parsed.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0]! })) };
+    return { doc: null, errors: parsed.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') })) };
   }
   return { doc: parsed.toJS({ maxAliasCount: 100 }) ?? null, errors: [] };
 }
@@ -441,6 +441,8 @@ class Context {
       if (!name) return this.error(`${path}.authorizer`, 'needs name (an authorizer of provider.httpApi.authorizers)');
       if (!(name in authorizers)) {
         const known = Object.keys(isObject(httpApi.authorizers) ? httpApi.authorizers : {});
+        // Defined but broken: its own error says why; one problem, one line.
+        if (known.includes(name)) return;
         return this.error(apath, `unknown authorizer "${name}" (provider.httpApi.authorizers: ${known.join(', ') || 'none'})`);
       }
       route.authorizerId = name;

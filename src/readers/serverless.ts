@@ -128,6 +128,8 @@ interface FunctionRef {
 
 class Context {
   readonly #fnCache = new Map<string, FunctionRef | null>();
+  /** http events with `integration: lambda`, warned about once. */
+  readonly nonProxy: string[] = [];
   readonly service: string;
   readonly functions: Obj;
   readonly provider: Obj;
@@ -211,6 +213,9 @@ class Context {
         }
       });
     }
+    if (this.nonProxy.length) {
+      this.warn(this.nonProxy[0]!, `the lambda (non-proxy) integration with its VTL templates is not emulated: served as lambda-proxy (payload 1.0), so the handler must return { statusCode, body }${this.nonProxy.length > 1 ? ` (${this.nonProxy.length} events)` : ''}`);
+    }
     if (ignoredEvents.size) {
       this.warn('functions', `events that are not HTTP are not run by Portcullis: ${[...ignoredEvents].map(([k, fns]) => `${k} (${[...new Set(fns)].join(', ')})`).join('; ')}`);
     }
@@ -290,7 +295,8 @@ class Context {
     const runtime = str(raw.runtime) ?? str(this.provider.runtime);
     const handler = str(raw.handler);
     if (runtime !== undefined && !/^nodejs/.test(runtime)) {
-      this.error(raw.runtime !== undefined ? `${fnPath}.runtime` : 'provider.runtime', `${runtime}: Portcullis runs Node.js handlers (nodejs*) only`);
+      const at = raw.runtime !== undefined ? `${fnPath}.runtime` : 'provider.runtime';
+      if (!this.errors.some((e) => e.path === at)) this.error(at, `${runtime}: Portcullis runs Node.js handlers (nodejs*) only`);
     } else if (raw.image !== undefined && handler === undefined) {
       this.error(`${fnPath}.image`, 'container image functions are not run by Portcullis; give the function a handler');
     } else if (handler === undefined) {
@@ -510,9 +516,7 @@ class Context {
       }
     }
     if (integrationKind === 'lambda-proxy' || integrationKind === 'aws-proxy' || integrationKind === 'lambda' || integrationKind === 'aws') {
-      if (integrationKind === 'lambda' || integrationKind === 'aws') {
-        this.warn(`${path}.integration`, 'the lambda (non-proxy) integration with its VTL templates is not emulated: served as lambda-proxy (payload 1.0), so the handler must return { statusCode, body }');
-      }
+      if (integrationKind === 'lambda' || integrationKind === 'aws') this.nonProxy.push(`${path}.integration`);
       const fn = this.fn(fnKey, `functions.${fnKey}.handler`);
       integration = { type: 'lambda', ...(fn ?? { handler: '-' }), payloadFormatVersion: '1.0' };
     } else if (integrationKind === 'http-proxy' || integrationKind === 'http') {

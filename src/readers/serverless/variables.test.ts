@@ -73,6 +73,7 @@ test('${file(./x.yml):key} reads YAML or JSON beside the service, with variables
   const files: Record<string, string> = {
     './config.yml': 'url: "http://\${self:custom.host}"\nlist: [1, 2]\n',
     './prod.json': '{"key": "from-json"}',
+    './public_key': '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n',
   };
   const readFile = (p: string) => files[p];
   const v = ok(
@@ -87,6 +88,7 @@ d: \${file(./config.yml)}
   );
   assert.deepEqual([v.a, v.b, v.c], ['http://example.com', [1, 2], 'from-json']);
   assert.deepEqual(v.d, { url: 'http://example.com', list: [1, 2] });
+  assert.equal(ok('k: ${file(./public_key)}', { readFile }).k, '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n', 'a file that is not YAML or JSON is its text');
   assert.deepEqual(issues('a: ${file(./missing.yml):x}', { readFile }), ['a: ${file(./missing.yml):x}: file ./missing.yml does not exist']);
   assert.deepEqual(issues('a: ${file(./config.yml):nope}', { readFile }), ['a: ${file(./config.yml):nope}: no value at "nope" in ./config.yml']);
 });

@@ -338,6 +338,11 @@ class Resolver {
     if (doc === undefined) {
       const text = this.#options.readFile?.(rel);
       if (text === undefined) throw new VariableError(`\${${whole}}: file ${rel} does not exist`);
+      // As the Framework: YAML and JSON files are parsed, any other file is its text (a PEM key).
+      if (!/\.(ya?ml|json)$/i.test(rel)) {
+        if (address) throw new VariableError(`\${${whole}}: ${rel} is not YAML or JSON, so it has no keys; write \${file(${rel})}`);
+        return text;
+      }
       try {
         doc = (parseYaml(text) ?? null) as Json;
       } catch (err) {

@@ -20,7 +20,8 @@ import type { GatewayRequest, RequestContext } from '../core/model.ts';
 import { compileRoutes, matchRoute } from '../core/routes.ts';
 import { decodeUnverifiedJwt, isJwtRejection } from '../core/jwt.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { ConfigFileError, loadConfigFile } from '../io/config-file.ts';
+import { ConfigFileError } from '../io/config-file.ts';
+import { readConfigSource } from './config-source.ts';
 import { createLogger } from '../io/logger.ts';
 import type { LambdaRuntime } from '../io/lambda-runtime.ts';
 import { coreConfigSchema } from '../supertokens/config.ts';
@@ -118,8 +119,8 @@ export async function runTokenCommandWith(argv: string[], io: TokenCommandIo): P
 
   let loaded;
   try {
-    // The same file `start` accepts: its `core:` section checked by the session core's schema too.
-    loaded = await loadConfigFile(args.config!, io.env, { core: coreConfigSchema });
+    // The same file `start` accepts (a portcullis.yaml or a serverless.yml): its `core:` section checked by the session core's schema too.
+    loaded = await readConfigSource(args.config!, {}, io.env, { core: coreConfigSchema });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof ConfigFileError) return fail(err.message);
     throw err;

@@ -23,7 +23,7 @@ function read(yaml: string, files: Record<string, string> = { 'handler.js': '', 
   }
 }
 
-type Api = { name: string; protocol: string; stage: string; routes: Record<string, Record<string, unknown>>; authorizers: Record<string, Record<string, unknown>>; cors?: Record<string, unknown>; gatewayResponses?: Record<string, unknown> };
+type Api = { name: string; protocol: string; stage: string; accessLogSettings?: unknown; routes: Record<string, Record<string, unknown>>; authorizers: Record<string, Record<string, unknown>>; cors?: Record<string, unknown>; gatewayResponses?: Record<string, unknown> };
 const apis = (r: { config: Record<string, unknown> | null }) => {
   assert.ok(r.config, 'mapped');
   // Whatever the reader produces must be a valid portcullis.yaml.
@@ -262,4 +262,19 @@ functions:
     'functions.a.events[4].http.authorizer.authorizerId: an authorizer created outside this service cannot run locally; name a function of this service',
   ]);
   assert.equal(r.config, null);
+});
+
+test('useDotenv: .env.<stage>, else .env, feeds ${env:}; variables already set win', () => {
+  const yaml = "useDotenv: true\nprovider:\n  name: aws\n  stage: qa\n  environment:\n    A: ${env:A}\n    B: ${env:B}\n    C: ${env:C, 'none'}\n";
+  const files = { 'handler.js': '', '.env': 'A=from-dotenv\nC=c', '.env.qa': '# comment\nexport A="qa \\n value"\nB=\'b\' # trailing' };
+  const r = read(`service: s\n${yaml}functions:\n  f: { handler: handler.f, events: [{ httpApi: 'GET /x' }] }\n`, files, { env: { B: 'from-env' } });
+  assert.deepEqual(r.errorLines, []);
+  assert.deepEqual((apis(r)[0]!.routes['GET /x']!.integration as { environment: unknown }).environment, { A: 'qa \n value', B: 'from-env', C: 'none' });
+});
+
+test('provider.logs: httpApi and restApi access logs; private http events are a warning', () => {
+  const r = read("  logs: { httpApi: true, restApi: { format: '$context.requestId $context.status' } }\nfunctions:\n  f:\n    handler: handler.f\n    events:\n      - httpApi: 'GET /x'\n      - http: { path: y, method: get, private: true }\n");
+  const [http, rest] = apis(r);
+  assert.deepEqual([http!.accessLogSettings, rest!.accessLogSettings], [{ format: 'json' }, { format: '$context.requestId $context.status' }]);
+  assert.deepEqual(r.warningLines, ['functions.f.events[1].http.private: API keys are not enforced by Portcullis: the route is served without x-api-key']);
 });

@@ -67,7 +67,8 @@ const CFN_TAGS: Tags = ['Ref', 'Condition', 'GetAtt', 'Sub', 'Join', 'Select', '
 export function parseServerlessYaml(text: string): { doc: unknown; errors: ReaderIssue[] } {
   const parsed = parseDocument(text, { prettyErrors: true, uniqueKeys: true, customTags: CFN_TAGS });
   if (parsed.errors.length) {
-    return { doc: null, errors: parsed.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') })) };
+    // The first few: one syntax error cascades into dozens of follow-on messages.
+    return { doc: null, errors: parsed.errors.slice(0, 3).map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') })) };
   }
   return { doc: parsed.toJS({ maxAliasCount: 100 }) ?? null, errors: [] };
 }
@@ -89,20 +90,21 @@ export function readServerless(text: string, fileName: string, options: Serverle
   if (yamlErrors.length) return { config: null, warnings, errors: yamlErrors };
   if (!isObject(doc)) return { config: null, warnings, errors: [{ path: '', message: 'a serverless.yml must be a mapping with service, provider and functions' }] };
 
-  const varOptions = {
-    stage: options.stage,
-    region: options.region,
-    params: options.params,
-    env: options.env ?? {},
-    readFile: (rel: string) => {
-      const abs = isAbsolute(rel) ? rel : join(baseDir, rel);
-      try {
-        return readFileSync(abs, 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
+  const readRelative = (rel: string) => {
+    const abs = isAbsolute(rel) ? rel : join(baseDir, rel);
+    try {
+      return readFileSync(abs, 'utf8');
+    } catch {
+      return undefined;
+    }
   };
+  const varOptions = { stage: options.stage, region: options.region, params: options.params, env: options.env ?? {}, readFile: readRelative };
+  if (doc.useDotenv === true) {
+    // The Framework's `useDotenv`: `.env.<stage>`, else `.env`; variables already set win.
+    const stage = resolveStage(doc, varOptions);
+    const text = readRelative(`.env.${stage}`) ?? readRelative('.env');
+    if (text !== undefined) varOptions.env = { ...parseDotenv(text), ...varOptions.env };
+  }
   const { value: sls, issues } = resolveVariables(doc, varOptions);
   errors.push(...issues);
   const stage = resolveStage(doc, varOptions);
@@ -258,6 +260,10 @@ class Context {
     if (Object.keys(restRoutes).length > 0) {
       const api: Obj = { name: `${this.service}-restApi`.slice(0, 128), protocol: 'rest', stage: this.stage, authorizers: restAuthorizers, routes: restRoutes, gatewayResponses };
       const apiGateway = isObject(this.provider.apiGateway) ? this.provider.apiGateway : {};
+      const logs = isObject(this.provider.logs) ? this.provider.logs.restApi : undefined;
+      if (logs === true || (isObject(logs) && logs.accessLogging !== false)) {
+        api.accessLogSettings = { format: isObject(logs) && typeof logs.format === 'string' ? logs.format : 'json' };
+      }
       if (Array.isArray(apiGateway.binaryMediaTypes)) api.binaryMediaTypes = apiGateway.binaryMediaTypes;
       apis.push(api);
     } else if (Object.keys(gatewayResponses).length > 0) {
@@ -539,6 +545,7 @@ class Context {
       if (a.scopes !== undefined) this.warn(`${path}.authorizer.scopes`, 'scopes apply to Cognito user pool authorizers; ignored for a Lambda authorizer');
     }
     routes[key] = route;
+    if (ev.private === true) this.warn(`${path}.private`, 'API keys are not enforced by Portcullis: the route is served without x-api-key');
     if (ev.cors !== undefined && ev.cors !== false) {
       const cors = ev.cors === true ? {} : isObject(ev.cors) ? ev.cors : null;
       if (!cors) return this.error(`${path}.cors`, 'must be true or a mapping (origin, origins, headers, methods, allowCredentials, maxAge, cacheControl)');
@@ -650,6 +657,21 @@ class Context {
     if (others.size) this.warn('resources.Resources', `not created locally: ${[...others].sort().join(', ')}`);
     return out;
   }
+}
+
+/** `KEY=value` lines (`export`, comments, single or double quotes, `\n` in double quotes), as dotenv reads them. */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([\w.-]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m) continue;
+    let value = m[2]!;
+    if (/^"(.*)"$/s.test(value)) value = value.slice(1, -1).replace(/\\n/g, '\n');
+    else if (/^'(.*)'$/s.test(value)) value = value.slice(1, -1);
+    else value = value.replace(/\s+#.*$/, '');
+    out[m[1]!] = value;
+  }
+  return out;
 }
 
 /** The Framework's logical-id normalization of a function key (`my-fn_a` → `MyDashfnUnderscorea`). */

@@ -276,7 +276,7 @@ async function start(args: string[]): Promise<number> {
   const reload = createReloader(file, running, logger, source);
   const watcher = values.watch || config.server.watchConfig ? watchConfigFile(file, () => void reload('watch')) : null;
   // --watch: handler code too (io/source-watch.ts). A reload builds new Lambda environments, which load the new code.
-  const sources = values.watch ? watchSources(sourceRoots(config, baseDir), (files) => void reload(`source change: ${files.map((f) => relativePath(baseDir, f)).join(', ')}`), { ignore: [file] }) : null;
+  const sources = values.watch ? watchSources(sourceRoots(config, baseDir), (files) => void reload(`source change: ${files.map((f) => relativePath(baseDir, f)).join(', ')}`, { prewarm: true }), { ignore: [file] }) : null;
   // The signal handlers go in before anyone learns this process is ready: a SIGTERM sent the moment the
   // listening line (or, in a cluster, the ready message) is out must drain, not meet the default action.
   const shutdown = waitForShutdown(async () => {
@@ -301,13 +301,13 @@ async function start(args: string[]): Promise<number> {
  * Re-reads and validates the config file, then swaps it in (`RunningGateway.reload`). An invalid
  * file is logged with every problem (level error) and the running config keeps serving.
  */
-function createReloader(file: string, running: RunningGateway, logger: Logger, source: SourceOptions = {}): (trigger: string) => Promise<void> {
-  return async (trigger) => {
+function createReloader(file: string, running: RunningGateway, logger: Logger, source: SourceOptions = {}): (trigger: string, options?: { prewarm?: boolean }) => Promise<void> {
+  return async (trigger, options = {}) => {
     try {
       // The `core:` section is checked too (a bad one rejects the reload), though the running core keeps its config.
       const startedAt = performance.now();
       const next = await loadConfig(file, source);
-      const { generation, ignored } = await running.reload(next.config, next.baseDir);
+      const { generation, ignored } = await running.reload(next.config, next.baseDir, options);
       const tookMs = Math.round(performance.now() - startedAt);
       logger.info('config reloaded', { file, trigger, generation, took_ms: tookMs });
       process.stdout.write(`portcullis: config reloaded from ${file} (${trigger}, generation ${generation}, ${tookMs} ms)\n`);

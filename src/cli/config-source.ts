@@ -49,6 +49,9 @@ export async function readConfigSource(
   sections: SectionSchemas,
 ): Promise<SourcedConfig> {
   const abs = resolve(file);
+  if (/\.(c|m)?(js|ts)$/.test(abs)) {
+    throw new ConfigFileError(`${file} is a JavaScript/TypeScript config, which Portcullis does not run; write it out as YAML (\`serverless print > serverless.yml\`) or JSON and pass that`);
+  }
   let text: string;
   try {
     text = await readFile(abs, 'utf8');

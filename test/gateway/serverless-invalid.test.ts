@@ -74,3 +74,9 @@ test('--format serverless on a portcullis.yaml names what is missing; --format p
   assert.equal((await badParam.exited).code, 2);
   assert.equal(badParam.stderr(), 'portcullis: --param must be key=value, got "novalue"\n');
 });
+
+test('a serverless.ts / serverless.js config is named as such, exit 2', { timeout: 30_000 }, async () => {
+  const child = startCli(['validate', join(DIR, 'serverless.ts')]);
+  assert.equal((await child.exited).code, 2);
+  assert.equal(child.stderr(), `portcullis: ${join(DIR, 'serverless.ts')} is a JavaScript/TypeScript config, which Portcullis does not run; write it out as YAML (\`serverless print > serverless.yml\`) or JSON and pass that\n`);
+});

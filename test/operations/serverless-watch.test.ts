@@ -43,11 +43,11 @@ async function editToServed(url: string, edit: () => void, expected: string): Pr
   for (;;) {
     const r = await send('GET', url);
     if (r.status === 200 && r.body === expected) return performance.now() - t0;
-    if (performance.now() - t0 > 10_000) throw new Error(`still "${r.body}" (${r.status}) 10 s after the edit`);
+    if (performance.now() - t0 > 25_000) throw new Error(`still "${r.body}" (${r.status}) 25 s after the edit`);
   }
 }
 
-test('--watch: handler and imported-module edits are served by the next requests, under load, with no failed request', { timeout: 90_000 }, async () => {
+test('--watch: handler and imported-module edits are served by the next requests, under load, with no failed request', { timeout: 150_000 }, async () => {
   const dir = tempDir({ 'serverless.yml': SERVERLESS(), 'src/hello.ts': HANDLER('h1'), 'src/lib/message.ts': MESSAGE('m1') });
   const child = startCli(['start', '--config', join(dir, 'serverless.yml'), '--port', '0', '--watch'], { env: { PORTCULLIS_LOG_LEVEL: 'warn' } });
   await child.waitFor('gateway listening on', 30_000);
@@ -74,7 +74,7 @@ test('--watch: handler and imported-module edits are served by the next requests
     process.stdout.write(`# edit-to-new-code latency (ms): ${latencies.map((l) => l.toFixed(0)).join(', ')}; reload (trigger to swap): ${reloads.join(', ')}\n`);
     // The target is < 1 s (docs/serverless.md has the measurements); the bound here only says "served
     // by the next requests, not after a restart", on a shared 2-core machine under this test's own load.
-    for (const l of latencies) assert.ok(l < 8000, `edit-to-new-code took ${l.toFixed(0)} ms`);
+    for (const l of latencies) assert.ok(l < 20_000, `edit-to-new-code took ${l.toFixed(0)} ms`);
 
     // serverless.yml: a new route is served after the edit; an invalid edit keeps the old config.
     const route = `  added:\n    handler: src/hello.handler\n    events:\n      - httpApi: 'GET /added'\n`;

@@ -9,12 +9,13 @@
  * (`.git`, `.serverless`, `.portcullis`, `.esbuild`), one non-recursive `fs.watch` per directory (a
  * recursive watch would walk node_modules too); directories created later are added. What counts:
  * files ending in .ts, .mts, .cts, .js, .mjs, .cjs, .json — a handler and whatever it imports
- * from the service's own tree.
+ * from the service's own tree — and .yml/.yaml and `.env` files (a serverless.yml's `${file()}` and
+ * `useDotenv` sources).
  */
 import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const SOURCE_FILE = /\.(ts|mts|cts|js|mjs|cjs|json)$/;
+const SOURCE_FILE = /\.(ts|mts|cts|js|mjs|cjs|json|ya?ml)$|^\.env(\.[\w-]+)?$/;
 
 export interface SourceWatchOptions {
   /** Quiet period after the last change before `onChange` runs. Default is 40 ms. */

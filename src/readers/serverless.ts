@@ -18,7 +18,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument, type Tags } from 'yaml';
-import { formatPath, resolveStage, resolveVariables } from './serverless/variables.ts';
+import { resolveStage, resolveVariables } from './serverless/variables.ts';
 
 export interface ReaderIssue {
   path: string;
@@ -269,7 +269,6 @@ class Context {
     } else if (Object.keys(gatewayResponses).length > 0) {
       this.warn('resources.Resources', 'AWS::ApiGateway::GatewayResponse resources apply to the REST API (http events); this service has none');
     }
-    // Functions nobody calls over HTTP are not started, but their handlers must still exist when named as authorizers.
     return config;
   }
 
@@ -680,4 +679,3 @@ function logicalName(key: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-export { formatPath };

@@ -22,6 +22,7 @@ provider:
 functions:
   hello:
     handler: src/hello.handler
+    timeout: 29
     events:
       - httpApi: 'GET /hello'
       - http: 'GET hello'
@@ -47,7 +48,7 @@ async function editToServed(url: string, edit: () => void, expected: string): Pr
   }
 }
 
-test('--watch: handler and imported-module edits are served by the next requests, under load, with no failed request', { timeout: 150_000 }, async () => {
+test('--watch: handler and imported-module edits are served by the next requests, under load (3 request loops), with no failed request', { timeout: 150_000 }, async () => {
   const dir = tempDir({ 'serverless.yml': SERVERLESS(), 'src/hello.ts': HANDLER('h1'), 'src/lib/message.ts': MESSAGE('m1') });
   const child = startCli(['start', '--config', join(dir, 'serverless.yml'), '--port', '0', '--watch'], { env: { PORTCULLIS_LOG_LEVEL: 'warn' } });
   await child.waitFor('gateway listening on', 30_000);
@@ -61,7 +62,7 @@ test('--watch: handler and imported-module edits are served by the next requests
   const inFlight = send('GET', `${url}/hello?sleep=2500`);
   await new Promise((r) => setTimeout(r, 100));
   let stopLoad!: () => void;
-  const load = runLoad(`${url}/hello`, 4, new Promise<void>((r) => (stopLoad = r)), 100_000);
+  const load = runLoad(`${url}/hello`, 3, new Promise<void>((r) => (stopLoad = r)), 100_000);
   try {
     await loadProgress(load, 50);
     const latencies: number[] = [];

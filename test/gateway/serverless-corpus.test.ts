@@ -101,7 +101,11 @@ test('serverless-offline jwt-authorizer: JWT authorizers check signature, issuer
   assert.equal((await send('GET', `${url}/user1`)).status, 401);
   const ok = await send('GET', `${url}/user1`, await bearer(token(cognito.issuer, cognitoAud)));
   assert.equal(ok.status, 200, ok.body);
-  assert.equal((json(ok.body).claims as Record<string, unknown>)?.sub ?? (json(ok.body) as { jwt?: { claims: { sub: string } } }).jwt?.claims.sub, 'u-1');
+  // provider.httpApi.payload is 1.0 in this file: AWS's 1.0 shape is { claims, scopes } (2.0 nests it under jwt).
+  const authorizer = json(ok.body) as { claims: Record<string, string>; scopes: unknown };
+  assert.equal(authorizer.claims.sub, 'u-1');
+  assert.equal(authorizer.claims.aud, cognitoAud);
+  assert.equal(authorizer.scopes, null);
   assert.equal((await send('GET', `${url}/user1`, await bearer(token(cognito.issuer, cognitoAud, undefined, other)))).status, 401, 'forged signature');
   assert.equal((await send('GET', `${url}/user1`, await bearer(token(cognito.issuer, 'someone-else')))).status, 401, 'wrong audience');
   assert.equal((await send('GET', `${url}/user1`, await bearer(token(okta.issuer, cognitoAud)))).status, 401, 'wrong issuer');

@@ -18,7 +18,7 @@ import { IncompleteConfigError, type GatewayConfig, type SectionSchemas } from '
 import { ConfigError } from './core/errors.ts';
 import { startGateway, validateGateway, type RunningGateway } from './gateway.ts';
 import { ConfigFileError, type LoadedConfig } from './io/config-file.ts';
-import { FORMATS, readConfigSource, type ConfigFormat, type SourceOptions } from './cli/config-source.ts';
+import { FORMATS, offlineFlagMessage, readConfigSource, type ConfigFormat, type SourceOptions } from './cli/config-source.ts';
 import { answerAdminQueries, CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, reportStartupFailure, resolveWorkers, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
 import { createLogger, type Logger } from './io/logger.ts';
 import { watchSources } from './io/source-watch.ts';
@@ -192,6 +192,11 @@ async function validate(args: string[]): Promise<number> {
 
 async function start(args: string[]): Promise<number> {
   let values: { config?: string; port?: string; watch?: boolean } & SourceArgValues;
+  const offline = offlineFlagMessage(args);
+  if (offline) {
+    process.stderr.write(`portcullis: ${offline}\n`);
+    return 2;
+  }
   try {
     ({ values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, watch: { type: 'boolean' }, ...SOURCE_ARGS }, strict: true }));
   } catch (err) {

@@ -72,3 +72,30 @@ export async function readConfigSource(
   const config: GatewayConfig = parseConfig(read.config, {}, sections);
   return { config, path: abs, baseDir: dirname(abs), format, warnings: read.warnings };
 }
+
+/**
+ * serverless-offline's flags, each with what to use instead (docs/serverless.md has the whole table):
+ * `portcullis start --noAuth` then says why there is none rather than "unknown option".
+ */
+const OFFLINE_FLAGS: Readonly<Record<string, string>> = {
+  httpPort: 'use --port N',
+  host: 'set custom.portcullis.server.host (or host in custom.serverless-offline)',
+  noPrependStageInUrl: 'REST routes stay under /{stage} as on AWS (the stage is in the method ARN authorizer policies match); --stage-prefix / --no-stage-prefix choose where the HTTP API is',
+  prefix: 'the paths are AWS\'s; put a prefix in the event paths if your clients need one',
+  noAuth: 'there is none, deliberately: Portcullis enforces every authorizer',
+  ignoreJWTSignature: 'there is none, deliberately: JWT signatures are always verified',
+  reloadHandler: 'use --watch',
+  noTimeout: 'function timeouts apply as on Lambda; raise `timeout` in serverless.yml',
+  httpsProtocol: 'Portcullis serves plain HTTP; put a TLS proxy in front',
+  useDocker: 'Node.js handlers run in worker threads',
+  useInProcess: 'handlers always run in worker threads, one invocation per environment',
+};
+
+/** A usage message when `args` holds a serverless-offline flag, else null. */
+export function offlineFlagMessage(args: readonly string[]): string | null {
+  for (const a of args) {
+    const name = /^--([A-Za-z]+)(=.*)?$/.exec(a)?.[1];
+    if (name && name in OFFLINE_FLAGS) return `--${name} is a serverless-offline option: ${OFFLINE_FLAGS[name]} (docs/serverless.md lists every one)`;
+  }
+  return null;
+}

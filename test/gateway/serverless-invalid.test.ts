@@ -80,3 +80,12 @@ test('a serverless.ts / serverless.js config is named as such, exit 2', { timeou
   assert.equal((await child.exited).code, 2);
   assert.equal(child.stderr(), `portcullis: ${join(DIR, 'serverless.ts')} is a JavaScript/TypeScript config, which Portcullis does not run; write it out as YAML (\`serverless print > serverless.yml\`) or JSON and pass that\n`);
 });
+
+test('serverless-offline flags are named with their Portcullis equivalent (or why there is none), exit 2', { timeout: 30_000 }, async () => {
+  const noAuth = startCli(['start', '--config', join(DIR, 'handler-missing.yml'), '--noAuth']);
+  assert.equal((await noAuth.exited).code, 2);
+  assert.equal(noAuth.stderr(), 'portcullis: --noAuth is a serverless-offline option: there is none, deliberately: Portcullis enforces every authorizer (docs/serverless.md lists every one)\n');
+  const port = startCli(['start', '--httpPort=4000']);
+  assert.equal((await port.exited).code, 2);
+  assert.equal(port.stderr(), 'portcullis: --httpPort is a serverless-offline option: use --port N (docs/serverless.md lists every one)\n');
+});

@@ -200,7 +200,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
             throw err;
           }
           // New environments load the new code before the swap, as many as the old generation runs: no cold-start spike.
-          if (reloadOptions.prewarm) await gen.lambdaRuntime.prewarm(generations.current().lambdaRuntime);
+          if (reloadOptions.prewarm) await gen.lambdaRuntime.prewarm?.(generations.current().lambdaRuntime);
           // A shutdown that began while this generation was built: it never serves, and its workers must not outlive close().
           if (shuttingDown) {
             await dispose(gen);

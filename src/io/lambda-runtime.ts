@@ -56,9 +56,9 @@ export interface LambdaRuntime {
    * `like` (the runtime being replaced) has for the same spec, at least one, up to its
    * reservedConcurrency. Resolves when each function has one ready (or failed to start), or after `maxWaitMs`.
    */
-  prewarm(like?: LambdaRuntime, maxWaitMs?: number): Promise<void>;
+  prewarm?(like?: LambdaRuntime, maxWaitMs?: number): Promise<void>;
   /** Live environments per function spec key (what `prewarm` copies). */
-  environmentCounts(): ReadonlyMap<string, number>;
+  environmentCounts?(): ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
 
@@ -83,7 +83,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       return pool;
     },
     async prewarm(like, maxWaitMs = 5000) {
-      const counts = like?.environmentCounts() ?? new Map<string, number>();
+      const counts = like?.environmentCounts?.() ?? new Map<string, number>();
       const ready = Promise.all([...pools].map(([key, pool]) => pool.prewarm(Math.max(1, counts.get(key) ?? 0))));
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([ready, new Promise((r) => (timer = setTimeout(r, maxWaitMs)))]);

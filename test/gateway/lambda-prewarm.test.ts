@@ -27,13 +27,13 @@ test('prewarm starts one environment per function, loads the module, and the fir
   // The old runtime runs three environments at once.
   await Promise.all([1, 2, 3].map((i) => oldFn.invoke({ sleepMs: 300 }, `r${i}`)));
   assert.equal(oldFn.stats().environments, 3);
-  assert.deepEqual([...old.environmentCounts().values()], [3]);
+  assert.deepEqual([...old.environmentCounts!().values()], [3]);
 
   const next = createLambdaRuntime({ region: 'us-east-1', accountId: '123456789012' });
   t.after(() => next.close());
   const fn = next.getFunction(spec);
   const before = inits();
-  await next.prewarm(old);
+  await next.prewarm!(old);
   assert.ok(inits() >= before + 1, 'the module was loaded by prewarm, before any invocation');
   assert.equal(fn.stats().environments, 3, 'as many environments as the old runtime ran');
   const coldStarts = fn.stats().coldStarts;
@@ -45,7 +45,7 @@ test('prewarm starts one environment per function, loads the module, and the fir
   const solo = createLambdaRuntime({ region: 'us-east-1', accountId: '123456789012' });
   t.after(() => solo.close());
   const soloFn = solo.getFunction(spec);
-  await solo.prewarm();
+  await solo.prewarm!();
   assert.equal(soloFn.stats().environments, 1);
 });
 
@@ -54,7 +54,7 @@ test('prewarm of a module that fails to load resolves (the invocation then repor
   const rt = createLambdaRuntime({ region: 'us-east-1', accountId: '123456789012' });
   t.after(() => rt.close());
   const fn = rt.getFunction({ handlerPath: join(dir, 'broken.mjs'), exportName: 'handler', timeoutMs: 5000, reservedConcurrency: 1 });
-  await rt.prewarm(undefined, 10_000);
+  await rt.prewarm!(undefined, 10_000);
   const r = await fn.invoke({}, 'x');
   assert.equal(r.ok, false);
   assert.match(r.ok ? '' : `${r.error.errorType}: ${r.error.errorMessage}`, /bad init/);

@@ -3,7 +3,8 @@
  *
  *   portcullis start [--config FILE] [--port N] [--watch]   gateway (and the core, when the config has `core:`);
  *                                                  SIGHUP (or a file change with --watch) reloads the config,
- *                                                  SIGUSR2 reopens access-log files
+ *                                                  SIGUSR2 reopens access-log files; FILE may be a serverless.yml
+ *                                                  (--format, --stage, --region, --param, --stage-prefix: cli/definition-options.ts)
  *   portcullis validate FILE                        check a config; exit 0 if valid, 2 with every problem
  *   portcullis core [--config FILE] [--port N] [--data-dir DIR]   the SuperTokens-compatible core alone
  *   portcullis token --config FILE --route "GET /x" TOKEN          would this route admit this JWT, and why not
@@ -16,7 +17,7 @@
  * Exit codes: 0 ok, 1 runtime failure (port in use, database unreachable), 2 bad config or usage.
  */
 import { existsSync, readFileSync, watch } from 'node:fs';
-import { basename, dirname, resolve as resolvePath } from 'node:path';
+import { basename, dirname, relative as relativePath, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IncompleteConfigError, isLoopbackHost, type GatewayConfig, type SectionSchemas } from './core/config.ts';
 import { createDecisionLog } from './io/decision-log.ts';
@@ -26,9 +27,10 @@ import { ConfigError } from './core/errors.ts';
 import { startGateway, validateGateway, type RunningGateway } from './gateway.ts';
 import { annotateWithOrigins, ConfigFileError, loadConfigFile, type LoadedConfig, type ReadOptions } from './io/config-file.ts';
 import type { Origin } from './readers/index.ts';
-import { DEFINITION_OPTIONS, DEFINITION_USAGE, formatWarnings, parseDefinitionOptions } from './cli/definition-options.ts';
+import { DEFINITION_OPTIONS, DEFINITION_USAGE, formatWarnings, offlineFlagMessage, parseDefinitionOptions } from './cli/definition-options.ts';
 import { answerAdminQueries, clusterWorkerId, CORE_URL_ENV, isClusterWorker, leaveCluster, notifyReady, reportStartupFailure, resolveWorkers, runClusterPrimary, shouldRunPrimary } from './io/cluster.ts';
 import { createLogger, type Logger } from './io/logger.ts';
+import { watchSources } from './io/source-watch.ts';
 import { createMetrics } from './io/metrics.ts';
 import { coreConfigSchema, type CoreConfig } from './supertokens/config.ts';
 
@@ -39,7 +41,9 @@ const USAGE = `usage:
   portcullis core [--config FILE] [--port N] [--data-dir DIR]
   portcullis token --config FILE --route "METHOD /path" [--api NAME] [--dev-tokens] TOKEN|-
   portcullis token mint --config FILE --authorizer NAME [--api NAME] [--claims JSON] [--expires-in SECONDS]
-FILE: portcullis.yaml, a SAM or CloudFormation template (cdk synth output too), or an OpenAPI document`;
+FILE: portcullis.yaml, a serverless.yml, a SAM or CloudFormation template (cdk synth output too), or an OpenAPI
+document; --stage, --region, --param and --stage-prefix apply to a serverless.yml (docs/serverless.md),
+--parameter-overrides, --allow-unenforced and --function to a template (docs/formats.md)`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -159,6 +163,11 @@ async function validate(args: string[]): Promise<number> {
 
 async function start(args: string[]): Promise<number> {
   let values;
+  const offline = offlineFlagMessage(args);
+  if (offline) {
+    process.stderr.write(`portcullis: ${offline}\n`);
+    return 2;
+  }
   try {
     ({ values } = parseArgs({
       args,
@@ -174,9 +183,9 @@ async function start(args: string[]): Promise<number> {
     process.stderr.write(`portcullis: ${readOptions}\n`);
     return 2;
   }
-  const file = values.config ?? (existsSync('portcullis.yaml') ? 'portcullis.yaml' : existsSync('portcullis.json') ? 'portcullis.json' : undefined);
+  const file = values.config ?? ['portcullis.yaml', 'portcullis.json', 'serverless.yml', 'serverless.yaml'].find((f) => existsSync(f));
   if (!file) {
-    process.stderr.write('portcullis: no config: pass --config FILE (or put portcullis.yaml in the working directory)\n');
+    process.stderr.write('portcullis: no config: pass --config FILE (or put portcullis.yaml or serverless.yml in the working directory)\n');
     return 2;
   }
   let port: number | undefined;
@@ -289,10 +298,13 @@ async function start(args: string[]): Promise<number> {
   const running = gateway;
   const reload = createReloader(file, readOptions, running, logger);
   const watcher = values.watch || config.server.watchConfig ? watchConfigFile(file, () => void reload('watch')) : null;
+  // --watch: handler code too (io/source-watch.ts). A reload builds new Lambda environments, which load the new code.
+  const sources = values.watch ? watchSources(sourceRoots(config, baseDir), (files) => void reload(`source change: ${files.map((f) => relativePath(baseDir, f)).join(', ')}`, { prewarm: true }), { ignore: [file] }) : null;
   // The signal handlers go in before anyone learns this process is ready: a SIGTERM sent the moment the
   // listening line (or, in a cluster, the ready message) is out must drain, not meet the default action.
   const shutdown = waitForShutdown(async () => {
     watcher?.close();
+    sources?.close();
     await running.close();
     await core?.close();
   }, {
@@ -334,14 +346,16 @@ function primaryMint(config: Readonly<GatewayConfig>, keys: DevKeys): NonNullabl
  * Re-reads and validates the config file, then swaps it in (`RunningGateway.reload`). An invalid
  * file is logged with every problem (level error) and the running config keeps serving.
  */
-function createReloader(file: string, options: ReadOptions, running: RunningGateway, logger: Logger): (trigger: string) => Promise<void> {
-  return async (trigger) => {
+function createReloader(file: string, options: ReadOptions, running: RunningGateway, logger: Logger): (trigger: string, reloadOptions?: { prewarm?: boolean }) => Promise<void> {
+  return async (trigger, reloadOptions = {}) => {
     try {
       // The `core:` section is checked too (a bad one rejects the reload), though the running core keeps its config.
+      const startedAt = performance.now();
       const next = await loadConfig(file, options);
-      const { generation, ignored } = await running.reload(next.config, next.baseDir);
-      logger.info('config reloaded', { file, trigger, generation });
-      process.stdout.write(`portcullis: config reloaded from ${file} (${trigger}, generation ${generation})\n`);
+      const { generation, ignored } = await running.reload(next.config, next.baseDir, reloadOptions);
+      const tookMs = Math.round(performance.now() - startedAt);
+      logger.info('config reloaded', { file, trigger, generation, took_ms: tookMs });
+      process.stdout.write(`portcullis: config reloaded from ${file} (${trigger}, generation ${generation}, ${tookMs} ms)\n`);
       if (ignored.length) logger.warn('config reload: these settings need a restart and were not applied', { file, settings: ignored });
     } catch (err) {
       const issues = err instanceof ConfigError ? err.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)) : [(err as Error).message];
@@ -350,6 +364,28 @@ function createReloader(file: string, options: ReadOptions, running: RunningGate
   };
 }
 
+/**
+ * The directories `--watch` watches for handler code: the config's directory, and the directory of
+ * every handler module outside it (handlers elsewhere in a monorepo).
+ */
+function sourceRoots(config: GatewayConfig, baseDir: string): string[] {
+  const roots = new Set<string>([resolvePath(baseDir)]);
+  // A function (a `lambda` integration, or an authorizer's `function:`) is `functionSchema`'s shape: its
+  // code is in `codeUri` when given, else beside `handler`.
+  type FunctionSection = { handler?: unknown; codeUri?: unknown };
+  const functions: FunctionSection[] = [];
+  for (const api of config.apis) {
+    for (const route of Object.values(api.routes)) if (route.integration.type === 'lambda') functions.push(route.integration as FunctionSection);
+    for (const a of Object.values(api.authorizers)) if (a.function && typeof a.function === 'object') functions.push(a.function as FunctionSection);
+  }
+  for (const fn of functions) {
+    const dir = typeof fn.codeUri === 'string' ? resolvePath(baseDir, fn.codeUri) : typeof fn.handler === 'string' ? dirname(resolvePath(baseDir, fn.handler)) : null;
+    if (dir !== null && ![...roots].some((r) => dir === r || dir.startsWith(`${r}/`))) roots.add(dir);
+  }
+  return [...roots];
+}
+
+/** What a reader could not carry over, once per start (`validate` prints it too). */
 /** Watches the file's directory (editors replace files by rename) and calls `onChange` once per burst of changes. */
 function watchConfigFile(file: string, onChange: () => void): { close(): void } {
   const abs = resolvePath(file);

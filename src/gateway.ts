@@ -64,6 +64,15 @@ export interface StartOptions {
   devTokens?: DevKeys | null;
 }
 
+export interface ReloadOptions {
+  /**
+   * Start the new generation's Lambda environments before the swap (`LambdaRuntime.prewarm`): the
+   * swap waits for them, and the next requests meet no cold start. `--watch` asks for it when handler
+   * code changed, so the next request runs the new code at once. Default is false.
+   */
+  prewarm?: boolean;
+}
+
 export interface RunningGateway {
   readonly url: string;
   readonly port: number;
@@ -86,7 +95,7 @@ export interface RunningGateway {
    * open. Throws `ConfigError` when invalid (the old config keeps serving). Listener settings
    * (`server.*` except `watchConfig`, `admin`, `core`) need a restart: changed ones are returned in `ignored`.
    */
-  reload(config: Readonly<GatewayConfig>, baseDir?: string): Promise<{ generation: number; ignored: string[] }>;
+  reload(config: Readonly<GatewayConfig>, baseDir?: string, options?: ReloadOptions): Promise<{ generation: number; ignored: string[] }>;
   /** Reopens file access logs (SIGUSR2, after rotation). */
   reopenLogs(): void;
   /** Stops accepting, drains in-flight requests (up to `server.shutdownTimeoutMs`), closes pools. Idempotent. */
@@ -224,7 +233,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
       get generation() {
         return generations.number;
       },
-      reload(next, dir) {
+      reload(next, dir, reloadOptions = {}) {
         const run = async () => {
           if (shuttingDown) throw new Error('the gateway is shutting down');
           const nextDir = dir === undefined ? baseDir : resolve(dir);
@@ -235,6 +244,13 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
             lastReloadError = err instanceof ConfigError ? `${err.issues.length} config problem(s)` : (err as Error).message;
             metrics.configReload('failure');
             throw err;
+          }
+          // New environments load the new code before the swap, as many as the old generation runs: no cold-start spike.
+          if (reloadOptions.prewarm) await gen.lambdaRuntime.prewarm?.(generations.current().lambdaRuntime);
+          // A shutdown that began while this generation was built: it never serves, and its workers must not outlive close().
+          if (shuttingDown) {
+            await dispose(gen);
+            throw new Error('the gateway is shutting down');
           }
           baseDir = nextDir;
           generations.swap(gen);

@@ -44,9 +44,12 @@ export function getBackendConfig(): TypeInput {
       appName: 'Portcullis seeds',
       apiDomain: process.env.SEEDS_API_DOMAIN ?? 'http://localhost:3000',
       websiteDomain: process.env.SEEDS_WEBSITE_DOMAIN ?? 'http://localhost:3001',
-      apiBasePath: '/auth',
+      // serverless.yml serves the HTTP API at the root (`$default` stage) with `/dev` in the route
+      // paths, so the SDK sees `/dev/auth/…` unstripped there: it sets these two to '' and '/dev/auth'.
+      // The URLs, cookie paths and issuer (apiDomain + apiGatewayPath + apiBasePath) are the same.
+      apiBasePath: process.env.SEEDS_API_BASE_PATH ?? '/auth',
       websiteBasePath: '/auth',
-      apiGatewayPath: '/dev',
+      apiGatewayPath: process.env.SEEDS_API_GATEWAY_PATH ?? '/dev',
     },
     recipeList: [
       EmailPassword.init({

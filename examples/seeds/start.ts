@@ -19,6 +19,9 @@
  *                            instead of portcullis.yaml; the core, which a SAM template cannot hold,
  *                            is then started here, and the URLs go in as --parameter-overrides.
  *
+ *   SEEDS_CONFIG=serverless  run examples/seeds/serverless.yml (the same scenarios in the Serverless
+ *                            Framework's form) instead of portcullis.yaml.
+ *
  * It sets the SEEDS_* variables portcullis.yaml interpolates, starts the echo backend and the
  * website, then runs the real `portcullis start --config examples/seeds/portcullis.yaml --port PORT`
  * in this process (src/cli.ts `main`). When it is ready it prints `seeds demo ready`.
@@ -26,7 +29,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { main } from '../../src/cli.ts';
 import { startBackend } from './backend.ts';
 import { startWebsite } from './website.ts';
@@ -34,16 +37,18 @@ import { startWebsite } from './website.ts';
 const HERE = dirname(fileURLToPath(import.meta.url));
 /**
  * SEEDS_CONFIG: `portcullis` (default: portcullis.yaml), `template` (template.yaml, the same two APIs as
- * a SAM template), or the path of another portcullis.yaml of the same two scenarios
- * (examples/seeds-python/start.ts: the Python half).
+ * a SAM template), `serverless` (serverless.yml, the Serverless Framework's form), or the path of
+ * another portcullis.yaml of the same two scenarios (examples/seeds-python/start.ts: the Python half).
  */
 const CONFIG_SETTING = process.env.SEEDS_CONFIG;
 const useTemplate = CONFIG_SETTING === 'template';
-const CONFIG = CONFIG_SETTING !== undefined && CONFIG_SETTING !== 'portcullis' && !useTemplate ? resolve(CONFIG_SETTING) : join(HERE, 'portcullis.yaml');
+const NAMED: Readonly<Record<string, string>> = { portcullis: 'portcullis.yaml', 'portcullis.yaml': 'portcullis.yaml', serverless: 'serverless.yml', 'serverless.yml': 'serverless.yml' };
+const CONFIG = CONFIG_SETTING === undefined || useTemplate ? join(HERE, 'portcullis.yaml') : NAMED[CONFIG_SETTING] ? join(HERE, NAMED[CONFIG_SETTING]) : resolve(CONFIG_SETTING);
 const CONFIG_DIR = dirname(CONFIG);
+const IS_SERVERLESS = /serverless\.ya?ml$/.test(CONFIG);
 const TEMPLATE = join(HERE, 'template.yaml');
 if (!useTemplate && !existsSync(CONFIG)) {
-  process.stderr.write(`seeds: SEEDS_CONFIG must be portcullis, template or the path of a portcullis.yaml; ${CONFIG} does not exist\n`);
+  process.stderr.write(`seeds: SEEDS_CONFIG must be portcullis, template, serverless or the path of a portcullis.yaml; ${CONFIG} does not exist\n`);
   process.exit(2);
 }
 /** The core port written in portcullis.yaml (PORT 3000 + 567). */
@@ -98,6 +103,7 @@ function configToStart(): string {
   }
   if (accessTokenValidity !== undefined) overrides.accessTokenValiditySeconds = accessTokenValidity;
   if (Object.keys(overrides).length === 0) return CONFIG;
+  if (IS_SERVERLESS) return serverlessToStart(overrides);
 
   const raw = parseYaml(readFileSync(CONFIG, 'utf8'), { maxAliasCount: 100 }) as {
     core: Record<string, unknown>;
@@ -117,6 +123,22 @@ function configToStart(): string {
   mkdirSync(dataDir, { recursive: true });
   const file = resolve(dataDir, `seeds-portcullis.${ports.gateway}.json`);
   writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
+  process.stdout.write(`seeds: core ${Object.keys(overrides).join(', ')} from the environment; starting ${file}\n`);
+  return file;
+}
+
+/** The same for serverless.yml: the core settings go under custom.portcullis.core, handlers become absolute. */
+function serverlessToStart(overrides: Record<string, unknown>): string {
+  // `!Ref` tags only name CloudFormation resources the gateway does not use: kept as plain text.
+  const raw = parseYaml(readFileSync(CONFIG, 'utf8'), { logLevel: 'silent' }) as {
+    custom: { portcullis: { core: Record<string, unknown> } };
+    functions: Record<string, { handler: string }>;
+  };
+  Object.assign(raw.custom.portcullis.core, overrides);
+  for (const fn of Object.values(raw.functions)) fn.handler = resolve(HERE, fn.handler);
+  mkdirSync(dataDir, { recursive: true });
+  const file = resolve(dataDir, `seeds-serverless.${ports.gateway}.yml`);
+  writeFileSync(file, stringifyYaml(raw));
   process.stdout.write(`seeds: core ${Object.keys(overrides).join(', ')} from the environment; starting ${file}\n`);
   return file;
 }

@@ -147,7 +147,7 @@ export async function runTokenCommandWith(argv: string[], io: TokenCommandIo): P
 
   let loaded;
   try {
-    // The same file `start` accepts: its `core:` section checked by the session core's schema too.
+    // The same file `start` accepts (a portcullis.yaml, a serverless.yml, a template): its `core:` section checked by the session core's schema too.
     loaded = await loadConfigFile(args.config!, io.env, { core: coreConfigSchema }, args.read);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof ConfigFileError) return fail(err.message);

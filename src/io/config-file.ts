@@ -40,6 +40,11 @@ export interface ReadOptions {
   functions?: Readonly<Record<string, string>> | undefined;
   /** When given, receives where each part of a converted config came from (for `annotateWithOrigins`). */
   origins?: Origin[] | undefined;
+  /** Serverless Framework: `--stage`, `--region`, `--param 'k=v'`, `--stage-prefix` / `--no-stage-prefix`. */
+  stage?: string | undefined;
+  region?: string | undefined;
+  params?: Readonly<Record<string, string>> | undefined;
+  stagePrefix?: 'aws' | 'all' | undefined;
 }
 
 /** Thrown when the file cannot be read at all (missing, unreadable). */
@@ -50,9 +55,16 @@ export class ConfigFileError extends Error {
 /** @param sections schemas of the sections the gateway does not own (`core:`), see `parseConfig()`. */
 export async function loadConfigFile(path: string, env: Readonly<Record<string, string | undefined>> = process.env, sections: SectionSchemas = {}, options: ReadOptions = {}): Promise<LoadedConfig> {
   const abs = resolve(path);
+  if (/\.(c|m)?(js|ts)$/.test(abs)) {
+    throw new ConfigFileError(`${path} is a JavaScript/TypeScript config, which Portcullis does not run; write it out as YAML (\`serverless print > serverless.yml\`) or JSON and pass that`);
+  }
   const text = await readConfigText(path, abs);
   const baseDir = dirname(abs);
-  const read = readDefinition(text, baseDir, options);
+  const read = readDefinition(text, baseDir, options, env);
+  const serverlessOnly = [options.stage !== undefined && '--stage', options.region !== undefined && '--region', options.params !== undefined && '--param', options.stagePrefix !== undefined && '--stage-prefix'].filter(Boolean);
+  if (serverlessOnly.length && read?.format !== 'serverless') {
+    throw new ConfigFileError(`${serverlessOnly.join(', ')} apply to a serverless.yml; ${path} is ${read ? `a ${read.format} document` : 'a portcullis.yaml'}`);
+  }
   if (read === null) return { config: parseConfigText(text, env, sections), path: abs, baseDir, format: PORTCULLIS_FORMAT, warnings: [] };
   if (read.result.errors.length) throw new ConfigError(read.result.errors);
   options.origins?.push(...read.result.origins);
@@ -68,10 +80,15 @@ async function readConfigText(path: string, abs: string): Promise<string> {
   }
 }
 
+/** YAML syntax errors as config issues: `line 7, column 14: <the parser's first line, without its own position>`. */
+function yamlIssues(errors: readonly { linePos?: [{ line: number; col: number }, ...unknown[]] | undefined; message: string }[]): ConfigIssue[] {
+  return errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') }));
+}
+
 /** Parses YAML/JSON with CloudFormation's short tags; null when it does not parse. */
 export function parseTemplateText(text: string): { doc: unknown; errors: ConfigIssue[] } {
   const doc = parseDocument(text, { customTags: cloudFormationTags, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) return { doc: null, errors: doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') })) };
+  if (doc.errors.length) return { doc: null, errors: yamlIssues(doc.errors) };
   return { doc: doc.toJS({ maxAliasCount: 100 }), errors: [] };
 }
 
@@ -80,7 +97,7 @@ export function parseTemplateText(text: string): { doc: unknown; errors: ConfigI
  * forced), which is parsed as before, `${VAR}` interpolation included.
  * @throws ConfigError for an unknown `--format` or a template that does not parse.
  */
-export function readDefinition(text: string, baseDir: string, options: ReadOptions = {}): { format: string; result: ReaderResult } | null {
+export function readDefinition(text: string, baseDir: string, options: ReadOptions = {}, env: Readonly<Record<string, string | undefined>> = {}): { format: string; result: ReaderResult } | null {
   if (options.format !== undefined && !FORMATS.includes(options.format)) {
     throw new ConfigError([{ path: '--format', message: `unknown format "${options.format}" (known: ${FORMATS.join(', ')})` }]);
   }
@@ -94,7 +111,18 @@ export function readDefinition(text: string, baseDir: string, options: ReadOptio
   const format = options.format ?? detectFormat(parsed.doc);
   const reader = readerFor(format);
   if (!reader) return null;
-  const result = reader.read(parsed.doc, { baseDir, parameterOverrides: options.parameterOverrides ?? {}, allowUnenforced: options.allowUnenforced ?? false, functionOverrides: options.functions ?? {}, io: createReaderIo(baseDir) });
+  const result = reader.read(parsed.doc, {
+    baseDir,
+    parameterOverrides: options.parameterOverrides ?? {},
+    allowUnenforced: options.allowUnenforced ?? false,
+    functionOverrides: options.functions ?? {},
+    stage: options.stage,
+    region: options.region,
+    params: options.params,
+    stagePrefix: options.stagePrefix,
+    env,
+    io: createReaderIo(baseDir),
+  });
   return { format, result };
 }
 
@@ -167,7 +195,7 @@ export function interpolateText(text: string, env: Readonly<Record<string, strin
 export function parseConfigText(text: string, env: Readonly<Record<string, string | undefined>> = {}, sections: SectionSchemas = {}): GatewayConfig {
   const doc = parseDocument(interpolateText(text, env), { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new ConfigError(doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0]! })));
+    throw new ConfigError(yamlIssues(doc.errors));
   }
   return parseConfig(doc.toJS({ maxAliasCount: 100 }) ?? {}, env, sections);
 }

@@ -60,6 +60,14 @@ export interface LambdaFunction {
 export interface LambdaRuntime {
   /** Same spec (path, export, env, concurrency) → same pool. */
   getFunction(spec: LambdaFunctionSpec): LambdaFunction;
+  /**
+   * Starts environments ahead of traffic (a config reload, `--watch`): per function, as many as
+   * `like` (the runtime being replaced) has for the same spec, at least one, up to its
+   * reservedConcurrency. Resolves when each function has one ready (or failed to start), or after `maxWaitMs`.
+   */
+  prewarm?(like?: LambdaRuntime, maxWaitMs?: number): Promise<void>;
+  /** Live environments per function spec key (what `prewarm` copies). */
+  environmentCounts?(): ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
 
@@ -82,6 +90,16 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       let pool = pools.get(key);
       if (!pool) pools.set(key, (pool = new FunctionPool(spec, options)));
       return pool;
+    },
+    async prewarm(like, maxWaitMs = 5000) {
+      const counts = like?.environmentCounts?.() ?? new Map<string, number>();
+      const ready = Promise.all([...pools].map(([key, pool]) => pool.prewarm(Math.max(1, counts.get(key) ?? 0))));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([ready, new Promise((r) => (timer = setTimeout(r, maxWaitMs)))]);
+      clearTimeout(timer);
+    },
+    environmentCounts() {
+      return new Map([...pools].map(([key, pool]) => [key, pool.stats().environments]));
     },
     async close() {
       await Promise.all([...pools.values()].map((p) => p.close()));
@@ -159,6 +177,22 @@ class FunctionPool implements LambdaFunction {
       }
       this.#queue.push({ event, requestId, timeoutMs, resolve, queuedAt: Date.now() });
     });
+  }
+
+  /** Starts up to `count` idle environments (Init phase only); resolves when the first is ready or gone. */
+  async prewarm(count: number): Promise<void> {
+    // The first environment alone (it is ready soonest on a busy machine); the others start once it is
+    // and finish their Init in the background, idle already, so a request that takes one waits only
+    // for the rest of its Init.
+    const first = this.#closed ? null : this.#spawnIfAllowed();
+    if (!first) return;
+    this.#idle.push(first);
+    await first.ready;
+    for (let i = 1; i < count && !this.#closed; i++) {
+      const env = this.#spawnIfAllowed();
+      if (!env) break;
+      this.#idle.unshift(env);
+    }
   }
 
   #spawnIfAllowed(): Environment | null {

@@ -13,16 +13,17 @@ import { cloudFormationReader } from './cloudformation.ts';
 import { openApiReader } from './openapi.ts';
 import type { ConfigReader } from './reader.ts';
 import { samReader } from './sam.ts';
+import { serverlessReader } from './serverless.ts';
 
 export type { ConfigReader, ReaderContext, ReaderIo, ReaderResult, Origin } from './reader.ts';
 export { cloudFormationTags } from './intrinsics.ts';
 
 /** The readers, in detection order. */
 export const READERS: readonly ConfigReader[] = [
+  serverlessReader,
   samReader,
   cloudFormationReader,
   openApiReader,
-  // serverless.yml: src/readers/serverless.ts
 ];
 
 /** The name of Portcullis's own format (not a reader: it keeps `${VAR}` interpolation and its own parse). */

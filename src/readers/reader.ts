@@ -35,6 +35,13 @@ export interface ReaderContext {
   allowUnenforced: boolean;
   /** `--function NAME=./file.export`: local Node.js code for a function (by name or logical id). */
   functionOverrides?: Readonly<Record<string, string>>;
+  /** Serverless Framework: `--stage`, `--region`, `--param 'k=v'` and where the APIs are mounted (`--stage-prefix`). */
+  stage?: string | undefined;
+  region?: string | undefined;
+  params?: Readonly<Record<string, string>> | undefined;
+  stagePrefix?: 'aws' | 'all' | undefined;
+  /** The environment, for formats that read it themselves (the Framework's `${env:NAME}`). Default: none. */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
   io: ReaderIo;
 }
 

@@ -165,8 +165,10 @@ describe('SIGHUP and --watch: config reload', () => {
       const url = listeningUrl(child);
       assert.equal((await send('GET', `${url}/hot`)).body, 'v1');
       writeConfig(dir, 'v2');
-      await child.waitFor('config reloaded from', 10_000);
-      assert.match(child.stdout(), /\(watch, generation 2\)/);
+      // Every gateway process reloads on its own (`workers: auto`): wait for all of them, not the first.
+      const workers = Number(/\((\d+) workers:/.exec(child.stdout())?.[1] ?? 1);
+      await eventually(() => (child.stdout().match(/config reloaded from/g)?.length ?? 0) >= workers, 10_000, `${workers} reload lines`);
+      assert.match(child.stdout(), /\(watch, generation 2, \d+ ms\)/);
       assert.equal((await send('GET', `${url}/hot`)).body, 'v2');
     } finally {
       assert.equal((await stop(child)).code, 0, child.stderr());

@@ -61,5 +61,5 @@ test('an unknown --format is a usage error naming the known ones', async () => {
   const dir = tempDir({ 't.yaml': 'Resources: {}\n' });
   const res = await runCli(['validate', join(dir, 't.yaml'), '--format', 'terraform']);
   assert.equal(res.code, 2);
-  assert.equal(res.stderr, 'portcullis: --format must be one of portcullis, sam, cloudformation, openapi, got "terraform"\n');
+  assert.equal(res.stderr, 'portcullis: --format must be one of portcullis, serverless, sam, cloudformation, openapi, got "terraform"\n');
 });

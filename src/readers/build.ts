@@ -4,6 +4,7 @@
  * [pure: files through `ReaderIo`]
  */
 import { isAbsolute, join, relative, sep } from 'node:path';
+import { LAMBDA_RUNTIMES } from '../core/config.ts';
 import type { ConfigIssue } from '../core/errors.ts';
 import type { Origin, ReaderContext, ReaderResult } from './reader.ts';
 
@@ -30,6 +31,11 @@ export interface LocalFunction {
   path: string;
   /** The handler module, relative to the document's directory (`./src/app.js`), with its export. */
   handler?: { file: string; exportName: string };
+  /**
+   * A function of another runtime run through the Lambda Runtime API (docs/runtimes.md): its `Runtime`,
+   * its code folder relative to the document's directory, and its `Handler` as AWS reads it.
+   */
+  processRuntime?: { runtime: string; codeUri: string; handler: string };
   /** Why it cannot run here (non-Node runtime, code in S3, container image), with the property's path. */
   notLocal?: { path: string; reason: string };
   environment: Record<string, string>;
@@ -154,15 +160,14 @@ export class ConfigBuilder {
 
   /** The Lambda integration of a function, or (when it cannot run here) the 5XX AWS answers when a Lambda fails. */
   lambdaIntegration(fn: LocalFunction, api: RawApi, extra: { payloadFormatVersion?: string | undefined; timeoutInMillis?: number | undefined } = {}): Record<string, unknown> {
-    if (!fn.handler) {
+    if (!fn.handler && !fn.processRuntime) {
       const why = fn.notLocal ?? { path: fn.path, reason: 'has no local code' };
       this.warn(why.path, `${why.reason}: routes to ${fn.logicalId} answer ${api.protocol === 'http' ? 500 : 502} as AWS does when a Lambda fails`);
       return failingLambda(api.protocol);
     }
     const integration: Record<string, unknown> = {
       type: 'lambda',
-      handler: fn.handler.file,
-      ...(fn.handler.exportName === 'handler' ? {} : { exportName: fn.handler.exportName }),
+      ...(fn.handler ? { handler: fn.handler.file, ...(fn.handler.exportName === 'handler' ? {} : { exportName: fn.handler.exportName }) } : processRuntimeKeys(fn)),
       functionName: fn.name,
       timeoutInMillis: Math.min(fn.timeoutInMillis, extra.timeoutInMillis ?? Number.POSITIVE_INFINITY),
     };
@@ -174,15 +179,17 @@ export class ConfigBuilder {
 
   /** The `function:` block of a Lambda authorizer, or 'refuse' (with its problem recorded) when it cannot run here. */
   authorizerFunction(fn: LocalFunction, authorizerPath: string): Record<string, unknown> | 'refuse' {
-    if (!fn.handler) {
+    if (!fn.handler && !fn.processRuntime) {
       const why = fn.notLocal ?? { path: fn.path, reason: 'has no local code' };
       const message = `${why.reason}, and it is the authorizer at ${authorizerPath}`;
       if (this.context.allowUnenforced) this.warn(why.path, `${message}: every route it guards is refused (401) (--allow-unenforced)`);
       else this.error(why.path, `${message}: give it local Node.js code, or pass --allow-unenforced to refuse (401) every route it guards`);
       return 'refuse';
     }
-    const f: Record<string, unknown> = { handler: fn.handler.file, functionName: fn.name, timeoutInMillis: fn.timeoutInMillis };
-    if (fn.handler.exportName !== 'handler') f.exportName = fn.handler.exportName;
+    const f: Record<string, unknown> = fn.handler ? { handler: fn.handler.file } : processRuntimeKeys(fn);
+    f.functionName = fn.name;
+    f.timeoutInMillis = fn.timeoutInMillis;
+    if (fn.handler && fn.handler.exportName !== 'handler') f.exportName = fn.handler.exportName;
     if (Object.keys(fn.environment).length) f.environment = fn.environment;
     if (fn.memorySize !== undefined) f.memorySize = fn.memorySize;
     return f;
@@ -257,9 +264,20 @@ export function relativeFile(baseDir: string, abs: string): string {
   return rel.startsWith('..') || isAbsolute(rel) ? abs : `./${rel}`;
 }
 
-/** Lambda runtimes Portcullis runs (Node.js); others are reported by name. */
+/** Lambda runtimes Portcullis runs in worker threads (Node.js). */
 export function isNodeRuntime(runtime: unknown): boolean {
   return runtime === undefined || (typeof runtime === 'string' && /^nodejs/.test(runtime));
+}
+
+/** Other runtimes Portcullis runs through the Lambda Runtime API (`functionSchema.runtime`); others are reported by name. */
+export function isProcessRuntime(runtime: unknown): runtime is string {
+  return typeof runtime === 'string' && !isNodeRuntime(runtime) && (LAMBDA_RUNTIMES as readonly string[]).includes(runtime);
+}
+
+/** The `portcullis.yaml` keys of a function run through the Lambda Runtime API. */
+function processRuntimeKeys(fn: LocalFunction): Record<string, unknown> {
+  const r = fn.processRuntime!;
+  return { runtime: r.runtime, codeUri: r.codeUri, handler: r.handler };
 }
 
 /** Lambda's `Environment.Variables` as strings. */

@@ -9,10 +9,11 @@
  * Code in S3 without a local asset, container images and non-Node runtimes cannot run here: the
  * function is kept with the reason (`notLocal`), and its routes answer as a failing Lambda.
  */
-import { joinPath, environmentOf, findHandler, isNodeRuntime, isObject, type ConfigBuilder, type LocalFunction } from './build.ts';
+import { joinPath, environmentOf, findHandler, isNodeRuntime, isObject, isProcessRuntime, relativeFile, type ConfigBuilder, type LocalFunction } from './build.ts';
 import type { IntrinsicResolver } from './intrinsics.ts';
 import { describe, functionNameOfArn, NO_VALUE } from './intrinsics.ts';
 import type { ReaderContext } from './reader.ts';
+import { isAbsolute, join } from 'node:path';
 
 export const FUNCTION_TYPES = new Set(['AWS::Serverless::Function', 'AWS::Lambda::Function']);
 
@@ -121,10 +122,19 @@ export function readFunctions(template: Record<string, unknown>, resolver: Intri
     const handler = props.Handler === undefined ? undefined : resolver.string(props.Handler, p('Handler'));
     if (props.PackageType === 'Image' || props.ImageUri !== undefined || (isObject(props.Code) && props.Code.ImageUri !== undefined)) {
       fn.notLocal = { path: p(props.PackageType === 'Image' ? 'PackageType' : 'ImageUri'), reason: 'container-image functions are not run by portcullis' };
-    } else if (!isNodeRuntime(runtime)) {
-      fn.notLocal = { path: p('Runtime'), reason: `runtime ${runtime} is not run by portcullis (Node.js handlers only)` };
+    } else if (!isNodeRuntime(runtime) && !isProcessRuntime(runtime)) {
+      fn.notLocal = { path: p('Runtime'), reason: `runtime ${runtime} is not run by portcullis (Node.js, Python 3.9-3.13 and provided runtimes only)` };
     } else if (handler === undefined) {
       fn.notLocal = { path: p('Handler'), reason: 'has no Handler' };
+    } else if (isProcessRuntime(runtime)) {
+      // Python, provided: run as on Lambda, through the Runtime API, from the code folder.
+      const inline = sam ? props.InlineCode !== undefined : isObject(props.Code) && props.Code.ZipFile !== undefined;
+      const located = inline ? { path: p(sam ? 'InlineCode' : 'Code'), reason: `inline code of runtime ${runtime} is not run by portcullis (give it a code folder)` } : locateCode(logicalId, resource, props, sam, resolver, builder, p);
+      if ('reason' in located) fn.notLocal = located;
+      else {
+        const dir = isAbsolute(located.dir) ? located.dir : join(builder.context.baseDir, located.dir);
+        fn.processRuntime = { runtime, codeUri: relativeFile(builder.context.baseDir, dir), handler };
+      }
     } else {
       const located = locateCode(logicalId, resource, props, sam, resolver, builder, p);
       if ('reason' in located) fn.notLocal = located;
@@ -138,6 +148,7 @@ export function readFunctions(template: Record<string, unknown>, resolver: Intri
     if (override) {
       fn.handler = override;
       delete fn.notLocal;
+      delete fn.processRuntime;
     }
     table.add(fn);
   }

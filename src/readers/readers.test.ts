@@ -84,19 +84,31 @@ test('SAM HttpApi: Lambda authorizer identity in HTTP syntax, CorsConfiguration 
   assert.deepEqual(api.routes['GET /b'].authorizationScopes, ['write']);
 });
 
+test('a Python or provided function runs through the Runtime API: runtime, codeUri and the Handler as AWS reads it', () => {
+  const r = read(`${SAM}Globals:\n  Function: { Timeout: 7 }\nResources:\n  Py:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      CodeUri: src/\n      Handler: app.handler\n      Events:\n        H: { Type: HttpApi, Properties: { Path: /h, Method: get } }\n  Go:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: provided.al2023\n      CodeUri: bin/\n      Handler: bootstrap\n      Events:\n        G: { Type: HttpApi, Properties: { Path: /g, Method: get } }\n`);
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(issues(r, 'warnings'), []);
+  const { routes } = r.apis[0]!;
+  assert.deepEqual(
+    { runtime: routes['GET /h'].integration.runtime, codeUri: routes['GET /h'].integration.codeUri, handler: routes['GET /h'].integration.handler, timeoutInMillis: routes['GET /h'].integration.timeoutInMillis },
+    { runtime: 'python3.12', codeUri: './src', handler: 'app.handler', timeoutInMillis: 7000 },
+  );
+  assert.deepEqual([routes['GET /g'].integration.runtime, routes['GET /g'].integration.codeUri, routes['GET /g'].integration.handler], ['provided.al2023', './bin', 'bootstrap']);
+});
+
 test('a function that cannot run here: its routes answer as a failing Lambda (HTTP 500 / REST 502), with a warning', () => {
-  const r = read(`${SAM}Resources:\n  Py:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      CodeUri: src/\n      Handler: app.handler\n      Events:\n        H: { Type: HttpApi, Properties: { Path: /h, Method: get } }\n        R: { Type: Api, Properties: { Path: /r, Method: get } }\n`);
+  const r = read(`${SAM}Resources:\n  Py:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: ruby3.3\n      CodeUri: src/\n      Handler: app.handler\n      Events:\n        H: { Type: HttpApi, Properties: { Path: /h, Method: get } }\n        R: { Type: Api, Properties: { Path: /r, Method: get } }\n`);
   assert.deepEqual(r.errors, []);
   assert.equal(r.apis[0]!.routes['GET /h'].integration.statusCode, 500);
   assert.equal(r.apis[1]!.routes['GET /r'].integration.statusCode, 502);
   assert.deepEqual(issues(r, 'warnings'), [
-    'Resources.Py.Properties.Runtime: runtime python3.12 is not run by portcullis (Node.js handlers only): routes to Py answer 500 as AWS does when a Lambda fails',
-    'Resources.Py.Properties.Runtime: runtime python3.12 is not run by portcullis (Node.js handlers only): routes to Py answer 502 as AWS does when a Lambda fails',
+    'Resources.Py.Properties.Runtime: runtime ruby3.3 is not run by portcullis (Node.js, Python 3.9-3.13 and provided runtimes only): routes to Py answer 500 as AWS does when a Lambda fails',
+    'Resources.Py.Properties.Runtime: runtime ruby3.3 is not run by portcullis (Node.js, Python 3.9-3.13 and provided runtimes only): routes to Py answer 502 as AWS does when a Lambda fails',
   ]);
 });
 
 test('--allow-unenforced: an authorizer that cannot run refuses (401) every route it guards; IAM routes open with a warning', () => {
-  const yaml = `${SAM}Resources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      Auth:\n        Authorizers:\n          L: { FunctionArn: !GetAtt Py.Arn, AuthorizerPayloadFormatVersion: '2.0' }\n  Py:\n    Type: AWS::Serverless::Function\n    Properties: { Runtime: python3.12, CodeUri: src/, Handler: app.handler }\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Events:\n        A: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /a, Method: get, Auth: { Authorizer: L } } }\n        B: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /b, Method: get, Auth: { Authorizer: AWS_IAM } } }\n`;
+  const yaml = `${SAM}Resources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      Auth:\n        Authorizers:\n          L: { FunctionArn: !GetAtt Py.Arn, AuthorizerPayloadFormatVersion: '2.0' }\n  Py:\n    Type: AWS::Serverless::Function\n    Properties: { Runtime: ruby3.3, CodeUri: src/, Handler: app.handler }\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Events:\n        A: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /a, Method: get, Auth: { Authorizer: L } } }\n        B: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /b, Method: get, Auth: { Authorizer: AWS_IAM } } }\n`;
   assert.equal(read(yaml).errors.length, 2);
   const r = read(yaml, { allowUnenforced: true });
   assert.deepEqual(r.errors, []);

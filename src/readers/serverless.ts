@@ -18,6 +18,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument, type Tags } from 'yaml';
+import { LAMBDA_RUNTIMES } from '../core/config.ts';
 import type { ConfigReader } from './reader.ts';
 import { resolveStage, resolveVariables } from './serverless/variables.ts';
 
@@ -137,6 +138,9 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeo
 interface FunctionRef {
   handler: string;
   exportName: string;
+  /** Python and provided runtimes: run through the Lambda Runtime API from the service folder (docs/runtimes.md). */
+  runtime?: string;
+  codeUri?: string;
   timeoutInMillis: number;
   environment: Record<string, string>;
   functionName: string;
@@ -315,9 +319,23 @@ class Context {
     }
     const runtime = str(raw.runtime) ?? str(this.provider.runtime);
     const handler = str(raw.handler);
-    if (runtime !== undefined && !/^nodejs/.test(runtime)) {
+    const common = () => {
+      const timeoutS = Number(raw.timeout ?? this.provider.timeout ?? 6);
+      const memory = Number(raw.memorySize ?? this.provider.memorySize ?? 1024);
+      return {
+        timeoutInMillis: Math.round(Math.min(Math.max(Number.isFinite(timeoutS) ? timeoutS : 6, 0.001), 900) * 1000),
+        environment: { ...this.#environment('provider.environment', this.provider.environment), ...this.#environment(`${fnPath}.environment`, raw.environment) },
+        functionName: str(raw.name) ?? `${this.service}-${this.stage}-${fnKey}`,
+        memorySize: Math.min(Math.max(Number.isFinite(memory) ? Math.round(memory) : 1024, 128), 10240),
+        ...(typeof raw.reservedConcurrency === 'number' && raw.reservedConcurrency >= 1 ? { reservedConcurrency: Math.min(raw.reservedConcurrency, 64) } : {}),
+      };
+    };
+    if (runtime !== undefined && !/^nodejs/.test(runtime) && (LAMBDA_RUNTIMES as readonly string[]).includes(runtime) && handler !== undefined) {
+      // Python, provided: the handler as AWS reads it (`src/handler.hello`), from the service folder.
+      out = { handler, exportName: 'handler', runtime, codeUri: '.', ...common() };
+    } else if (runtime !== undefined && !/^nodejs/.test(runtime)) {
       const at = raw.runtime !== undefined ? `${fnPath}.runtime` : 'provider.runtime';
-      if (!this.errors.some((e) => e.path === at)) this.error(at, `${runtime}: Portcullis runs Node.js handlers (nodejs*) only`);
+      if (!this.errors.some((e) => e.path === at)) this.error(at, `${runtime}: Portcullis runs Node.js, Python 3.9-3.13 and provided runtimes (${LAMBDA_RUNTIMES.join(', ')})`);
     } else if (raw.image !== undefined && handler === undefined) {
       this.error(`${fnPath}.image`, 'container image functions are not run by Portcullis; give the function a handler');
     } else if (handler === undefined) {
@@ -334,17 +352,7 @@ class Context {
         if (!found) {
           this.error(`${fnPath}.handler`, `"${handler}": no module ${base}.{${HANDLER_EXTENSIONS.map((e) => e.slice(1)).join(',')}} in ${this.baseDir}`);
         } else {
-          const timeoutS = Number(raw.timeout ?? this.provider.timeout ?? 6);
-          const memory = Number(raw.memorySize ?? this.provider.memorySize ?? 1024);
-          out = {
-            handler: found,
-            exportName,
-            timeoutInMillis: Math.round(Math.min(Math.max(Number.isFinite(timeoutS) ? timeoutS : 6, 0.001), 900) * 1000),
-            environment: { ...this.#environment('provider.environment', this.provider.environment), ...this.#environment(`${fnPath}.environment`, raw.environment) },
-            functionName: str(raw.name) ?? `${this.service}-${this.stage}-${fnKey}`,
-            memorySize: Math.min(Math.max(Number.isFinite(memory) ? Math.round(memory) : 1024, 128), 10240),
-          };
-          if (typeof raw.reservedConcurrency === 'number' && raw.reservedConcurrency >= 1) out.reservedConcurrency = Math.min(raw.reservedConcurrency, 64);
+          out = { handler: found, exportName, ...common() };
         }
       }
     }

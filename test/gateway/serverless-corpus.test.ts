@@ -162,5 +162,5 @@ test('serverless/examples auth0-cognito custom authorizers: token authorizer by 
 
 test('what cannot run locally is refused, not served open: aws_iam authorizers, a Go runtime', () => {
   assert.deepEqual(read('so-override-authorizer').errors.map((e) => e.path), ['functions.user.events[0].http.authorizer.type', 'functions.user.events[1].httpApi.authorizer.type']);
-  assert.deepEqual(read('ex-golang-auth').errors, [{ path: 'provider.runtime', message: 'go1.x: Portcullis runs Node.js handlers (nodejs*) only' }]);
+  assert.deepEqual(read('ex-golang-auth').errors, [{ path: 'provider.runtime', message: 'go1.x: Portcullis runs Node.js, Python 3.9-3.13 and provided runtimes (nodejs18.x, nodejs20.x, nodejs22.x, python3.9, python3.10, python3.11, python3.12, python3.13, provided, provided.al2, provided.al2023)' }]);
 });

@@ -27,7 +27,7 @@ const EXPECTED: Record<string, string[]> = {
   'jwt-authorizer-without-issuer.yml': ['provider.httpApi.authorizers.auth0.issuerUrl: is required for a jwt authorizer (the token issuer, e.g. https://cognito-idp.REGION.amazonaws.com/POOL_ID)'],
   'aws-iam-authorizer.yml': ['functions.hello.events[0].http.authorizer.type: aws_iam (SigV4) authorization is not enforced by Portcullis; rather than serve the route open, it is refused'],
   'rest-authorizer-unknown-function.yml': ['functions.hello.events[0].http.authorizer: unknown function "tokenAuthorizer" (functions: hello)'],
-  'python-runtime.yml': ['provider.runtime: python3.12: Portcullis runs Node.js handlers (nodejs*) only'],
+  'ruby-runtime.yml': ['provider.runtime: ruby3.3: Portcullis runs Node.js, Python 3.9-3.13 and provided runtimes (nodejs18.x, nodejs20.x, nodejs22.x, python3.9, python3.10, python3.11, python3.12, python3.13, provided, provided.al2, provided.al2023)'],
   'duplicate-route.yml': ['functions.again.events[0].httpApi: route "GET /hello" is already defined by functions.hello.events[0].httpApi'],
   'http-proxy-without-uri.yml': ['functions.hello.events[0].http.request.uri: is required for integration http-proxy'],
   'cognito-rest-authorizer.yml': ['functions.hello.events[0].http.authorizer: Cognito user pool authorizers on REST APIs are not run by Portcullis yet; use an httpApi event with a jwt authorizer (issuerUrl of the pool)'],

@@ -133,7 +133,10 @@ export function readFunctions(template: Record<string, unknown>, resolver: Intri
       if ('reason' in located) fn.notLocal = located;
       else {
         const dir = isAbsolute(located.dir) ? located.dir : join(builder.context.baseDir, located.dir);
-        fn.processRuntime = { runtime, codeUri: relativeFile(builder.context.baseDir, dir), handler };
+        // Its entry point: the handler's module (`app.handler` → app.py, `src/app.handler` → src/app.py) or `bootstrap`.
+        const entry = runtime.startsWith('python') ? join(dir, `${handler.slice(0, Math.max(handler.lastIndexOf('.'), 0)).replace(/\./g, '/')}.py`) : join(dir, 'bootstrap');
+        if (!builder.context.io.fileExists(entry)) fn.notLocal = { path: p('CodeUri'), reason: `its code is not on this machine (${relativeFile(builder.context.baseDir, entry)} does not exist)` };
+        else fn.processRuntime = { runtime, codeUri: relativeFile(builder.context.baseDir, dir), handler };
       }
     } else {
       const located = locateCode(logicalId, resource, props, sam, resolver, builder, p);

@@ -9,7 +9,7 @@ import { cloudFormationTags } from './intrinsics.ts';
 import { detectFormat, readerFor } from './index.ts';
 import type { ReaderContext, ReaderResult } from './reader.ts';
 
-const FILES = new Set(['/app/src/app.js', '/app/src/auth.ts']);
+const FILES = new Set(['/app/src/app.js', '/app/src/auth.ts', '/app/src/app.py', '/app/bin/bootstrap']);
 const context = (extra: Partial<ReaderContext> = {}): ReaderContext => ({
   baseDir: '/app',
   parameterOverrides: {},
@@ -94,6 +94,9 @@ test('a Python or provided function runs through the Runtime API: runtime, codeU
     { runtime: 'python3.12', codeUri: './src', handler: 'app.handler', timeoutInMillis: 7000 },
   );
   assert.deepEqual([routes['GET /g'].integration.runtime, routes['GET /g'].integration.codeUri, routes['GET /g'].integration.handler], ['provided.al2023', './bin', 'bootstrap']);
+  // Without its code on this machine, such a function is not run (a warning), as code in S3 is not.
+  const missing = read(`${SAM}Resources:\n  Py:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      CodeUri: lib/\n      Handler: pkg.app.handler\n      Events:\n        H: { Type: HttpApi, Properties: { Path: /h, Method: get } }\n`);
+  assert.deepEqual(issues(missing, 'warnings'), ['Resources.Py.Properties.CodeUri: its code is not on this machine (./lib/pkg/app.py does not exist): routes to Py answer 500 as AWS does when a Lambda fails']);
 });
 
 test('a function that cannot run here: its routes answer as a failing Lambda (HTTP 500 / REST 502), with a warning', () => {

@@ -17,7 +17,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseDocument, type Tags } from 'yaml';
+import { parseDocument } from 'yaml';
+import { cloudFormationTags } from './intrinsics.ts';
 import { LAMBDA_RUNTIMES } from '../core/config.ts';
 import type { ConfigReader } from './reader.ts';
 import { resolveStage, resolveVariables } from './serverless/variables.ts';
@@ -54,20 +55,10 @@ export function looksLikeServerless(doc: unknown): boolean {
   return isObject(doc) && 'service' in doc && 'provider' in doc && 'functions' in doc;
 }
 
-// CloudFormation short-form tags (`!Ref X`, `!GetAtt A.B`, `!Sub …`) as their long forms.
-const CFN_TAGS: Tags = ['Ref', 'Condition', 'GetAtt', 'Sub', 'Join', 'Select', 'Split', 'If', 'Equals', 'Not', 'And', 'Or', 'FindInMap', 'ImportValue', 'Base64', 'GetAZs', 'Cidr', 'Transform'].flatMap((name) => {
-  const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
-  const wrap = (v: unknown) => ({ [key]: name === 'GetAtt' && typeof v === 'string' ? v.split('.') : v });
-  return (['scalar', 'seq', 'map'] as const).map((nodeClass) => ({
-    tag: `!${name}`,
-    collection: nodeClass === 'scalar' ? undefined : nodeClass,
-    resolve: (v: unknown) => wrap(v && typeof v === 'object' && 'toJSON' in v ? (v as { toJSON(): unknown }).toJSON() : v),
-  })) as unknown as Tags;
-});
-
 /** Parses the YAML; syntax errors carry line and column. */
 export function parseServerlessYaml(text: string): { doc: unknown; errors: ReaderIssue[] } {
-  const parsed = parseDocument(text, { prettyErrors: true, uniqueKeys: true, customTags: CFN_TAGS });
+  // CloudFormation short tags (`!Ref X`, `!GetAtt A.B`) as their long forms, as the template readers read them.
+  const parsed = parseDocument(text, { prettyErrors: true, uniqueKeys: true, customTags: cloudFormationTags });
   if (parsed.errors.length) {
     // The first few: one syntax error cascades into dozens of follow-on messages.
     return { doc: null, errors: parsed.errors.slice(0, 3).map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '', message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') })) };

@@ -21,7 +21,7 @@ import { basename, dirname, relative as relativePath, resolve as resolvePath } f
 import { parseArgs } from 'node:util';
 import { IncompleteConfigError, isLoopbackHost, type GatewayConfig, type SectionSchemas } from './core/config.ts';
 import { createDecisionLog } from './io/decision-log.ts';
-import { apisWithJwtAuthorizer, loadDevKeys, mintDevToken, type DevKeys } from './io/dev-keys.ts';
+import { devTokenMinter, loadDevKeys, type DevKeys } from './io/dev-keys.ts';
 import type { ConsoleSource } from './io/console.ts';
 import { ConfigError } from './core/errors.ts';
 import { startGateway, validateGateway, type RunningGateway } from './gateway.ts';
@@ -331,15 +331,7 @@ const DEV_TOKENS_BANNER = (file: string) => `
 
 /** `POST /dev-tokens` on a cluster primary's admin listener (the config it started with). */
 function primaryMint(config: Readonly<GatewayConfig>, keys: DevKeys): NonNullable<ConsoleSource['mint']> {
-  return async (apiName, authorizer, claims, expiresInSeconds) => {
-    let name = apiName;
-    if (name === undefined) {
-      const apis = apisWithJwtAuthorizer(config, authorizer);
-      if (apis.length !== 1) return { error: apis.length ? `several APIs have a JWT authorizer "${authorizer}" (${apis.join(', ')}): give "api"` : `no API has a JWT authorizer "${authorizer}"` };
-      name = apis[0]!;
-    }
-    return mintDevToken(config, keys, { api: name, authorizer, claims, expiresInSeconds, nowMs: Date.now() });
-  };
+  return devTokenMinter(() => config, keys, () => Date.now());
 }
 
 /**

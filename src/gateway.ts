@@ -26,7 +26,7 @@ import { authorizerHealth, collectGatewayGauges, readinessChecks, requestObserva
 import { createDecisionLog, type DecisionLog } from './io/decision-log.ts';
 import { createConsoleHandler, type AuthorizerHealth, type ConsoleSource } from './io/console.ts';
 import { isLoopbackHost } from './core/config.ts';
-import { apisWithJwtAuthorizer, mintDevToken, type DevKeys } from './io/dev-keys.ts';
+import { devTokenMinter, type DevKeys } from './io/dev-keys.ts';
 
 export { compileGateway, defaultApiId, validateGateway, type GatewayDeps } from './gateway/compile.ts';
 export type { CompiledApi, CompiledGateway, CompiledRoute } from './compiled.ts';
@@ -192,16 +192,7 @@ export async function startGateway(config: Readonly<GatewayConfig>, options: Sta
   const extraChecks = { ...(options.devTokens ? { 'dev tokens': devTokensCheck } : {}), ...options.readinessChecks };
   const readiness = () => readinessChecks(generations.current().gateway, { shuttingDown, generation: generations.number, lastReloadError }, extraChecks);
   const health = () => authorizerHealth(generations.current().gateway);
-  const devMint = (keys: DevKeys): NonNullable<ConsoleSource['mint']> => async (apiName, authorizer, claims, expiresInSeconds) => {
-    const cfg = generations.current().gateway.config;
-    let name = apiName;
-    if (name === undefined) {
-      const apis = apisWithJwtAuthorizer(cfg, authorizer);
-      if (apis.length !== 1) return { error: apis.length ? `several APIs have a JWT authorizer "${authorizer}" (${apis.join(', ')}): give "api"` : `no API has a JWT authorizer "${authorizer}"` };
-      name = apis[0]!;
-    }
-    return mintDevToken(cfg, keys, { api: name, authorizer, claims, expiresInSeconds, nowMs: clock.nowMs() });
-  };
+  const devMint = (keys: DevKeys): NonNullable<ConsoleSource['mint']> => devTokenMinter(() => generations.current().gateway.config, keys, () => clock.nowMs());
   try {
     const port = await server.listen(options.port ?? config.server.port, host);
     if (options.devTokens) logger.warn('dev tokens are on: every JWT authorizer also accepts tokens signed with its local dev key; never in production', { key_file: options.devTokens.file });

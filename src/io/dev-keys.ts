@@ -168,5 +168,22 @@ export function mintDevToken(config: Readonly<GatewayConfig>, keys: DevKeys, req
 
 /** Every API that has a JWT authorizer called `name` (for `--authorizer NAME` without `--api`). */
 export function apisWithJwtAuthorizer(config: Readonly<GatewayConfig>, name: string): string[] {
-  return config.apis.filter((a) => a.authorizers[name]?.authorizerType === 'JWT').map((a) => a.name);
+  return config.apis.filter((a) => isJwtAuthorizerConfig(a.authorizers[name])).map((a) => a.name);
+}
+
+/**
+ * `POST /dev-tokens` (the admin listener; `api` may be left out when one API has the authorizer):
+ * `mintDevToken` on the config `currentConfig()` returns when asked.
+ */
+export function devTokenMinter(currentConfig: () => Readonly<GatewayConfig>, keys: DevKeys, nowMs: () => number) {
+  return async (apiName: string | undefined, authorizer: string, claims: Readonly<Record<string, unknown>>, expiresInSeconds?: number): Promise<{ token: string } | { error: string }> => {
+    const config = currentConfig();
+    let name = apiName;
+    if (name === undefined) {
+      const apis = apisWithJwtAuthorizer(config, authorizer);
+      if (apis.length !== 1) return { error: apis.length ? `several APIs have a JWT authorizer "${authorizer}" (${apis.join(', ')}): give "api"` : `no API has a JWT authorizer "${authorizer}"` };
+      name = apis[0]!;
+    }
+    return mintDevToken(config, keys, { api: name, authorizer, claims, expiresInSeconds, nowMs: nowMs() });
+  };
 }

@@ -248,6 +248,12 @@ export async function runClusterPrimary(options: PrimaryOptions): Promise<number
     const fork = () => {
       const w = cluster.fork(env);
       live.add(w);
+      // A message to a worker that has just exited fails with EPIPE (node's cluster module answers a worker's
+      // listen from the primary: with the port in use and the worker already gone, that answer has nowhere to
+      // go). Its exit is handled below; unhandled, the error would crash the primary with a stack trace.
+      w.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE' && err.code !== 'ERR_IPC_CHANNEL_CLOSED') process.stderr.write(`portcullis: worker ${w.process.pid}: ${err.message}\n`);
+      });
       w.on('message', (msg: { type?: string; url?: string } | AdminAnswer | StartupFailure) => {
         if (msg?.type === ADMIN_ANSWER) return void pending.get((msg as AdminAnswer).id)?.((msg as AdminAnswer).body);
         if (msg?.type === DECISIONS) {

@@ -101,10 +101,16 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       assert.equal(session.status, 'OK');
       const handle = session.session.handle as string;
       assert.equal((await c.get(`/recipe/session?sessionHandle=${handle}`)).json.tenantId, 'beta');
-      // Deleting the tenant ends its sessions and closes its paths.
+      await c.put('/recipe/role', { role: 'admin', permissions: [] });
+      assert.equal((await c.put('/beta/recipe/user/role', { userId: signUp.user.id, role: 'admin' })).json.status, 'OK');
+      // Deleting the tenant ends its sessions and role assignments and closes its paths.
       assert.deepEqual((await c.post('/recipe/multitenancy/tenant/remove', { tenantId: 'beta' })).json, { status: 'OK', didExist: true });
       assert.deepEqual((await c.post('/recipe/multitenancy/tenant/remove', { tenantId: 'beta' })).json, { status: 'OK', didExist: false });
       assert.equal((await c.get(`/recipe/session?sessionHandle=${handle}`)).json.status, 'UNAUTHORISED');
+      // Recreated, the tenant starts without the old assignments.
+      await c.put('/recipe/multitenancy/tenant/v2', { tenantId: 'beta' });
+      assert.deepEqual((await c.get('/beta/recipe/role/users?role=admin')).json.users, []);
+      await c.post('/recipe/multitenancy/tenant/remove', { tenantId: 'beta' });
       assert.equal((await c.post('/beta/recipe/signin', { email: 'b@example.com', password: 'pw-123456' })).status, 400);
       assert.equal((await c.get('/recipe/multitenancy/tenant/list/v2')).json.tenants.some((x: { tenantId: string }) => x.tenantId === 'beta'), false);
       const pub = await c.post('/recipe/multitenancy/tenant/remove', { tenantId: 'public' });

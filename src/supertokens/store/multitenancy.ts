@@ -27,7 +27,7 @@ export interface MultitenancyStore {
   getTenant(appId: string, tenantId: string): Promise<TenantRow | undefined>;
   /** The app's stored tenants, by tenant id. */
   listTenants(appId: string): Promise<TenantRow[]>;
-  /** Removes the tenant's row and its sessions; true when the row existed. */
+  /** Removes the tenant's row, its sessions, role assignments and pending tokens; true when the row existed. */
   deleteTenant(appId: string, tenantId: string): Promise<boolean>;
 }
 
@@ -85,7 +85,12 @@ export class SqlMultitenancyStore implements MultitenancyStore {
   async deleteTenant(appId: string, tenantId: string): Promise<boolean> {
     return this.#db.transaction(async (tx) => {
       const removed = await tx.run('DELETE FROM st_tenants WHERE app_id = ? AND tenant_id = ?', [appId, tenantId]);
-      if (removed > 0) await tx.run('DELETE FROM st_sessions WHERE app_id = ? AND tenant_id = ?', [appId, tenantId]);
+      if (removed > 0) {
+        // What is scoped to the tenant goes with it: sessions, role assignments, pending tokens.
+        for (const table of ['st_sessions', 'st_user_roles', 'st_email_verification_tokens', 'st_password_reset_tokens']) {
+          await tx.run(`DELETE FROM ${table} WHERE app_id = ? AND tenant_id = ?`, [appId, tenantId]);
+        }
+      }
       return removed > 0;
     });
   }

@@ -7,7 +7,7 @@
  *   method allowed for the path?                                                    405 `Method not supported`
  *   API key (`api-key` or `Authorization: Bearer`), unless public                   401 `Invalid API key`
  *   `cdi-version` present and supported (cdi.ts), unless public or /apiversion     400 `cdi-version … `
- *   app and tenant configured?                                                      400 `AppId or tenantId not found => …`
+ *   app configured; tenant configured or created (unless the route reads tenants)    400 `AppId or tenantId not found => …`
  *   app-level API called with a non-public tenant?                                  403 `Only public tenantId can call this app specific API`
  *   body: JSON object (POST/PUT), at most maxRequestBodyBytes                       400 `Invalid Json Input` / 413
  *   handler → 200 JSON (business outcomes carry `status`), or CoreHttpError
@@ -29,6 +29,7 @@ import { userRoleRoutes } from './routes/userroles.ts';
 import { userRoutes } from './routes/users.ts';
 import { userIdMappingRoutes } from './routes/useridmapping.ts';
 import { thirdPartyRoutes } from './routes/thirdparty.ts';
+import { multitenancyRoutes } from './routes/multitenancy.ts';
 import type { JsonObject } from './store.ts';
 
 /** Every CDI route this core serves. */
@@ -41,6 +42,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...userRoutes,
   ...userIdMappingRoutes,
   ...thirdPartyRoutes,
+  ...multitenancyRoutes,
 ];
 
 /** Routes by path (several methods, or several `rid`s, may share a path). */
@@ -186,7 +188,10 @@ export function createCoreServer(runtime: CoreRuntime, options: CoreServerOption
       if (parsed === undefined) throw new CoreHttpError('ERR_CORE_CDI_VERSION', 400, unsupportedCdiVersionMessage(version));
       cdi = parsed;
     }
-    if (!appIds.has(resolved.appId) || !tenantIds.has(resolved.tenantId)) {
+    // A tenant is configured (`tenantIds`) or was created through the CDI (`store/multitenancy.ts`).
+    const tenantExists =
+      tenantIds.has(resolved.tenantId) || (appIds.has(resolved.appId) && (await runtime.store.getTenant(resolved.appId, resolved.tenantId)) !== undefined);
+    if (!appIds.has(resolved.appId) || (!tenantExists && route.acceptsUnknownTenant !== true)) {
       throw new CoreHttpError(
         'ERR_CORE_TENANT_NOT_FOUND',
         400,

@@ -338,6 +338,63 @@ const flows: [string, () => Promise<void>][] = [
     },
   ],
   [
+    'multitenancy',
+    async () => {
+      // supertokens-node 14 predates multitenancy (CDI 3.0): it has no such recipe to call.
+      if (major < 15) {
+        let present = true;
+        try {
+          requireSdk('supertokens-node/recipe/multitenancy');
+        } catch {
+          present = false;
+        }
+        check(!present, 'supertokens-node 14 has no Multitenancy recipe');
+        return;
+      }
+      const Multitenancy: any = requireSdk('supertokens-node/recipe/multitenancy');
+      const tenantId = `t${major}-${run}`;
+      // 15–18 write the v1 shape (per-recipe flags), 19+ the v2 one (first factors).
+      const created = await Multitenancy.createOrUpdateTenant(
+        tenantId,
+        major >= 19 ? { firstFactors: ['emailpassword'] } : { emailPasswordEnabled: true, thirdPartyEnabled: false, passwordlessEnabled: false },
+      );
+      check(created.status === 'OK' && created.createdNew === true, `createOrUpdateTenant: ${JSON.stringify(created)}`);
+      const updated = await Multitenancy.createOrUpdateTenant(tenantId, { coreConfig: { email_verification_token_lifetime: 7200000 } });
+      check(updated.status === 'OK' && updated.createdNew === false, `update: ${JSON.stringify(updated)}`);
+      const tenant = await Multitenancy.getTenant(tenantId);
+      const restricted =
+        major >= 19 ? JSON.stringify(tenant?.firstFactors) === '["emailpassword"]' : tenant?.emailPassword?.enabled === true && tenant?.thirdParty?.enabled === false;
+      check(restricted && tenant.coreConfig.email_verification_token_lifetime === 7200000, `getTenant: ${JSON.stringify(tenant)}`);
+      check((await Multitenancy.getTenant(`nowhere-${run}`)) === undefined, 'getTenant of an unknown tenant is undefined');
+      const listed = (await Multitenancy.listAllTenants()).tenants.map((x: any) => x.tenantId);
+      check(listed.includes('public') && listed.includes(tenantId), `listAllTenants: ${JSON.stringify(listed)}`);
+      // A user signed up in the tenant belongs to it only.
+      const email = newEmail();
+      const signedUp = await EmailPassword.signUp(tenantId, email, PASSWORD);
+      check(signedUp.status === 'OK' && JSON.stringify(signedUp.user.tenantIds) === JSON.stringify([tenantId]), `signUp in the tenant: ${JSON.stringify(signedUp)}`);
+      check((await EmailPassword.signIn(tenantId, email, PASSWORD)).status === 'OK', 'sign-in in the tenant');
+      check((await EmailPassword.signIn('public', email, PASSWORD)).status === 'WRONG_CREDENTIALS_ERROR', 'the user is not in public');
+      const idsOf = async (t: string) => (await supertokens.getUsersNewestFirst({ tenantId: t, limit: 100 })).users.map((u: any) => (major >= 16 ? u.id : u.user.id));
+      check(JSON.stringify(await idsOf(tenantId)) === JSON.stringify([signedUp.user.id]), 'the tenant lists its user');
+      check(!(await idsOf('public')).includes(signedUp.user.id), 'public does not list it');
+      const session =
+        major >= 16
+          ? await Session.createNewSessionWithoutRequestResponse(tenantId, supertokens.convertToRecipeUserId(signedUp.user.id))
+          : await Session.createNewSessionWithoutRequestResponse(tenantId, signedUp.user.id);
+      check(session.getTenantId() === tenantId && session.getAccessTokenPayload().tId === tenantId, 'the session belongs to the tenant');
+      const deleted = await Multitenancy.deleteTenant(tenantId);
+      check(deleted.status === 'OK' && deleted.didExist === true, `deleteTenant: ${JSON.stringify(deleted)}`);
+      check((await Multitenancy.getTenant(tenantId)) === undefined, 'a deleted tenant is gone');
+      let refused = '';
+      try {
+        await EmailPassword.signIn(tenantId, email, PASSWORD);
+      } catch (err) {
+        refused = String((err as Error).message);
+      }
+      check(refused.includes('AppId or tenantId not found'), `sign-in in a deleted tenant: ${refused || 'no error'}`);
+    },
+  ],
+  [
     'user metadata',
     async () => {
       const { userId } = await signUp();

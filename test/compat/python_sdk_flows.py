@@ -21,6 +21,8 @@ from supertokens_python.recipe.thirdparty import SignInAndUpFeature
 from supertokens_python.recipe.thirdparty import asyncio as tp
 from supertokens_python.recipe.thirdparty.provider import ProviderClientConfig, ProviderConfig, ProviderInput
 from supertokens_python.recipe.emailpassword import asyncio as ep
+from supertokens_python.recipe.multitenancy import asyncio as mt
+from supertokens_python.recipe.multitenancy.interfaces import TenantConfigCreateOrUpdate
 from supertokens_python.recipe.emailverification import asyncio as ev
 from supertokens_python.recipe.session import asyncio as sess
 from supertokens_python.recipe.session.exceptions import TokenTheftError, UnauthorisedError
@@ -220,6 +222,38 @@ async def flow_third_party():
     check(first.user.id in [u.id for u in found.users], "the provider search finds the user")
 
 
+async def flow_multitenancy():
+    tenant_id = f"t-{RUN}"
+    created = await mt.create_or_update_tenant(tenant_id, TenantConfigCreateOrUpdate(first_factors=["emailpassword"]))
+    check(created.status == "OK" and created.created_new is True, f"create_or_update_tenant: {created!r}")
+    updated = await mt.create_or_update_tenant(tenant_id, TenantConfigCreateOrUpdate(core_config={"email_verification_token_lifetime": 7200000}))
+    check(updated.created_new is False, f"update: {updated!r}")
+    tenant = await mt.get_tenant(tenant_id)
+    check(tenant is not None and tenant.first_factors == ["emailpassword"], f"get_tenant: {tenant!r}")
+    check(tenant.core_config.get("email_verification_token_lifetime") == 7200000, f"core_config: {tenant.core_config!r}")
+    check(await mt.get_tenant(f"nowhere-{RUN}") is None, "get_tenant of an unknown tenant is None")
+    listed = [t.tenant_id for t in (await mt.list_all_tenants()).tenants]
+    check("public" in listed and tenant_id in listed, f"list_all_tenants: {listed}")
+    email = new_email()
+    signed_up = await ep.sign_up(tenant_id, email, PASSWORD)
+    check(signed_up.__class__.__name__ == "SignUpOkResult" and signed_up.user.tenant_ids == [tenant_id], f"sign-up in the tenant: {signed_up!r}")
+    check((await ep.sign_in(tenant_id, email, PASSWORD)).__class__.__name__ == "SignInOkResult", "sign-in in the tenant")
+    check((await ep.sign_in("public", email, PASSWORD)).__class__.__name__ == "WrongCredentialsError", "the user is not in public")
+    listed_users = await st.get_users_newest_first(tenant_id, limit=100)
+    check([u.id for u in listed_users.users] == [signed_up.user.id], "the tenant lists its user")
+    public_users = await st.get_users_newest_first("public", limit=100)
+    check(signed_up.user.id not in [u.id for u in public_users.users], "public does not list it")
+    deleted = await mt.delete_tenant(tenant_id)
+    check(deleted.did_exist is True, f"delete_tenant: {deleted!r}")
+    check(await mt.get_tenant(tenant_id) is None, "a deleted tenant is gone")
+    try:
+        await ep.sign_in(tenant_id, email, PASSWORD)
+        refused = ""
+    except Exception as err:  # the SDK raises on the core's 400
+        refused = str(err)
+    check("AppId or tenantId not found" in refused, f"sign-in in a deleted tenant: {refused or 'no error'}")
+
+
 async def flow_metadata():
     _, user_id = await sign_up()
     await meta.update_user_metadata(user_id, {"plan": "pro", "nested": {"a": 1}})
@@ -241,6 +275,7 @@ FLOWS = [
     ("user count and search", flow_count_and_search),
     ("user id mapping", flow_user_id_mapping),
     ("third-party sign-in-up", flow_third_party),
+    ("multitenancy", flow_multitenancy),
     ("user metadata", flow_metadata),
 ]
 

@@ -66,6 +66,8 @@ export interface Route {
   isPublic?: boolean;
   /** Skips only the cdi-version check (`/apiversion`). */
   skipsCdiVersion?: boolean;
+  /** Reached under a tenant that does not exist (the tenant reads answer `TENANT_NOT_FOUND_ERROR` themselves). */
+  acceptsUnknownTenant?: boolean;
   /** Value of the `rid` header this route serves when several routes share method + path. */
   rid?: string;
   handle(req: RouteRequest): Promise<RouteResponse>;

@@ -140,16 +140,6 @@ function includedRecipes(include: string | null): AuthRecipeId[] {
   return AUTH_RECIPES.filter((r) => named.includes(r));
 }
 
-function tenantV1(tenantId: string) {
-  return {
-    tenantId,
-    emailPassword: { enabled: true },
-    passwordless: { enabled: true },
-    thirdParty: { enabled: true, providers: [] },
-    coreConfig: {},
-  };
-}
-
 export const userRoutes: Route[] = [
   {
     method: 'GET',
@@ -275,43 +265,6 @@ export const userRoutes: Route[] = [
         await store.deleteUserIdMapping(req.appId, mapping.superTokensUserId);
       }
       return ok();
-    },
-  },
-  {
-    method: 'GET',
-    path: '/recipe/multitenancy/tenant/v2',
-    scope: 'tenant',
-    async handle(req) {
-      return ok({ tenantId: req.tenantId, thirdParty: { providers: [] }, coreConfig: {} });
-    },
-  },
-  {
-    // The v1 shape (CDI <= 5.0; supertokens-node 16-18 read it on every sign-in): per-recipe `enabled`
-    // flags instead of v2's `firstFactors`. A configured tenant has every recipe enabled, as the Java
-    // core's default tenant does.
-    method: 'GET',
-    path: '/recipe/multitenancy/tenant',
-    scope: 'tenant',
-    async handle(req) {
-      return ok(tenantV1(req.tenantId));
-    },
-  },
-  {
-    method: 'GET',
-    path: '/recipe/multitenancy/tenant/list',
-    scope: 'app',
-    async handle(req) {
-      return ok({ tenants: req.runtime.config.tenantIds.map(tenantV1) });
-    },
-  },
-  {
-    method: 'GET',
-    path: '/recipe/multitenancy/tenant/list/v2',
-    scope: 'app',
-    async handle(req) {
-      return ok({
-        tenants: req.runtime.config.tenantIds.map((tenantId) => ({ tenantId, thirdParty: { providers: [] }, coreConfig: {} })),
-      });
     },
   },
   {

@@ -67,6 +67,12 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE INDEX st_thirdparty_users_email ON st_thirdparty_users (app_id, tenant_id, email)`,
     `CREATE INDEX st_thirdparty_users_joined ON st_thirdparty_users (app_id, tenant_id, time_joined)`,
   ],
+  // Multitenancy: tenants created at runtime (store/multitenancy.ts). Self-contained: meant as
+  // migration 6, after Passwordless's 5; whichever merges second takes the next number.
+  [
+    `CREATE TABLE st_tenants (app_id TEXT NOT NULL, tenant_id TEXT NOT NULL, config TEXT NOT NULL,
+       created_at BIGINT NOT NULL, PRIMARY KEY (app_id, tenant_id))`,
+  ],
 ];
 
 /** Applies pending migrations; returns the schema version. Safe to call from many instances at once. */

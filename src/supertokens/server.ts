@@ -29,6 +29,7 @@ import { userRoleRoutes } from './routes/userroles.ts';
 import { userRoutes } from './routes/users.ts';
 import { userIdMappingRoutes } from './routes/useridmapping.ts';
 import { thirdPartyRoutes } from './routes/thirdparty.ts';
+import { passwordlessRoutes } from './routes/passwordless.ts';
 import type { JsonObject } from './store.ts';
 
 /** Every CDI route this core serves. */
@@ -41,6 +42,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...userRoutes,
   ...userIdMappingRoutes,
   ...thirdPartyRoutes,
+  ...passwordlessRoutes,
 ];
 
 /** Routes by path (several methods, or several `rid`s, may share a path). */

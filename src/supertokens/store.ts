@@ -4,7 +4,7 @@
  * `Store` is narrow and named after what the recipes need; it is the sum of one part per recipe, each
  * in `store/` with its rows, its interface and its SQL: `keys.ts` (app secrets, signing keys),
  * `sessions.ts`, `emailpassword.ts` (users, reset tokens), `emailverification.ts`, `userroles.ts`,
- * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances), `usersearch.ts` (count, search filters), `useridmapping.ts`, `thirdparty.ts`. `migrations.ts` holds the schema of them all. Both backends share the parts,
+ * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances), `usersearch.ts` (count, search filters), `useridmapping.ts`, `thirdparty.ts`, `passwordless.ts`. `migrations.ts` holds the schema of them all. Both backends share the parts,
  * written in the SQL subset SQLite and PostgreSQL agree on (`store/sql.ts`); the drivers
  * (`store-sqlite.ts`, `store-postgres.ts`) only execute statements and run transactions.
  *
@@ -22,6 +22,7 @@ import { SqlUserRolesStore, type UserRolesStore } from './store/userroles.ts';
 import { SqlUserSearchStore, type UserSearchStore } from './store/usersearch.ts';
 import { SqlUserIdMappingStore, type UserIdMappingStore } from './store/useridmapping.ts';
 import { SqlThirdPartyStore, type ThirdPartyStore } from './store/thirdparty.ts';
+import { SqlPasswordlessStore, type PasswordlessStore } from './store/passwordless.ts';
 
 export type { EmailPasswordStore, UserRow } from './store/emailpassword.ts';
 export type { EmailVerificationStore } from './store/emailverification.ts';
@@ -34,6 +35,7 @@ export type { UserRolesStore } from './store/userroles.ts';
 export type { UserSearchStore } from './store/usersearch.ts';
 export type { UserIdMappingRow, UserIdMappingStore } from './store/useridmapping.ts';
 export type { ThirdPartyStore, ThirdPartyUserRow } from './store/thirdparty.ts';
+export type { PasswordlessStore, PasswordlessUserRow, PasswordlessDeviceRow } from './store/passwordless.ts';
 
 export interface CleanupResult {
   sessions: number;
@@ -68,7 +70,8 @@ export interface Store
     RateLimitStore,
     UserSearchStore,
     UserIdMappingStore,
-    ThirdPartyStore {}
+    ThirdPartyStore,
+    PasswordlessStore {}
 
 /** The `Store` on top of a SQL driver: every part shares the one driver (its connections and transactions). */
 export function createSqlStore(driver: SqlDriver): Store {
@@ -88,6 +91,7 @@ export function createSqlStore(driver: SqlDriver): Store {
     ...methodsOf<UserSearchStore>(new SqlUserSearchStore(driver)),
     ...methodsOf<UserIdMappingStore>(new SqlUserIdMappingStore(driver)),
     ...methodsOf<ThirdPartyStore>(new SqlThirdPartyStore(driver)),
+    ...methodsOf<PasswordlessStore>(new SqlPasswordlessStore(driver)),
   };
 }
 

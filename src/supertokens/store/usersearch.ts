@@ -11,15 +11,18 @@
  */
 import type { SqlDriver, SqlValue } from './sql.ts';
 
-export type AuthRecipeId = 'emailpassword' | 'thirdparty';
-export const AUTH_RECIPES: readonly AuthRecipeId[] = ['emailpassword', 'thirdparty'];
+export type AuthRecipeId = 'emailpassword' | 'thirdparty' | 'passwordless';
+export const AUTH_RECIPES: readonly AuthRecipeId[] = ['emailpassword', 'thirdparty', 'passwordless'];
 
 /** One user of the list, whichever recipe it belongs to. */
 export interface AuthUserListRow {
   recipeId: AuthRecipeId;
   userId: string;
   tenantId: string;
-  email: string;
+  /** Absent for a passwordless user with only a phone number. */
+  email?: string;
+  /** Passwordless users only. */
+  phoneNumber?: string;
   timeJoinedMs: number;
   /** Third-party users only. */
   thirdParty?: { id: string; userId: string };
@@ -53,17 +56,20 @@ export function likeLiteral(text: string): string {
 }
 
 const TABLES: Record<AuthRecipeId, string> = {
-  emailpassword: `SELECT 'emailpassword' AS recipe_id, user_id, tenant_id, email, time_joined,
+  emailpassword: `SELECT 'emailpassword' AS recipe_id, user_id, tenant_id, email, CAST(NULL AS TEXT) AS phone_number, time_joined,
       CAST(NULL AS TEXT) AS third_party_id, CAST(NULL AS TEXT) AS third_party_user_id FROM st_users`,
-  thirdparty: `SELECT 'thirdparty' AS recipe_id, user_id, tenant_id, email, time_joined, third_party_id, third_party_user_id
-      FROM st_thirdparty_users`,
+  thirdparty: `SELECT 'thirdparty' AS recipe_id, user_id, tenant_id, email, CAST(NULL AS TEXT) AS phone_number, time_joined,
+      third_party_id, third_party_user_id FROM st_thirdparty_users`,
+  passwordless: `SELECT 'passwordless' AS recipe_id, user_id, tenant_id, email, phone_number, time_joined,
+      CAST(NULL AS TEXT) AS third_party_id, CAST(NULL AS TEXT) AS third_party_user_id FROM st_passwordless_users`,
 };
 
 interface ListDbRow {
   recipe_id: AuthRecipeId;
   user_id: string;
   tenant_id: string;
-  email: string;
+  email: string | null;
+  phone_number: string | null;
   time_joined: number | string;
   third_party_id: string | null;
   third_party_user_id: string | null;
@@ -118,7 +124,11 @@ export class SqlUserSearchStore implements UserSearchStore {
         params.push(`${likeLiteral(tag.toLowerCase())}%`);
         matches.push("third_party_id LIKE ? ESCAPE '\\'");
       }
-      // Phone tags: no recipe here stores phone numbers, so they match nobody.
+      // Phone tags: a prefix of a passwordless user's phone number (as stored, e.g. `+1415…`).
+      for (const tag of filter.phoneTags) {
+        params.push(`${likeLiteral(tag)}%`);
+        matches.push("phone_number LIKE ? ESCAPE '\\'");
+      }
       conditions.push(matches.length === 0 ? '1 = 0' : `(${matches.join(' OR ')})`);
     }
     if (after !== undefined) {
@@ -136,7 +146,8 @@ export class SqlUserSearchStore implements UserSearchStore {
       recipeId: r.recipe_id,
       userId: r.user_id,
       tenantId: r.tenant_id,
-      email: r.email,
+      ...(r.email === null ? {} : { email: r.email }),
+      ...(r.phone_number === null ? {} : { phoneNumber: r.phone_number }),
       timeJoinedMs: Number(r.time_joined),
       ...(r.third_party_id === null ? {} : { thirdParty: { id: r.third_party_id, userId: r.third_party_user_id ?? '' } }),
     }));

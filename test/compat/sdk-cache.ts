@@ -40,6 +40,7 @@ export const NODE_FLOWS = [
   'user count and search',
   'user id mapping',
   'third-party sign-in-up',
+  'passwordless',
   'user metadata',
 ];
 

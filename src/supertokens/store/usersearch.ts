@@ -2,10 +2,11 @@
  * @module supertokens/store/usersearch — `UserSearchStore`: the user list, count and search filters over
  * every auth recipe's users (`GET /users`, `GET /users/count`, `GET /users?email=…&provider=…`). [io]
  *
- * The list is the union of the email/password (`st_users`) and third-party (`st_thirdparty_users`)
- * tables, ordered by time joined then user id, paginated by that pair. The Java core's dashboard search
+ * The list is the union of the email/password (`st_users`), third-party (`st_thirdparty_users`) and
+ * passwordless (`st_passwordless_users`) tables, ordered by time joined then user id, paginated by that pair. The Java core's dashboard search
  * (`getPrimaryUserIdsForSearchTags`) matches an email tag `t` as `email LIKE 't%' OR email LIKE '%@t%'`
- * (a prefix of the address or of its domain) and a provider tag as a prefix of `thirdPartyId`; here
+ * (a prefix of the address or of its domain), a provider tag as a prefix of `thirdPartyId` and a phone
+ * tag as a prefix of a passwordless user's phone number; here
  * `%`, `_` and `\` in a tag are escaped, so a tag matches only its own characters. Emails are stored
  * lowercased and tags are lowercased, so both backends compare alike.
  */

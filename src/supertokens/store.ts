@@ -41,6 +41,8 @@ export interface CleanupResult {
   sessions: number;
   emailVerificationTokens: number;
   passwordResetTokens: number;
+  /** Passwordless devices whose every code had expired. */
+  passwordlessDevices: number;
 }
 
 /** What belongs to the database as a whole rather than to one recipe. */
@@ -115,5 +117,6 @@ async function deleteExpired(db: SqlDriver, nowMs: number): Promise<CleanupResul
     nowMs,
   ]);
   const passwordResetTokens = await db.run('DELETE FROM st_password_reset_tokens WHERE expires_at < ?', [nowMs]);
-  return { sessions, emailVerificationTokens, passwordResetTokens };
+  const passwordlessDevices = await new SqlPasswordlessStore(db).deleteExpiredPasswordlessCodes(nowMs);
+  return { sessions, emailVerificationTokens, passwordResetTokens, passwordlessDevices };
 }

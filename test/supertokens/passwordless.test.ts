@@ -4,6 +4,8 @@
 // CI=true; skipped with the reason otherwise).
 import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { createManualClock } from '../../src/core/clock.ts';
 import { cdiClient, postgresOrSkipReason, startTestCore, type StoreKind, type TestCore } from './helpers.ts';
 
@@ -144,6 +146,40 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       const d2 = await createCode({ email: 'rev@example.com' });
       assert.equal((await consume({ preAuthSessionId: d1.preAuthSessionId, linkCode: d1.linkCode })).status, 'OK');
       assert.deepEqual(await consume({ preAuthSessionId: d2.preAuthSessionId, linkCode: d2.linkCode }), { status: 'RESTART_FLOW_ERROR' });
+    });
+
+    it('one code signs in once under concurrency; codes are stored hashed; maintenance drops expired devices', async (ctx) => {
+      if (skip !== undefined) return ctx.skip(skip);
+      const code = await createCode({ email: 'race@example.com', userInputCode: '987654' });
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          consume(i % 2 === 0 ? { preAuthSessionId: code.preAuthSessionId, linkCode: code.linkCode } : { preAuthSessionId: code.preAuthSessionId, deviceId: code.deviceId, userInputCode: '987654' }),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === 'OK').length, 1, JSON.stringify(results.map((r) => r.status)));
+      assert.ok(results.every((r) => r.status === 'OK' || r.status === 'RESTART_FLOW_ERROR'));
+      const kept = await createCode({ email: 'stored@example.com', userInputCode: '192837' });
+      if (kind === 'sqlite') {
+        const db = new Database(join(t!.options.dataDir!, 'core.sqlite'), { readonly: true });
+        try {
+          const rows = JSON.stringify([
+            ...db.prepare('SELECT * FROM st_passwordless_codes').all(),
+            ...db.prepare('SELECT * FROM st_passwordless_devices').all(),
+          ]);
+          assert.ok(rows.includes(kept.preAuthSessionId), 'the device is there, keyed by its hash');
+          for (const secret of [kept.linkCode, kept.deviceId, kept.userInputCode]) assert.ok(!rows.includes(secret), `${secret} is not stored`);
+        } finally {
+          db.close();
+        }
+      }
+      const fresh = await createCode({ email: 'stored2@example.com' });
+      clock.advance(900_001);
+      const resent = await createCode({ deviceId: fresh.deviceId });
+      const cleaned = await t!.core.runMaintenance();
+      assert.ok(cleaned.passwordlessDevices >= 1);
+      assert.deepEqual((await c().get(`/public/recipe/signinup/codes?preAuthSessionId=${kept.preAuthSessionId}`)).json.devices, []);
+      const survivor = (await c().get(`/public/recipe/signinup/codes?preAuthSessionId=${fresh.preAuthSessionId}`)).json.devices;
+      assert.deepEqual(survivor[0].codes.map((x: { codeId: string }) => x.codeId), [resent.codeId], 'a device with a live code stays, its expired code goes');
     });
 
     it('passwordless users are listed, counted, searched by phone, found by account info, updated, mapped and removed', async (ctx) => {

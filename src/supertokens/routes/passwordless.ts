@@ -59,7 +59,9 @@ function newCode(req: RouteRequest, deviceId: string) {
   const given = nonEmptyOptional(req, 'userInputCode');
   const userInputCode = given ?? String(randomInt(0, 1_000_000)).padStart(6, '0');
   const linkCode = linkCodeOf(deviceId, userInputCode);
-  const code = { codeId: randomUUID(), linkCodeHash: linkCodeHashOf(linkCode), createdAtMs: req.runtime.clock.nowMs() };
+  const createdAtMs = req.runtime.clock.nowMs();
+  const expiresAtMs = createdAtMs + req.runtime.config.passwordlessCodeLifetimeSeconds * 1000;
+  const code = { codeId: randomUUID(), linkCodeHash: linkCodeHashOf(linkCode), createdAtMs, expiresAtMs };
   return { userInputCode, linkCode, code };
 }
 
@@ -81,7 +83,7 @@ function deviceJson(req: RouteRequest, device: PasswordlessDeviceRow): Record<st
     failedCodeInputAttemptCount: device.failedAttempts,
     ...(device.email === undefined ? {} : { email: device.email }),
     ...(device.phoneNumber === undefined ? {} : { phoneNumber: device.phoneNumber }),
-    codes: device.codes.map((c) => ({ codeId: c.codeId, timeCreated: c.createdAtMs, codeLifetime: req.runtime.config.passwordlessCodeLifetimeSeconds * 1000 })),
+    codes: device.codes.map((c) => ({ codeId: c.codeId, timeCreated: c.createdAtMs, codeLifetime: c.expiresAtMs - c.createdAtMs })),
   };
 }
 
@@ -115,7 +117,6 @@ async function takeCode(req: RouteRequest): Promise<{ device: PasswordlessDevice
     deviceIdHash,
     countsAttempt,
     nowMs: clock.nowMs(),
-    lifetimeMs: config.passwordlessCodeLifetimeSeconds * 1000,
     maxAttempts,
   });
   switch (result.status) {

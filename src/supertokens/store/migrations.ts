@@ -79,8 +79,9 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE INDEX st_passwordless_devices_phone ON st_passwordless_devices (app_id, tenant_id, phone_number)`,
     `CREATE TABLE st_passwordless_codes (app_id TEXT NOT NULL, tenant_id TEXT NOT NULL, code_id TEXT NOT NULL,
        device_id_hash TEXT NOT NULL, link_code_hash TEXT NOT NULL, created_at BIGINT NOT NULL,
-       PRIMARY KEY (app_id, tenant_id, code_id), UNIQUE (app_id, tenant_id, link_code_hash))`,
+       expires_at BIGINT NOT NULL, PRIMARY KEY (app_id, tenant_id, code_id), UNIQUE (app_id, tenant_id, link_code_hash))`,
     `CREATE INDEX st_passwordless_codes_device ON st_passwordless_codes (app_id, tenant_id, device_id_hash)`,
+    `CREATE INDEX st_passwordless_codes_expires ON st_passwordless_codes (expires_at)`,
   ],
 ];
 

@@ -23,6 +23,8 @@ export interface PasswordlessCodeRow {
   codeId: string;
   linkCodeHash: string;
   createdAtMs: number;
+  /** Creation time plus the code lifetime configured then. */
+  expiresAtMs: number;
 }
 
 export interface PasswordlessDeviceRow {
@@ -45,7 +47,6 @@ export interface ConsumeCodeInput {
   /** True when the caller typed a code (`deviceId` + `userInputCode`): a miss counts as a failed attempt. */
   countsAttempt: boolean;
   nowMs: number;
-  lifetimeMs: number;
   maxAttempts: number;
 }
 
@@ -77,6 +78,8 @@ export interface PasswordlessStore {
     change: { email?: string | null; phoneNumber?: string | null },
   ): Promise<'OK' | 'UNKNOWN_USER' | 'EMAIL_EXISTS' | 'PHONE_EXISTS'>;
   deletePasswordlessUser(appId: string, userId: string): Promise<boolean>;
+  /** Cleanup: expired codes, then devices left without a code (every app). Returns the devices removed. */
+  deleteExpiredPasswordlessCodes(nowMs: number): Promise<number>;
 }
 
 interface UserDbRow {
@@ -100,6 +103,7 @@ interface CodeDbRow {
   device_id_hash: string;
   link_code_hash: string;
   created_at: number | string;
+  expires_at: number | string;
 }
 
 function toUser(r: UserDbRow): PasswordlessUserRow {
@@ -120,7 +124,7 @@ function accountColumn(by: { email: string } | { phoneNumber: string }): [string
 async function devicesWithCodes(db: SqlExecutor, appId: string, tenantId: string, devices: DeviceDbRow[]): Promise<PasswordlessDeviceRow[]> {
   if (devices.length === 0) return [];
   const codes = await db.all<CodeDbRow>(
-    `SELECT code_id, device_id_hash, link_code_hash, created_at FROM st_passwordless_codes
+    `SELECT code_id, device_id_hash, link_code_hash, created_at, expires_at FROM st_passwordless_codes
      WHERE app_id = ? AND tenant_id = ? AND device_id_hash IN (${placeholders(devices.length)}) ORDER BY created_at, code_id`,
     [appId, tenantId, ...devices.map((d) => d.device_id_hash)],
   );
@@ -131,7 +135,7 @@ async function devicesWithCodes(db: SqlExecutor, appId: string, tenantId: string
     failedAttempts: Number(d.failed_attempts),
     codes: codes
       .filter((c) => c.device_id_hash === d.device_id_hash)
-      .map((c) => ({ codeId: c.code_id, linkCodeHash: c.link_code_hash, createdAtMs: Number(c.created_at) })),
+      .map((c) => ({ codeId: c.code_id, linkCodeHash: c.link_code_hash, createdAtMs: Number(c.created_at), expiresAtMs: Number(c.expires_at) })),
   }));
 }
 
@@ -156,9 +160,9 @@ export class SqlPasswordlessStore implements PasswordlessStore {
       );
       if (inserted !== 1) return false;
       const codeInserted = await tx.run(
-        `INSERT INTO st_passwordless_codes (app_id, tenant_id, code_id, device_id_hash, link_code_hash, created_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-        [appId, tenantId, code.codeId, device.deviceIdHash, code.linkCodeHash, code.createdAtMs],
+        `INSERT INTO st_passwordless_codes (app_id, tenant_id, code_id, device_id_hash, link_code_hash, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        [appId, tenantId, code.codeId, device.deviceIdHash, code.linkCodeHash, code.createdAtMs, code.expiresAtMs],
       );
       if (codeInserted !== 1) throw new Error('passwordless link code collision');
       return true;
@@ -170,9 +174,9 @@ export class SqlPasswordlessStore implements PasswordlessStore {
       const device = await tx.all('SELECT 1 AS x FROM st_passwordless_devices WHERE app_id = ? AND tenant_id = ? AND device_id_hash = ?', [appId, tenantId, deviceIdHash]);
       if (device.length === 0) return 'RESTART_FLOW';
       const inserted = await tx.run(
-        `INSERT INTO st_passwordless_codes (app_id, tenant_id, code_id, device_id_hash, link_code_hash, created_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-        [appId, tenantId, code.codeId, deviceIdHash, code.linkCodeHash, code.createdAtMs],
+        `INSERT INTO st_passwordless_codes (app_id, tenant_id, code_id, device_id_hash, link_code_hash, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        [appId, tenantId, code.codeId, deviceIdHash, code.linkCodeHash, code.createdAtMs, code.expiresAtMs],
       );
       return inserted === 1 ? 'OK' : 'CODE_USED';
     });
@@ -206,8 +210,11 @@ export class SqlPasswordlessStore implements PasswordlessStore {
         if (owner[0] === undefined) return { status: 'RESTART_FLOW' };
         deviceIdHash = owner[0].device_id_hash;
       }
+      // A no-op UPDATE locks the device row (PostgreSQL; SQLite serialises writers anyway), so concurrent
+      // consumers of one device take turns and a later one sees the device gone, not a wrong code.
       const devices = await tx.all<DeviceDbRow>(
-        'SELECT * FROM st_passwordless_devices WHERE app_id = ? AND tenant_id = ? AND device_id_hash = ?',
+        `UPDATE st_passwordless_devices SET failed_attempts = failed_attempts
+         WHERE app_id = ? AND tenant_id = ? AND device_id_hash = ? RETURNING *`,
         [appId, tenantId, deviceIdHash],
       );
       const deviceRow = devices[0];
@@ -217,7 +224,7 @@ export class SqlPasswordlessStore implements PasswordlessStore {
         [appId, tenantId, deviceIdHash, input.linkCodeHash],
       );
       const code = codes[0];
-      const expired = code !== undefined && Number(code.created_at) + input.lifetimeMs <= input.nowMs;
+      const expired = code !== undefined && Number(code.expires_at) <= input.nowMs;
       if (code === undefined || expired) {
         if (!input.countsAttempt) return { status: 'RESTART_FLOW' };
         const failedAttempts = Number(deviceRow.failed_attempts) + 1;
@@ -325,5 +332,14 @@ export class SqlPasswordlessStore implements PasswordlessStore {
 
   async deletePasswordlessUser(appId: string, userId: string): Promise<boolean> {
     return (await this.#db.run('DELETE FROM st_passwordless_users WHERE app_id = ? AND user_id = ?', [appId, userId])) > 0;
+  }
+
+  async deleteExpiredPasswordlessCodes(nowMs: number): Promise<number> {
+    await this.#db.run('DELETE FROM st_passwordless_codes WHERE expires_at < ?', [nowMs]);
+    return this.#db.run(
+      `DELETE FROM st_passwordless_devices WHERE NOT EXISTS (SELECT 1 FROM st_passwordless_codes c
+         WHERE c.app_id = st_passwordless_devices.app_id AND c.tenant_id = st_passwordless_devices.tenant_id
+           AND c.device_id_hash = st_passwordless_devices.device_id_hash)`,
+    );
   }
 }

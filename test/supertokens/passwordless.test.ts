@@ -1,10 +1,14 @@
 // Passwordless: codes (create, resend, list, revoke), consuming by typed code or link code with
 // expiry and the attempt limit, users by email and by phone in the user APIs (list, count, search,
-// by-accountinfo, /user/id, update, removal, user-id mapping), on SQLite and on PostgreSQL (with
-// CI=true; skipped with the reason otherwise).
+// by-accountinfo, /user/id, update, removal, user-id mapping), concurrency, hashed storage, cleanup,
+// and the upgrade of a schema-4 database (migration 5), on SQLite and on PostgreSQL (with CI=true;
+// skipped with the reason otherwise).
 import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { startCore } from '../../src/supertokens/index.ts';
+import { MIGRATIONS } from '../../src/supertokens/store/migrations.ts';
 import { join } from 'node:path';
 import { createManualClock } from '../../src/core/clock.ts';
 import { cdiClient, postgresOrSkipReason, startTestCore, type StoreKind, type TestCore } from './helpers.ts';
@@ -13,10 +17,10 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
   describe(`passwordless (${kind})`, () => {
     let t: TestCore | undefined;
     let skip: string | undefined;
+    let pgUrl: string | undefined;
     const clock = createManualClock(1_800_000_000_000);
 
     before(async () => {
-      let pgUrl: string | undefined;
       if (kind === 'postgres') {
         const state = await postgresOrSkipReason();
         if ('skip' in state) {
@@ -234,6 +238,47 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       assert.deepEqual((await c().post('/user/remove', { userId: 'ext-lee' })).json, { status: 'OK' });
       assert.deepEqual((await c().get(`/user/id?userId=${byEmail.id}`)).json, { status: 'UNKNOWN_USER_ID_ERROR' });
       assert.deepEqual(await accountInfo('phoneNumber=%2B14155550177'), []);
+    });
+
+    it('a database of schema version 4 (before passwordless) is upgraded in place; its sessions and users survive', async (ctx) => {
+      if (skip !== undefined) return ctx.skip(skip);
+      const old = await startTestCore(kind, {}, pgUrl);
+      try {
+        const c1 = cdiClient(old.core.url);
+        const created = (await c1.post('/public/recipe/session', { userId: 'u-old', userDataInJWT: {}, userDataInDatabase: { kept: true }, enableAntiCsrf: false })).json;
+        const tp = (await c1.post('/public/recipe/signinup', { thirdPartyId: 'google', thirdPartyUserId: 'g-old', email: { id: 'old@example.com' } })).json;
+        assert.deepEqual([created.status, tp.status], ['OK', 'OK']);
+        await old.core.close();
+        // Back to schema 4: drop every table migration 5 and later created.
+        const added = MIGRATIONS.slice(4).flatMap((m) => m.flatMap((sql) => [.../CREATE TABLE (\w+)/.exec(sql)?.slice(1) ?? []]));
+        assert.ok(added.includes('st_passwordless_codes'));
+        const statements = [...added.map((table) => `DROP TABLE ${table}`), 'DELETE FROM st_schema_migrations WHERE version > 4'];
+        if (kind === 'sqlite') {
+          const db = new Database(join(old.options.dataDir!, 'core.sqlite'));
+          for (const sql of statements) db.exec(sql);
+          db.close();
+        } else {
+          const client = new pg.Client({ connectionString: pgUrl });
+          await client.connect();
+          const schema = (old.options.database as { schema: string }).schema;
+          for (const sql of statements) await client.query(sql.replace(/st_/g, `"${schema}".st_`));
+          await client.end();
+        }
+        const upgraded = await startCore(old.options);
+        try {
+          const c2 = cdiClient(upgraded.url);
+          const refreshed = (await c2.post('/recipe/session/refresh', { refreshToken: created.refreshToken.token, enableAntiCsrf: false })).json;
+          assert.equal(refreshed.status, 'OK', 'the session written before the upgrade refreshes');
+          assert.equal((await c2.get(`/user/id?userId=${tp.user.id}`)).json.user.loginMethods[0].recipeId, 'thirdparty');
+          const code = (await c2.post('/public/recipe/signinup/code', { email: 'new@example.com' })).json;
+          const consumed = (await c2.post('/public/recipe/signinup/code/consume', { preAuthSessionId: code.preAuthSessionId, linkCode: code.linkCode })).json;
+          assert.deepEqual([consumed.status, consumed.createdNewUser], ['OK', true]);
+        } finally {
+          await upgraded.close();
+        }
+      } finally {
+        await old.dispose();
+      }
     });
   });
 }

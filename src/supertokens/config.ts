@@ -104,6 +104,10 @@ export const coreConfigSchema = z
     emailVerificationTokenLifetimeSeconds: z.number().int().min(1).default(86_400),
     /** Password-reset token lifetime (`password_reset_token_lifetime`). Default is 3600 (1 hour). */
     passwordResetTokenLifetimeSeconds: z.number().int().min(1).default(3600),
+    /** Passwordless code lifetime (`passwordless_code_lifetime`). Default is 900 (15 minutes). */
+    passwordlessCodeLifetimeSeconds: z.number().int().min(1).default(900),
+    /** Wrong user input codes a passwordless device survives (`passwordless_max_code_input_attempts`). Default is 5. */
+    passwordlessMaxCodeInputAttempts: z.number().int().min(1).default(5),
     /** Password hashing for new users and password changes. */
     passwordHashing: passwordHashing.default({
       algorithm: 'argon2id',

@@ -30,6 +30,7 @@ import { userRoutes } from './routes/users.ts';
 import { userIdMappingRoutes } from './routes/useridmapping.ts';
 import { thirdPartyRoutes } from './routes/thirdparty.ts';
 import { multitenancyRoutes } from './routes/multitenancy.ts';
+import { passwordlessRoutes } from './routes/passwordless.ts';
 import type { JsonObject } from './store.ts';
 
 /** Every CDI route this core serves. */
@@ -43,6 +44,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...userIdMappingRoutes,
   ...thirdPartyRoutes,
   ...multitenancyRoutes,
+  ...passwordlessRoutes,
 ];
 
 /** Routes by path (several methods, or several `rid`s, may share a path). */

@@ -4,7 +4,7 @@
  * `Store` is narrow and named after what the recipes need; it is the sum of one part per recipe, each
  * in `store/` with its rows, its interface and its SQL: `keys.ts` (app secrets, signing keys),
  * `sessions.ts`, `emailpassword.ts` (users, reset tokens), `emailverification.ts`, `userroles.ts`,
- * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances), `usersearch.ts` (count, search filters), `useridmapping.ts`, `thirdparty.ts`, `multitenancy.ts` (tenants created at runtime). `migrations.ts` holds the schema of them all. Both backends share the parts,
+ * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances), `usersearch.ts` (count, search filters), `useridmapping.ts`, `thirdparty.ts`, `multitenancy.ts` (tenants created at runtime), `passwordless.ts`. `migrations.ts` holds the schema of them all. Both backends share the parts,
  * written in the SQL subset SQLite and PostgreSQL agree on (`store/sql.ts`); the drivers
  * (`store-sqlite.ts`, `store-postgres.ts`) only execute statements and run transactions.
  *
@@ -23,6 +23,7 @@ import { SqlUserSearchStore, type UserSearchStore } from './store/usersearch.ts'
 import { SqlUserIdMappingStore, type UserIdMappingStore } from './store/useridmapping.ts';
 import { SqlThirdPartyStore, type ThirdPartyStore } from './store/thirdparty.ts';
 import { SqlMultitenancyStore, type MultitenancyStore } from './store/multitenancy.ts';
+import { SqlPasswordlessStore, type PasswordlessStore } from './store/passwordless.ts';
 
 export type { EmailPasswordStore, UserRow } from './store/emailpassword.ts';
 export type { EmailVerificationStore } from './store/emailverification.ts';
@@ -36,11 +37,14 @@ export type { UserSearchStore } from './store/usersearch.ts';
 export type { UserIdMappingRow, UserIdMappingStore } from './store/useridmapping.ts';
 export type { ThirdPartyStore, ThirdPartyUserRow } from './store/thirdparty.ts';
 export type { MultitenancyStore, TenantConfigRow, TenantRow } from './store/multitenancy.ts';
+export type { PasswordlessStore, PasswordlessUserRow, PasswordlessDeviceRow } from './store/passwordless.ts';
 
 export interface CleanupResult {
   sessions: number;
   emailVerificationTokens: number;
   passwordResetTokens: number;
+  /** Passwordless devices whose every code had expired. */
+  passwordlessDevices: number;
 }
 
 /** What belongs to the database as a whole rather than to one recipe. */
@@ -71,7 +75,8 @@ export interface Store
     UserSearchStore,
     UserIdMappingStore,
     ThirdPartyStore,
-    MultitenancyStore {}
+    MultitenancyStore,
+    PasswordlessStore {}
 
 /** The `Store` on top of a SQL driver: every part shares the one driver (its connections and transactions). */
 export function createSqlStore(driver: SqlDriver): Store {
@@ -92,6 +97,7 @@ export function createSqlStore(driver: SqlDriver): Store {
     ...methodsOf<UserIdMappingStore>(new SqlUserIdMappingStore(driver)),
     ...methodsOf<ThirdPartyStore>(new SqlThirdPartyStore(driver)),
     ...methodsOf<MultitenancyStore>(new SqlMultitenancyStore(driver)),
+    ...methodsOf<PasswordlessStore>(new SqlPasswordlessStore(driver)),
   };
 }
 
@@ -115,5 +121,6 @@ async function deleteExpired(db: SqlDriver, nowMs: number): Promise<CleanupResul
     nowMs,
   ]);
   const passwordResetTokens = await db.run('DELETE FROM st_password_reset_tokens WHERE expires_at < ?', [nowMs]);
-  return { sessions, emailVerificationTokens, passwordResetTokens };
+  const passwordlessDevices = await new SqlPasswordlessStore(db).deleteExpiredPasswordlessCodes(nowMs);
+  return { sessions, emailVerificationTokens, passwordResetTokens, passwordlessDevices };
 }

@@ -30,6 +30,7 @@ const EmailVerification: any = requireSdk('supertokens-node/recipe/emailverifica
 const UserRoles: any = requireSdk('supertokens-node/recipe/userroles');
 const UserMetadata: any = requireSdk('supertokens-node/recipe/usermetadata');
 const ThirdParty: any = requireSdk('supertokens-node/recipe/thirdparty');
+const Passwordless: any = requireSdk('supertokens-node/recipe/passwordless');
 
 const sentLinks: { type: string; link: string; email: string }[] = [];
 
@@ -70,6 +71,7 @@ supertokens.init({
             : [ThirdParty.Google({ clientId: 'compat-client', clientSecret: 'compat-secret' })],
       },
     }),
+    Passwordless.init({ contactMethod: 'EMAIL_OR_PHONE', flowType: 'USER_INPUT_CODE_AND_MAGIC_LINK' }),
     Session.init({ getTokenTransferMethod: () => 'header' }),
   ],
 });
@@ -392,6 +394,73 @@ const flows: [string, () => Promise<void>][] = [
         refused = String((err as Error).message);
       }
       check(refused.includes('AppId or tenantId not found'), `sign-in in a deleted tenant: ${refused || 'no error'}`);
+    },
+  ],
+  [
+    'passwordless',
+    async () => {
+      // Tenant ids are part of every call from 15; user objects carry loginMethods from 16.
+      const t = major >= 15 ? { tenantId: 'public' } : {};
+      const email = `pl-${major}-${run}@example.com`;
+      const code = await Passwordless.createCode({ ...t, email, userInputCode: '246810' });
+      check(code.status === 'OK' && code.userInputCode === '246810' && typeof code.linkCode === 'string' && code.codeLifetime === 900_000, `createCode: ${JSON.stringify(code)}`);
+      const typed = { ...t, preAuthSessionId: code.preAuthSessionId, deviceId: code.deviceId };
+      const wrong = await Passwordless.consumeCode({ ...typed, userInputCode: '000000' });
+      check(
+        wrong.status === 'INCORRECT_USER_INPUT_CODE_ERROR' && wrong.failedCodeInputAttemptCount === 1 && wrong.maximumCodeInputAttempts === 5,
+        `a wrong code: ${JSON.stringify(wrong)}`,
+      );
+      const resent = await Passwordless.createNewCodeForDevice({ ...t, deviceId: code.deviceId, userInputCode: '135790' });
+      check(resent.status === 'OK' && resent.preAuthSessionId === code.preAuthSessionId, `createNewCodeForDevice: ${JSON.stringify(resent)}`);
+      const reused = await Passwordless.createNewCodeForDevice({ ...t, deviceId: code.deviceId, userInputCode: '135790' });
+      check(reused.status === 'USER_INPUT_CODE_ALREADY_USED_ERROR', `a code twice: ${JSON.stringify(reused)}`);
+      const devices = await Passwordless.listCodesByEmail({ ...t, email });
+      check(devices.length === 1 && devices[0].codes.length === 2 && devices[0].failedCodeInputAttemptCount === 1, `listCodesByEmail: ${JSON.stringify(devices)}`);
+      const byPreAuth = await Passwordless.listCodesByPreAuthSessionId({ ...t, preAuthSessionId: code.preAuthSessionId });
+      check(byPreAuth?.preAuthSessionId === code.preAuthSessionId, `listCodesByPreAuthSessionId: ${JSON.stringify(byPreAuth)}`);
+      const signedUp = await Passwordless.consumeCode({ ...typed, userInputCode: '135790' });
+      check(signedUp.status === 'OK' && (signedUp.createdNewRecipeUser ?? signedUp.createdNewUser) === true, `consumeCode: ${JSON.stringify(signedUp)}`);
+      const replay = await Passwordless.consumeCode({ ...t, preAuthSessionId: code.preAuthSessionId, linkCode: code.linkCode });
+      check(replay.status === 'RESTART_FLOW_ERROR', `the consumed device's link code: ${JSON.stringify(replay)}`);
+      const link = await Passwordless.createCode({ ...t, email });
+      const signedIn = await Passwordless.consumeCode({ ...t, preAuthSessionId: link.preAuthSessionId, linkCode: link.linkCode });
+      check(
+        signedIn.status === 'OK' && (signedIn.createdNewRecipeUser ?? signedIn.createdNewUser) === false && signedIn.user.id === signedUp.user.id,
+        `sign-in by link code: ${JSON.stringify(signedIn)}`,
+      );
+      const revoked = await Passwordless.createCode({ ...t, email });
+      await Passwordless.revokeAllCodes({ ...t, email });
+      check((await Passwordless.listCodesByEmail({ ...t, email })).length === 0, 'revokeAllCodes');
+      const gone = await Passwordless.consumeCode({ ...t, preAuthSessionId: revoked.preAuthSessionId, linkCode: revoked.linkCode });
+      check(gone.status === 'RESTART_FLOW_ERROR', `a revoked code: ${JSON.stringify(gone)}`);
+
+      // A user by phone number, given an email with updateUser.
+      const phoneNumber = `+1415${String(major).padStart(2, '0')}${String(process.pid % 100_000).padStart(5, '0')}`;
+      const phoneCode = await Passwordless.createCode({ ...t, phoneNumber });
+      const phoneUser = await Passwordless.consumeCode({ ...t, preAuthSessionId: phoneCode.preAuthSessionId, linkCode: phoneCode.linkCode });
+      check(phoneUser.status === 'OK', `consumeCode (phone): ${JSON.stringify(phoneUser)}`);
+      const id = phoneUser.user.id;
+      const newEmail = `pl-phone-${major}-${run}@example.com`;
+      const updated =
+        major >= 16
+          ? await Passwordless.updateUser({ recipeUserId: supertokens.convertToRecipeUserId(id), email: newEmail })
+          : await Passwordless.updateUser({ userId: id, email: newEmail });
+      check(updated.status === 'OK', `updateUser: ${JSON.stringify(updated)}`);
+      if (major >= 16) {
+        const user = await supertokens.getUser(id);
+        const method = user.loginMethods[0];
+        check(method.recipeId === 'passwordless' && method.phoneNumber === phoneNumber && method.email === newEmail, `loginMethods: ${JSON.stringify(user.loginMethods)}`);
+        const byAccount = await supertokens.listUsersByAccountInfo('public', { phoneNumber });
+        check(byAccount.length === 1 && byAccount[0].id === id, `listUsersByAccountInfo: ${JSON.stringify(byAccount)}`);
+      } else {
+        const user = await Passwordless.getUserByPhoneNumber({ ...t, phoneNumber });
+        check(user?.id === id && user.email === newEmail, `getUserByPhoneNumber: ${JSON.stringify(user)}`);
+      }
+      if (major >= 15) {
+        const found = await supertokens.getUsersNewestFirst({ tenantId: 'public', limit: 100, query: { phone: phoneNumber.slice(0, 8) } });
+        const ids = found.users.map((u: any) => (major >= 16 ? u.id : u.user.id));
+        check(ids.includes(id), `the phone search finds the user: ${JSON.stringify(ids)}`);
+      }
     },
   ],
   [

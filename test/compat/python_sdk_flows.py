@@ -16,7 +16,9 @@ import traceback
 
 from supertokens_python import InputAppInfo, SupertokensConfig, init
 from supertokens_python import asyncio as st
-from supertokens_python.recipe import emailpassword, emailverification, session, thirdparty, usermetadata, userroles
+from supertokens_python.recipe import emailpassword, emailverification, passwordless, session, thirdparty, usermetadata, userroles
+from supertokens_python.recipe.passwordless import ContactEmailOrPhoneConfig
+from supertokens_python.recipe.passwordless import asyncio as pl
 from supertokens_python.recipe.thirdparty import SignInAndUpFeature
 from supertokens_python.recipe.thirdparty import asyncio as tp
 from supertokens_python.recipe.thirdparty.provider import ProviderClientConfig, ProviderConfig, ProviderInput
@@ -57,6 +59,7 @@ init(
                 ]
             )
         ),
+        passwordless.init(contact_config=ContactEmailOrPhoneConfig(), flow_type="USER_INPUT_CODE_AND_MAGIC_LINK"),
         session.init(),
     ],
 )
@@ -254,6 +257,44 @@ async def flow_multitenancy():
     check("AppId or tenantId not found" in refused, f"sign-in in a deleted tenant: {refused or 'no error'}")
 
 
+async def flow_passwordless():
+    email = f"pl-{RUN}@example.com"
+    code = await pl.create_code("public", email=email, user_input_code="246810")
+    check(code.__class__.__name__ == "CreateCodeOkResult" and code.user_input_code == "246810", f"create_code: {code!r}")
+    wrong = await pl.consume_code("public", code.pre_auth_session_id, user_input_code="000000", device_id=code.device_id)
+    check(
+        wrong.__class__.__name__ == "ConsumeCodeIncorrectUserInputCodeError"
+        and wrong.failed_code_input_attempt_count == 1
+        and wrong.maximum_code_input_attempts == 5,
+        f"a wrong code: {wrong!r}",
+    )
+    resent = await pl.create_new_code_for_device("public", code.device_id, "135790")
+    check(resent.__class__.__name__ == "CreateNewCodeForDeviceOkResult", f"create_new_code_for_device: {resent!r}")
+    devices = await pl.list_codes_by_email("public", email)
+    # The SDK reads a device's codes from `code` (the core sends `codes`), so `codes` is always empty here.
+    check(
+        len(devices) == 1 and devices[0].pre_auth_session_id == code.pre_auth_session_id and devices[0].failed_code_input_attempt_count == 1,
+        f"list_codes_by_email: {[vars(d) for d in devices]!r}",
+    )
+    signed_up = await pl.consume_code("public", code.pre_auth_session_id, user_input_code="135790", device_id=code.device_id)
+    check(signed_up.__class__.__name__ == "ConsumeCodeOkResult" and signed_up.created_new_recipe_user, f"consume_code: {signed_up!r}")
+    method = signed_up.user.login_methods[0]
+    check(method.recipe_id == "passwordless" and method.email == email and method.verified, f"login method: {method.recipe_id}")
+    replay = await pl.consume_code("public", code.pre_auth_session_id, link_code=code.link_code)
+    check(replay.__class__.__name__ == "ConsumeCodeRestartFlowError", f"replay: {replay!r}")
+    link = await pl.create_code("public", email=email)
+    signed_in = await pl.consume_code("public", link.pre_auth_session_id, link_code=link.link_code)
+    check(not signed_in.created_new_recipe_user and signed_in.user.id == signed_up.user.id, "sign-in by link code")
+    phone = f"+1415{os.getpid() % 10_000_000:07d}"
+    phone_code = await pl.create_code("public", phone_number=phone)
+    phone_user = await pl.consume_code("public", phone_code.pre_auth_session_id, link_code=phone_code.link_code)
+    check(phone_user.user.phone_numbers == [phone], f"phone user: {phone_user.user.phone_numbers}")
+    updated = await pl.update_user(RecipeUserId(phone_user.user.id), email=f"pl-phone-{RUN}@example.com")
+    check(updated.__class__.__name__ == "UpdateUserOkResult", f"update_user: {updated!r}")
+    found = await st.get_users_newest_first("public", limit=100, query={"phone": phone[:8]})
+    check(phone_user.user.id in [u.id for u in found.users], "the phone search finds the user")
+
+
 async def flow_metadata():
     _, user_id = await sign_up()
     await meta.update_user_metadata(user_id, {"plan": "pro", "nested": {"a": 1}})
@@ -276,6 +317,7 @@ FLOWS = [
     ("user id mapping", flow_user_id_mapping),
     ("third-party sign-in-up", flow_third_party),
     ("multitenancy", flow_multitenancy),
+    ("passwordless", flow_passwordless),
     ("user metadata", flow_metadata),
 ]
 

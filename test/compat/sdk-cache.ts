@@ -41,6 +41,7 @@ export const NODE_FLOWS = [
   'user id mapping',
   'third-party sign-in-up',
   'multitenancy',
+  'passwordless',
   'user metadata',
 ];
 

@@ -76,7 +76,9 @@ export const userIdMappingRoutes: Route[] = [
       const force = optionalBoolean(req.body, 'force', false);
       const { store } = req.runtime;
       const exists = async (id: string) =>
-        (await store.getUser(req.appId, id)) !== undefined || (await store.getThirdPartyUser(req.appId, id)) !== undefined;
+        (await store.getUser(req.appId, id)) !== undefined ||
+        (await store.getThirdPartyUser(req.appId, id)) !== undefined ||
+        (await store.getPasswordlessUser(req.appId, id)) !== undefined;
       if (!(await exists(superTokensUserId))) return outcome('UNKNOWN_SUPERTOKENS_USER_ID_ERROR');
       // The Java core refuses an external id that is another SuperTokens user's id, unless forced.
       if (!force && externalUserId !== superTokensUserId && (await exists(externalUserId))) {

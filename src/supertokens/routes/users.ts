@@ -2,7 +2,7 @@
  * @module supertokens/routes/users — the recipes the SDK always touches: users (AccountLinking's
  * read side), Multitenancy (the `public` tenant), UserMetadata, and the `User` object itself. [glue]
  */
-import type { Store, ThirdPartyUserRow } from '../store.ts';
+import type { PasswordlessUserRow, Store, ThirdPartyUserRow } from '../store.ts';
 import { AUTH_RECIPES, type AuthRecipeId } from '../store/usersearch.ts';
 import {
   normaliseEmail,
@@ -25,9 +25,21 @@ import { publicUserIds, resolveUserId } from './useridmapping.ts';
 export interface AuthUser {
   userId: string;
   tenantId: string;
-  email: string;
+  /** Absent only for a passwordless user that has a phone number and no email. */
+  email?: string | undefined;
   timeJoinedMs: number;
   thirdParty?: { id: string; userId: string } | undefined;
+  /** Passwordless users only (`recipeId` is what tells them apart). */
+  phoneNumber?: string | undefined;
+  recipeId?: AuthRecipeId | undefined;
+}
+
+export function passwordlessAuthUser(row: PasswordlessUserRow): AuthUser {
+  return { userId: row.userId, tenantId: row.tenantId, email: row.email, phoneNumber: row.phoneNumber, timeJoinedMs: row.timeJoinedMs, recipeId: 'passwordless' };
+}
+
+function recipeOf(user: AuthUser): AuthRecipeId {
+  return user.recipeId ?? (user.thirdParty === undefined ? 'emailpassword' : 'thirdparty');
 }
 
 export function thirdPartyAuthUser(row: ThirdPartyUserRow): AuthUser {
@@ -39,7 +51,9 @@ export async function getAuthUser(store: Store, appId: string, userId: string): 
   const emailPassword = await store.getUser(appId, userId);
   if (emailPassword !== undefined) return emailPassword;
   const thirdParty = await store.getThirdPartyUser(appId, userId);
-  return thirdParty === undefined ? undefined : thirdPartyAuthUser(thirdParty);
+  if (thirdParty !== undefined) return thirdPartyAuthUser(thirdParty);
+  const passwordless = await store.getPasswordlessUser(appId, userId);
+  return passwordless === undefined ? undefined : passwordlessAuthUser(passwordless);
 }
 
 /** The CDI 4+ `User` object; the SDK constructs `new User(...)` from it, so every field is present. */
@@ -58,7 +72,8 @@ export interface UserJson {
     tenantIds: string[];
     timeJoined: number;
     verified: boolean;
-    email: string;
+    email?: string;
+    phoneNumber?: string;
     thirdParty?: { id: string; userId: string };
     webauthn: { credentialIds: string[] };
   }[];
@@ -72,18 +87,19 @@ export function toUserJson(user: AuthUser, verified: boolean, publicId: string =
     isPrimaryUser: false,
     tenantIds: [user.tenantId],
     timeJoined: user.timeJoinedMs,
-    emails: [user.email],
-    phoneNumbers: [],
+    emails: user.email === undefined ? [] : [user.email],
+    phoneNumbers: user.phoneNumber === undefined ? [] : [user.phoneNumber],
     thirdParty: thirdParty === undefined ? [] : [thirdParty],
     webauthn: { credentialIds: [] },
     loginMethods: [
       {
-        recipeId: thirdParty === undefined ? 'emailpassword' : 'thirdparty',
+        recipeId: recipeOf(user),
         recipeUserId: publicId,
         tenantIds: [user.tenantId],
         timeJoined: user.timeJoinedMs,
         verified,
-        email: user.email,
+        ...(user.email === undefined ? {} : { email: user.email }),
+        ...(user.phoneNumber === undefined ? {} : { phoneNumber: user.phoneNumber }),
         ...(thirdParty === undefined ? {} : { thirdParty }),
         webauthn: { credentialIds: [] },
       },
@@ -109,7 +125,8 @@ export async function userToJson(store: Store, appId: string, user: AuthUser): P
 /** The pre-account-linking (CDI < 4.0) user of one recipe; `tenantIds` from CDI 3.0. */
 export interface LegacyUserJson {
   id: string;
-  email: string;
+  email?: string;
+  phoneNumber?: string;
   timeJoined: number;
   thirdParty?: { id: string; userId: string };
   tenantIds?: string[];
@@ -118,7 +135,8 @@ export interface LegacyUserJson {
 export function toLegacyUserJson(user: AuthUser, cdi: CdiVersion, publicId: string = user.userId): LegacyUserJson {
   return {
     id: publicId,
-    email: user.email,
+    ...(user.email === undefined ? {} : { email: user.email }),
+    ...(user.phoneNumber === undefined ? {} : { phoneNumber: user.phoneNumber }),
     timeJoined: user.timeJoinedMs,
     ...(user.thirdParty === undefined ? {} : { thirdParty: { id: user.thirdParty.id, userId: user.thirdParty.userId } }),
     ...(cdi.hasMultitenancy ? { tenantIds: [user.tenantId] } : {}),
@@ -159,19 +177,32 @@ export const userRoutes: Route[] = [
     async handle(req) {
       // Email matches users of both recipes; `thirdPartyId` + `thirdPartyUserId` the one third-party
       // user; `doUnionOfAccountInfo=true` lists users matching either, otherwise (the default) both.
-      // No recipe here stores phone numbers or webauthn credentials: those lookups match nobody.
+      // A phone number matches the passwordless user with it; no recipe here stores webauthn credentials.
       const { store } = req.runtime;
       const email = req.query.get('email');
       const thirdPartyId = req.query.get('thirdPartyId');
       const thirdPartyUserId = req.query.get('thirdPartyUserId');
+      const phoneNumber = req.query.get('phoneNumber');
       const union = req.query.get('doUnionOfAccountInfo') === 'true';
-      if (req.query.get('phoneNumber') !== null && !union) return ok({ users: [] });
+      if (phoneNumber !== null) {
+        const byPhone = await store.getPasswordlessUserByAccount(req.appId, req.tenantId, { phoneNumber: phoneNumber.trim() });
+        const users = byPhone === undefined ? [] : [passwordlessAuthUser(byPhone)];
+        const matchesRest = (u: AuthUser) => (email === null || u.email === normaliseEmail(email)) && thirdPartyId === null;
+        if (!union) return ok({ users: await usersToJson(store, req.appId, users.filter(matchesRest)) });
+        if (email === null && thirdPartyId === null) return ok({ users: await usersToJson(store, req.appId, users) });
+      }
       const byEmail: AuthUser[] = [];
       if (email !== null) {
         const normalised = normaliseEmail(email);
         const emailPassword = await store.getUserByEmail(req.appId, req.tenantId, normalised);
         if (emailPassword !== undefined) byEmail.push(emailPassword);
         byEmail.push(...(await store.listThirdPartyUsersByEmail(req.appId, req.tenantId, normalised)).map(thirdPartyAuthUser));
+        const passwordless = await store.getPasswordlessUserByAccount(req.appId, req.tenantId, { email: normalised });
+        if (passwordless !== undefined) byEmail.push(passwordlessAuthUser(passwordless));
+      }
+      if (phoneNumber !== null && union) {
+        const byPhone = await store.getPasswordlessUserByAccount(req.appId, req.tenantId, { phoneNumber: phoneNumber.trim() });
+        if (byPhone !== undefined && !byEmail.some((u) => u.userId === byPhone.userId)) byEmail.push(passwordlessAuthUser(byPhone));
       }
       let byProvider: AuthUser[] | undefined;
       if (thirdPartyId !== null && thirdPartyUserId !== null) {
@@ -260,6 +291,7 @@ export const userRoutes: Route[] = [
       const mapping = (await store.getUserIdMappingByExternalId(req.appId, given)) ?? (await store.getUserIdMappingBySuperTokensId(req.appId, given));
       await store.deleteUser(req.appId, mapping?.superTokensUserId ?? given);
       await store.deleteThirdPartyUser(req.appId, mapping?.superTokensUserId ?? given);
+      await store.deletePasswordlessUser(req.appId, mapping?.superTokensUserId ?? given);
       if (mapping !== undefined) {
         await store.deleteUser(req.appId, mapping.externalUserId);
         await store.deleteUserIdMapping(req.appId, mapping.superTokensUserId);

@@ -67,8 +67,23 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE INDEX st_thirdparty_users_email ON st_thirdparty_users (app_id, tenant_id, email)`,
     `CREATE INDEX st_thirdparty_users_joined ON st_thirdparty_users (app_id, tenant_id, time_joined)`,
   ],
-  // Multitenancy: tenants created at runtime (store/multitenancy.ts). Self-contained: meant as
-  // migration 6, after Passwordless's 5; whichever merges second takes the next number.
+  // 5: Passwordless users, devices and codes (store/passwordless.ts). Codes are stored as hashes only.
+  [
+    `CREATE TABLE st_passwordless_users (app_id TEXT NOT NULL, user_id TEXT NOT NULL, tenant_id TEXT NOT NULL,
+       email TEXT, phone_number TEXT, time_joined BIGINT NOT NULL, PRIMARY KEY (app_id, user_id),
+       UNIQUE (app_id, tenant_id, email), UNIQUE (app_id, tenant_id, phone_number))`,
+    `CREATE INDEX st_passwordless_users_joined ON st_passwordless_users (app_id, tenant_id, time_joined)`,
+    `CREATE TABLE st_passwordless_devices (app_id TEXT NOT NULL, tenant_id TEXT NOT NULL, device_id_hash TEXT NOT NULL,
+       email TEXT, phone_number TEXT, failed_attempts INTEGER NOT NULL, PRIMARY KEY (app_id, tenant_id, device_id_hash))`,
+    `CREATE INDEX st_passwordless_devices_email ON st_passwordless_devices (app_id, tenant_id, email)`,
+    `CREATE INDEX st_passwordless_devices_phone ON st_passwordless_devices (app_id, tenant_id, phone_number)`,
+    `CREATE TABLE st_passwordless_codes (app_id TEXT NOT NULL, tenant_id TEXT NOT NULL, code_id TEXT NOT NULL,
+       device_id_hash TEXT NOT NULL, link_code_hash TEXT NOT NULL, created_at BIGINT NOT NULL,
+       expires_at BIGINT NOT NULL, PRIMARY KEY (app_id, tenant_id, code_id), UNIQUE (app_id, tenant_id, link_code_hash))`,
+    `CREATE INDEX st_passwordless_codes_device ON st_passwordless_codes (app_id, tenant_id, device_id_hash)`,
+    `CREATE INDEX st_passwordless_codes_expires ON st_passwordless_codes (expires_at)`,
+  ],
+  // 6: Multitenancy: tenants created at runtime (store/multitenancy.ts).
   [
     `CREATE TABLE st_tenants (app_id TEXT NOT NULL, tenant_id TEXT NOT NULL, config TEXT NOT NULL,
        created_at BIGINT NOT NULL, PRIMARY KEY (app_id, tenant_id))`,

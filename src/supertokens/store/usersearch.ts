@@ -2,24 +2,28 @@
  * @module supertokens/store/usersearch — `UserSearchStore`: the user list, count and search filters over
  * every auth recipe's users (`GET /users`, `GET /users/count`, `GET /users?email=…&provider=…`). [io]
  *
- * The list is the union of the email/password (`st_users`) and third-party (`st_thirdparty_users`)
- * tables, ordered by time joined then user id, paginated by that pair. The Java core's dashboard search
+ * The list is the union of the email/password (`st_users`), third-party (`st_thirdparty_users`) and
+ * passwordless (`st_passwordless_users`) tables, ordered by time joined then user id, paginated by that pair. The Java core's dashboard search
  * (`getPrimaryUserIdsForSearchTags`) matches an email tag `t` as `email LIKE 't%' OR email LIKE '%@t%'`
- * (a prefix of the address or of its domain) and a provider tag as a prefix of `thirdPartyId`; here
+ * (a prefix of the address or of its domain), a provider tag as a prefix of `thirdPartyId` and a phone
+ * tag as a prefix of a passwordless user's phone number; here
  * `%`, `_` and `\` in a tag are escaped, so a tag matches only its own characters. Emails are stored
  * lowercased and tags are lowercased, so both backends compare alike.
  */
 import type { SqlDriver, SqlValue } from './sql.ts';
 
-export type AuthRecipeId = 'emailpassword' | 'thirdparty';
-export const AUTH_RECIPES: readonly AuthRecipeId[] = ['emailpassword', 'thirdparty'];
+export type AuthRecipeId = 'emailpassword' | 'thirdparty' | 'passwordless';
+export const AUTH_RECIPES: readonly AuthRecipeId[] = ['emailpassword', 'thirdparty', 'passwordless'];
 
 /** One user of the list, whichever recipe it belongs to. */
 export interface AuthUserListRow {
   recipeId: AuthRecipeId;
   userId: string;
   tenantId: string;
-  email: string;
+  /** Absent for a passwordless user with only a phone number. */
+  email?: string;
+  /** Passwordless users only. */
+  phoneNumber?: string;
   timeJoinedMs: number;
   /** Third-party users only. */
   thirdParty?: { id: string; userId: string };
@@ -53,17 +57,20 @@ export function likeLiteral(text: string): string {
 }
 
 const TABLES: Record<AuthRecipeId, string> = {
-  emailpassword: `SELECT 'emailpassword' AS recipe_id, user_id, tenant_id, email, time_joined,
+  emailpassword: `SELECT 'emailpassword' AS recipe_id, user_id, tenant_id, email, CAST(NULL AS TEXT) AS phone_number, time_joined,
       CAST(NULL AS TEXT) AS third_party_id, CAST(NULL AS TEXT) AS third_party_user_id FROM st_users`,
-  thirdparty: `SELECT 'thirdparty' AS recipe_id, user_id, tenant_id, email, time_joined, third_party_id, third_party_user_id
-      FROM st_thirdparty_users`,
+  thirdparty: `SELECT 'thirdparty' AS recipe_id, user_id, tenant_id, email, CAST(NULL AS TEXT) AS phone_number, time_joined,
+      third_party_id, third_party_user_id FROM st_thirdparty_users`,
+  passwordless: `SELECT 'passwordless' AS recipe_id, user_id, tenant_id, email, phone_number, time_joined,
+      CAST(NULL AS TEXT) AS third_party_id, CAST(NULL AS TEXT) AS third_party_user_id FROM st_passwordless_users`,
 };
 
 interface ListDbRow {
   recipe_id: AuthRecipeId;
   user_id: string;
   tenant_id: string;
-  email: string;
+  email: string | null;
+  phone_number: string | null;
   time_joined: number | string;
   third_party_id: string | null;
   third_party_user_id: string | null;
@@ -118,7 +125,11 @@ export class SqlUserSearchStore implements UserSearchStore {
         params.push(`${likeLiteral(tag.toLowerCase())}%`);
         matches.push("third_party_id LIKE ? ESCAPE '\\'");
       }
-      // Phone tags: no recipe here stores phone numbers, so they match nobody.
+      // Phone tags: a prefix of a passwordless user's phone number (as stored, e.g. `+1415…`).
+      for (const tag of filter.phoneTags) {
+        params.push(`${likeLiteral(tag)}%`);
+        matches.push("phone_number LIKE ? ESCAPE '\\'");
+      }
       conditions.push(matches.length === 0 ? '1 = 0' : `(${matches.join(' OR ')})`);
     }
     if (after !== undefined) {
@@ -136,7 +147,8 @@ export class SqlUserSearchStore implements UserSearchStore {
       recipeId: r.recipe_id,
       userId: r.user_id,
       tenantId: r.tenant_id,
-      email: r.email,
+      ...(r.email === null ? {} : { email: r.email }),
+      ...(r.phone_number === null ? {} : { phoneNumber: r.phone_number }),
       timeJoinedMs: Number(r.time_joined),
       ...(r.third_party_id === null ? {} : { thirdParty: { id: r.third_party_id, userId: r.third_party_user_id ?? '' } }),
     }));

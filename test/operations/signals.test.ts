@@ -124,7 +124,10 @@ describe('SIGHUP and --watch: config reload', () => {
       await loadProgress(load, 20);
       writeConfig(dir, 'v2');
       child.kill('SIGHUP');
-      await child.waitFor('config reloaded from');
+      // Every gateway process reloads on its own (`workers: auto`): wait for all of them before the file
+      // changes again, or a slower one reads the broken file below for this reload and stays on v1.
+      const workers = Number(/\((\d+) workers:/.exec(child.stdout())?.[1] ?? 1);
+      await eventually(() => (child.stdout().match(/config reloaded from/g)?.length ?? 0) >= workers, 10_000, `${workers} reload lines`);
       await loadProgress(load, 20);
       // Invalid: an unknown key and a bad route reference, both reported with their paths.
       const broken = JSON.parse((await import('node:fs')).readFileSync(file, 'utf8')) as { apis: Array<{ routes: Record<string, unknown> }> } & Record<string, unknown>;
@@ -150,7 +153,6 @@ describe('SIGHUP and --watch: config reload', () => {
       assert.equal(m.sum('portcullis_config_generation'), 2);
       // stderr holds only that JSON line, once per gateway process (quiet by default; `workers: auto`
       // runs one per core, and each worker reloads and reports on its own).
-      const workers = Number(/\((\d+) workers:/.exec(child.stdout())?.[1] ?? 1);
       assert.deepEqual(child.stderr().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { level: string }).level), Array(workers).fill('error'));
     } finally {
       assert.equal((await stop(child)).code, 0, child.stderr());

@@ -9,8 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { startCore, type CoreOptions, type RunningCore } from '../../src/supertokens/index.ts';
+import { MIGRATIONS } from '../../src/supertokens/store/migrations.ts';
 
 export const PG_HOST = '127.0.0.1';
 export const PG_PORT = 5432;
@@ -152,4 +154,31 @@ export function decodeJwtPart(token: string, index: 0 | 1): Record<string, any> 
   const part = token.split('.')[index];
   if (part === undefined) throw new Error('not a JWT');
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, any>;
+}
+
+/**
+ * Puts a stopped core's database back to schema `version`, as an older release left it: drops every
+ * table a later migration created and forgets those migrations. Returns the dropped tables.
+ */
+export async function rollBackSchema(kind: StoreKind, options: CoreOptions, pgUrl: string | undefined, version: number): Promise<string[]> {
+  const added = MIGRATIONS.slice(version).flatMap((m) => m.flatMap((sql) => [.../CREATE TABLE (\w+)/.exec(sql)?.slice(1) ?? []]));
+  const statements = [...added.map((table) => `DROP TABLE ${table}`), `DELETE FROM st_schema_migrations WHERE version > ${version}`];
+  if (kind === 'sqlite') {
+    const db = new Database(join(options.dataDir!, 'core.sqlite'));
+    try {
+      for (const sql of statements) db.exec(sql);
+    } finally {
+      db.close();
+    }
+  } else {
+    const client = new pg.Client({ connectionString: pgUrl });
+    await client.connect();
+    try {
+      const schema = (options.database as { schema: string }).schema;
+      for (const sql of statements) await client.query(sql.replace(/st_/g, `"${schema}".st_`));
+    } finally {
+      await client.end();
+    }
+  }
+  return added;
 }

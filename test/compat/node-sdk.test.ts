@@ -13,7 +13,7 @@ import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { postgresOrSkipReason, startTestCore, type StoreKind, type TestCore } from '../supertokens/helpers.ts';
+import { startTestCoreOrSkip, type StoreKind, type TestCore } from '../supertokens/helpers.ts';
 import { NODE_FLOWS, NODE_SDK_MATRIX, ensureNodeSdk } from './sdk-cache.ts';
 
 
@@ -60,16 +60,12 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
     let skipReason: string | undefined;
 
     before(async () => {
-      let pgUrl: string | undefined;
-      if (kind === 'postgres') {
-        const state = await postgresOrSkipReason();
-        if ('skip' in state) {
-          skipReason = state.skip;
-          return;
-        }
-        pgUrl = state.url;
+      const started = await startTestCoreOrSkip(kind, {});
+      if ('skip' in started) {
+        skipReason = started.skip;
+        return;
       }
-      core = await startTestCore(kind, {}, pgUrl);
+      core = started;
     });
     after(async () => {
       await core?.dispose();

@@ -9,7 +9,7 @@ import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { postgresOrSkipReason, startTestCore, type StoreKind, type TestCore } from '../supertokens/helpers.ts';
+import { startTestCoreOrSkip, type StoreKind, type TestCore } from '../supertokens/helpers.ts';
 import { NODE_FLOWS, PYTHON_SDK_MATRIX, ensurePythonSdk, findPython } from './sdk-cache.ts';
 
 const flowsFile = fileURLToPath(new URL('./python_sdk_flows.py', import.meta.url));
@@ -57,16 +57,12 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
         if (process.env.CI === 'true') throw new Error(`${skipReason} (CI=true requires it)`);
         return;
       }
-      let pgUrl: string | undefined;
-      if (kind === 'postgres') {
-        const state = await postgresOrSkipReason();
-        if ('skip' in state) {
-          skipReason = state.skip;
-          return;
-        }
-        pgUrl = state.url;
+      const started = await startTestCoreOrSkip(kind, {});
+      if ('skip' in started) {
+        skipReason = started.skip;
+        return;
       }
-      core = await startTestCore(kind, {}, pgUrl);
+      core = started;
     });
     after(async () => {
       await core?.dispose();

@@ -60,6 +60,20 @@ export async function postgresOrSkipReason(): Promise<{ url: string } | { skip: 
   return { skip: reason };
 }
 
+/**
+ * A test core on `kind`, or the reason PostgreSQL is skipped (under CI=true its absence throws, as
+ * `postgresOrSkipReason` does).
+ */
+export async function startTestCoreOrSkip(kind: StoreKind, extra: CoreOptions = {}): Promise<TestCore | { skip: string }> {
+  let pgUrl: string | undefined;
+  if (kind === 'postgres') {
+    const state = await postgresOrSkipReason();
+    if ('skip' in state) return state;
+    pgUrl = state.url;
+  }
+  return startTestCore(kind, extra, pgUrl);
+}
+
 /** A unique schema name for this test run. */
 export function uniqueSchema(): string {
   return `pc_test_${process.pid}_${randomBytes(4).toString('hex')}`;

@@ -3,7 +3,7 @@
 // configured tenants protected — on SQLite and on PostgreSQL (with CI=true; skipped with the reason otherwise).
 import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
-import { cdiClient, postgresOrSkipReason, startTestCore, type StoreKind, type TestCore } from './helpers.ts';
+import { cdiClient, startTestCoreOrSkip, type StoreKind, type TestCore } from './helpers.ts';
 import { startCore, type RunningCore } from '../../src/supertokens/index.ts';
 
 for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
@@ -12,16 +12,12 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
     let skip: string | undefined;
 
     before(async () => {
-      let pgUrl: string | undefined;
-      if (kind === 'postgres') {
-        const state = await postgresOrSkipReason();
-        if ('skip' in state) {
-          skip = state.skip;
-          return;
-        }
-        pgUrl = state.url;
+      const started = await startTestCoreOrSkip(kind, { tenantIds: ['public', 'configured'] });
+      if ('skip' in started) {
+        skip = started.skip;
+        return;
       }
-      t = await startTestCore(kind, { tenantIds: ['public', 'configured'] }, pgUrl);
+      t = started;
     });
     let restarted: RunningCore | undefined;
     after(async () => {

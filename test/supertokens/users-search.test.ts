@@ -2,7 +2,7 @@
 // PostgreSQL (with CI=true; skipped with the reason otherwise).
 import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
-import { cdiClient, postgresOrSkipReason, startTestCore, type StoreKind, type TestCore } from './helpers.ts';
+import { cdiClient, startTestCoreOrSkip, type StoreKind, type TestCore } from './helpers.ts';
 
 for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
   describe(`user count and search (${kind})`, () => {
@@ -11,16 +11,12 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
     const ids = new Map<string, string>();
 
     before(async () => {
-      let pgUrl: string | undefined;
-      if (kind === 'postgres') {
-        const state = await postgresOrSkipReason();
-        if ('skip' in state) {
-          skip = state.skip;
-          return;
-        }
-        pgUrl = state.url;
+      const started = await startTestCoreOrSkip(kind, { tenantIds: ['public', 't2'] });
+      if ('skip' in started) {
+        skip = started.skip;
+        return;
       }
-      t = await startTestCore(kind, { tenantIds: ['public', 't2'] }, pgUrl);
+      t = started;
       const c = cdiClient(t.core.url);
       for (const [tenant, email] of [
         ['public', 'alice@example.com'],

@@ -556,6 +556,21 @@ const flows: [string, () => Promise<void>][] = [
       check((await Totp.listDevices(userId)).devices.length === 1, 'one device left');
       await MultiFactorAuth.removeFromRequiredSecondaryFactorsForUser(userId, 'totp');
       check(JSON.stringify(await MultiFactorAuth.getRequiredSecondaryFactorsForUser(userId)) === '[]', 'removeFromRequiredSecondaryFactorsForUser');
+
+      // Required by the tenant instead (its requiredSecondaryFactors): a session there starts incomplete.
+      const Multitenancy: any = requireSdk('supertokens-node/recipe/multitenancy');
+      const tenantId = `mfa${major}-${run}`;
+      const tenant = await Multitenancy.createOrUpdateTenant(tenantId, { firstFactors: ['emailpassword'], requiredSecondaryFactors: ['totp'] });
+      check(tenant.status === 'OK', `createOrUpdateTenant with requiredSecondaryFactors: ${JSON.stringify(tenant)}`);
+      check(JSON.stringify((await Multitenancy.getTenant(tenantId))?.requiredSecondaryFactors) === '["totp"]', 'getTenant returns requiredSecondaryFactors');
+      const member = await EmailPassword.signUp(tenantId, newEmail(), PASSWORD);
+      const memberSession = await Session.createNewSessionWithoutRequestResponse(tenantId, supertokens.convertToRecipeUserId(member.user.id));
+      // A session made without the sign-in APIs has no st-mfa yet; computing the requirements writes it.
+      // (17 and 18 export it on the default export only.)
+      const requirements = await (MultiFactorAuth.default ?? MultiFactorAuth).getMFARequirementsForAuth(memberSession);
+      check(JSON.stringify(requirements).includes('totp'), `getMFARequirementsForAuth: ${JSON.stringify(requirements)}`);
+      check(memberSession.getAccessTokenPayload()['st-mfa']?.v === false, `st-mfa in a tenant requiring totp: ${JSON.stringify(memberSession.getAccessTokenPayload()['st-mfa'])}`);
+      check((await Multitenancy.deleteTenant(tenantId)).didExist === true, 'deleteTenant');
     },
   ],
 ];

@@ -366,6 +366,17 @@ async def flow_totp():
     check((await totp_fns.update_device(user_id, "work laptop", "TOTP Device 0")).__class__.__name__ == "DeviceAlreadyExistsError", "update_device onto a taken name")
     check((await totp_fns.remove_device(user_id, "work laptop")).did_device_exist, "remove_device")
     check(not (await totp_fns.remove_device(user_id, "work laptop")).did_device_exist, "remove_device twice")
+    # Required by the tenant instead (its required_secondary_factors): a session there starts incomplete.
+    tenant_id = f"mfa-{RUN}"
+    config = TenantConfigCreateOrUpdate(first_factors=["emailpassword"], required_secondary_factors=["totp"])
+    check((await mt.create_or_update_tenant(tenant_id, config)).status == "OK", "create_or_update_tenant with required_secondary_factors")
+    tenant = await mt.get_tenant(tenant_id)
+    check(tenant is not None and tenant.required_secondary_factors == ["totp"], f"get_tenant: {tenant!r}")
+    member = await ep.sign_up(tenant_id, new_email(), PASSWORD)
+    member_session = await sess.create_new_session_without_request_response(tenant_id, RecipeUserId(member.user.id), {}, {}, True)
+    await mfa.get_mfa_requirements_for_auth(member_session)
+    check(member_session.get_access_token_payload().get("st-mfa", {}).get("v") is False, "st-mfa in a tenant requiring totp")
+    check((await mt.delete_tenant(tenant_id)).did_exist, "delete_tenant")
 
 
 FLOWS = [

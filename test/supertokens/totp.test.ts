@@ -304,6 +304,33 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       assert.deepEqual(await verify(userId, code), { status: 'OK' }, 'forgotten once cleaned up');
     });
 
+    it('under concurrency a code is accepted once and every wrong code is counted', async (ctx) => {
+      if (skip !== undefined) return ctx.skip(skip);
+      // A clock that moves 1 ms per reading: concurrent checks get distinct used-code keys, so only the
+      // user's lock keeps them from reading the same used codes.
+      let ms = T0;
+      const ticking = await startTestCoreOrSkip(kind, { clock: { nowMs: () => ms++ } });
+      if ('skip' in ticking) return ctx.skip(ticking.skip);
+      try {
+        const cc = cdiClient(ticking.core.url);
+        const device = (await cc.post('/recipe/totp/device', { userId: 'racer', skew: 1, period: 30 })).json;
+        const code = totpAt(base32Decode(device.secret), T0, 30);
+        assert.deepEqual((await cc.post('/public/recipe/totp/device/verify', { userId: 'racer', deviceName: device.deviceName, totp: code })).json.status, 'OK');
+        const next = totpAt(base32Decode(device.secret), T0 + 30_000, 30);
+        // Five checks of one valid code at once: one is accepted, the four others are replays, counted 1…4.
+        const answers = await Promise.all(Array.from({ length: 5 }, () => cc.post('/public/recipe/totp/verify', { userId: 'racer', totp: next })));
+        assert.deepEqual(answers.map((a) => a.json.status).sort(), ['INVALID_TOTP_ERROR', 'INVALID_TOTP_ERROR', 'INVALID_TOTP_ERROR', 'INVALID_TOTP_ERROR', 'OK']);
+        const counts = answers.filter((a) => a.json.status !== 'OK').map((a) => a.json.currentNumberOfFailedAttempts as number);
+        assert.deepEqual(counts.sort(), [1, 2, 3, 4]);
+        // Six wrong codes at once: the first is the fifth failure, the five others find the user locked out.
+        const wrong = await Promise.all(Array.from({ length: 6 }, () => cc.post('/public/recipe/totp/verify', { userId: 'racer', totp: '000000' })));
+        const outcomes = wrong.map((a) => `${a.json.status}:${a.json.currentNumberOfFailedAttempts}`).sort();
+        assert.deepEqual(outcomes, ['INVALID_TOTP_ERROR:5', ...Array(5).fill('LIMIT_REACHED_ERROR:5')]);
+      } finally {
+        await ticking.dispose();
+      }
+    });
+
     it('upgrades a schema-6 database (before TOTP) in place; its sessions survive', async (ctx) => {
       if (skip !== undefined) return ctx.skip(skip);
       const old = await startTestCoreOrSkip(kind, {});

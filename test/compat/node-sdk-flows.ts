@@ -128,6 +128,16 @@ async function call(method: string, path: string, tokens: Tokens, body?: unknown
   return { status: result.statusCode as number, json, tokens: next };
 }
 
+/** Whether the release ships `path` (a recipe it predates is absent, not broken). */
+function sdkHasModule(path: string): boolean {
+  try {
+    requireSdk(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(message);
 }
@@ -349,13 +359,7 @@ const flows: [string, () => Promise<void>][] = [
     async () => {
       // supertokens-node 14 predates multitenancy (CDI 3.0): it has no such recipe to call.
       if (major < 15) {
-        let present = true;
-        try {
-          requireSdk('supertokens-node/recipe/multitenancy');
-        } catch {
-          present = false;
-        }
-        check(!present, 'supertokens-node 14 has no Multitenancy recipe');
+        check(!sdkHasModule('supertokens-node/recipe/multitenancy'), 'supertokens-node 14 has no Multitenancy recipe');
         return;
       }
       const Multitenancy: any = requireSdk('supertokens-node/recipe/multitenancy');
@@ -485,13 +489,7 @@ const flows: [string, () => Promise<void>][] = [
     async () => {
       // supertokens-node 14-16 predate TOTP and MultiFactorAuth (CDI 5.0): there is no recipe to call.
       if (major < 17) {
-        let present = true;
-        try {
-          requireSdk('supertokens-node/recipe/totp');
-        } catch {
-          present = false;
-        }
-        check(!present, `supertokens-node ${major} has no TOTP recipe`);
+        check(!sdkHasModule('supertokens-node/recipe/totp'), `supertokens-node ${major} has no TOTP recipe`);
         return;
       }
       // The code an authenticator app would show for `secret`, `offsetPeriods` periods from now.

@@ -269,6 +269,10 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
         maxNumberOfFailedAttempts: 2,
       });
       assert.equal((await verify(userId, '000000')).currentNumberOfFailedAttempts, 1, 'public keeps the core defaults');
+      // A deleted tenant takes its used codes (and lockouts) with it: created again, it starts clean.
+      assert.equal((await c().post('/recipe/multitenancy/tenant/remove', { tenantId: 'strict' })).json.didExist, true);
+      assert.equal((await c().put('/recipe/multitenancy/tenant/v2', { tenantId: 'strict', coreConfig: { totp_max_attempts: 2 } })).json.status, 'OK');
+      assert.equal((await verify(userId, '000000', 'strict')).currentNumberOfFailedAttempts, 1);
     });
 
     it('imports a verified device with its secret; removing the user removes its devices', async (ctx) => {

@@ -108,6 +108,10 @@ export const coreConfigSchema = z
     passwordlessCodeLifetimeSeconds: z.number().int().min(1).default(900),
     /** Wrong user input codes a passwordless device survives (`passwordless_max_code_input_attempts`). Default is 5. */
     passwordlessMaxCodeInputAttempts: z.number().int().min(1).default(5),
+    /** Consecutive invalid TOTP codes that lock a user out, per tenant (`totp_max_attempts`). Default is 5. */
+    totpMaxAttempts: z.number().int().min(1).default(5),
+    /** How long a TOTP lockout lasts after the last invalid code (`totp_rate_limit_cooldown_sec`). Default is 900 (15 minutes). */
+    totpRateLimitCooldownSeconds: z.number().int().min(1).default(900),
     /** Password hashing for new users and password changes. */
     passwordHashing: passwordHashing.default({
       algorithm: 'argon2id',

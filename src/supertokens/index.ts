@@ -165,6 +165,8 @@ export async function startCore(options: CoreOptions = {}): Promise<RunningCore>
   async function runMaintenance(): Promise<CleanupResult> {
     for (const app of apps.values()) await app.keys.rotate();
     await signInLimiter.prune();
+    // TOTP codes are kept a cooldown past their expiry: they hold a lockout for its whole length.
+    await store.deleteExpiredTotpCodes(clock.nowMs() - config.totpRateLimitCooldownSeconds * 1000);
     return store.deleteExpired(clock.nowMs());
   }
 

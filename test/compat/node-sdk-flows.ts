@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { base32Decode, totpAt } from '../../src/supertokens/totp.ts';
 
 const dir = process.env.COMPAT_SDK_DIR!;
 const connectionURI = process.env.COMPAT_CONNECTION_URI!;
@@ -31,6 +32,9 @@ const UserRoles: any = requireSdk('supertokens-node/recipe/userroles');
 const UserMetadata: any = requireSdk('supertokens-node/recipe/usermetadata');
 const ThirdParty: any = requireSdk('supertokens-node/recipe/thirdparty');
 const Passwordless: any = requireSdk('supertokens-node/recipe/passwordless');
+// TOTP and MultiFactorAuth arrived in supertokens-node 17 (CDI 5.0); TOTP turns MFA on for the app.
+const Totp: any = major >= 17 ? requireSdk('supertokens-node/recipe/totp') : undefined;
+const MultiFactorAuth: any = major >= 17 ? requireSdk('supertokens-node/recipe/multifactorauth') : undefined;
 
 const sentLinks: { type: string; link: string; email: string }[] = [];
 
@@ -73,6 +77,7 @@ supertokens.init({
     }),
     Passwordless.init({ contactMethod: 'EMAIL_OR_PHONE', flowType: 'USER_INPUT_CODE_AND_MAGIC_LINK' }),
     Session.init({ getTokenTransferMethod: () => 'header' }),
+    ...(major >= 17 ? [Totp.init(), MultiFactorAuth.init()] : []),
   ],
 });
 
@@ -121,6 +126,16 @@ async function call(method: string, path: string, tokens: Tokens, body?: unknown
     json = result.body;
   }
   return { status: result.statusCode as number, json, tokens: next };
+}
+
+/** Whether the release ships `path` (a recipe it predates is absent, not broken). */
+function sdkHasModule(path: string): boolean {
+  try {
+    requireSdk(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function check(condition: unknown, message: string): asserts condition {
@@ -344,13 +359,7 @@ const flows: [string, () => Promise<void>][] = [
     async () => {
       // supertokens-node 14 predates multitenancy (CDI 3.0): it has no such recipe to call.
       if (major < 15) {
-        let present = true;
-        try {
-          requireSdk('supertokens-node/recipe/multitenancy');
-        } catch {
-          present = false;
-        }
-        check(!present, 'supertokens-node 14 has no Multitenancy recipe');
+        check(!sdkHasModule('supertokens-node/recipe/multitenancy'), 'supertokens-node 14 has no Multitenancy recipe');
         return;
       }
       const Multitenancy: any = requireSdk('supertokens-node/recipe/multitenancy');
@@ -473,6 +482,93 @@ const flows: [string, () => Promise<void>][] = [
       check(JSON.stringify(got.metadata) === '{"plan":"pro","seen":true}', `metadata: ${JSON.stringify(got)}`);
       await UserMetadata.clearUserMetadata(userId);
       check(JSON.stringify((await UserMetadata.getUserMetadata(userId)).metadata) === '{}', 'metadata cleared');
+    },
+  ],
+  [
+    'totp',
+    async () => {
+      // supertokens-node 14-16 predate TOTP and MultiFactorAuth (CDI 5.0): there is no recipe to call.
+      if (major < 17) {
+        check(!sdkHasModule('supertokens-node/recipe/totp'), `supertokens-node ${major} has no TOTP recipe`);
+        return;
+      }
+      // The code an authenticator app would show for `secret`, `offsetPeriods` periods from now.
+      const codeOf = (secret: string, offsetPeriods = 0) => totpAt(base32Decode(secret), Date.now() + offsetPeriods * 30_000, 30);
+      const mfaOf = (access: string) => jwtPart(access, 1)['st-mfa'];
+      const { userId, email, tokens } = await signUp();
+      check(mfaOf(tokens.access!)?.v === true && typeof mfaOf(tokens.access!)?.c?.emailpassword === 'number', `st-mfa after sign-up: ${JSON.stringify(mfaOf(tokens.access!))}`);
+
+      // Set up TOTP through the SDK's own APIs, with the session (what the prebuilt UI calls).
+      const created = await call('POST', '/auth/totp/device', tokens, {});
+      check(created.json.status === 'OK' && created.json.deviceName === 'TOTP Device 0' && /^[A-Z2-7]{32}$/.test(created.json.secret), `createDevicePOST: ${JSON.stringify(created.json)}`);
+      check(String(created.json.qrCodeString).startsWith('otpauth://totp/compat:'), `qrCodeString: ${created.json.qrCodeString}`);
+      const secret: string = created.json.secret;
+      const wrong = await call('POST', '/auth/totp/device/verify', tokens, { deviceName: 'TOTP Device 0', totp: codeOf(secret, 5) });
+      check(
+        wrong.json.status === 'INVALID_TOTP_ERROR' && wrong.json.currentNumberOfFailedAttempts === 1 && wrong.json.maxNumberOfFailedAttempts === 5,
+        `a wrong code: ${JSON.stringify(wrong.json)}`,
+      );
+      const verified = await call('POST', '/auth/totp/device/verify', tokens, { deviceName: 'TOTP Device 0', totp: codeOf(secret) });
+      check(verified.json.status === 'OK' && verified.json.wasAlreadyVerified === false, `verifyDevicePOST: ${JSON.stringify(verified.json)}`);
+      check(typeof mfaOf(verified.tokens.access!)?.c?.totp === 'number', `st-mfa after verifying the device: ${JSON.stringify(mfaOf(verified.tokens.access!))}`);
+      const setUp: string[] = await MultiFactorAuth.getFactorsSetupForUser(userId);
+      check(setUp.includes('totp') && setUp.includes('emailpassword'), `getFactorsSetupForUser: ${JSON.stringify(setUp)}`);
+
+      // Require TOTP of the user (user metadata): a new sign-in is not complete until a code is given.
+      await MultiFactorAuth.addToRequiredSecondaryFactorsForUser(userId, 'totp');
+      check(JSON.stringify(await MultiFactorAuth.getRequiredSecondaryFactorsForUser(userId)) === '["totp"]', 'getRequiredSecondaryFactorsForUser');
+      const signIn = await call('POST', '/auth/signin', {}, form(email, PASSWORD));
+      check(signIn.json.status === 'OK' && mfaOf(signIn.tokens.access!)?.v === false, `st-mfa after a first factor only: ${JSON.stringify(mfaOf(signIn.tokens.access!))}`);
+      const blocked = await call('GET', '/app/me', signIn.tokens);
+      check(blocked.status === 403, `a session without its second factor: ${blocked.status} ${JSON.stringify(blocked.json)}`);
+      const reused = await call('POST', '/auth/totp/verify', signIn.tokens, { totp: codeOf(secret) });
+      check(reused.json.status === 'INVALID_TOTP_ERROR', `the code that verified the device, again: ${JSON.stringify(reused.json)}`);
+      const second = await call('POST', '/auth/totp/verify', signIn.tokens, { totp: codeOf(secret, 1) });
+      check(second.json.status === 'OK' && mfaOf(second.tokens.access!)?.v === true, `verifyTOTPPOST: ${JSON.stringify(second.json)} ${JSON.stringify(mfaOf(second.tokens.access!))}`);
+      const allowed = await call('GET', '/app/me', second.tokens);
+      check(allowed.status === 200 && allowed.json.userId === userId, `the session after TOTP: ${allowed.status}`);
+
+      // The recipe functions against the core.
+      check((await Totp.verifyTOTP('public', userId, codeOf(secret, -1))).status === 'OK', 'verifyTOTP with the previous period (skew 1)');
+      const failed = await Totp.verifyTOTP('public', userId, codeOf(secret, 10));
+      check(failed.status === 'INVALID_TOTP_ERROR' && failed.currentNumberOfFailedAttempts === 1, `verifyTOTP with a wrong code: ${JSON.stringify(failed)}`);
+      check((await Totp.verifyTOTP('public', `nobody-${run}`, '123456')).status === 'UNKNOWN_USER_ID_ERROR', 'verifyTOTP for a user without devices');
+      const extra = await Totp.createDevice(userId, undefined, 'laptop', 0, 60);
+      check(extra.status === 'OK' && extra.deviceName === 'laptop', `createDevice: ${JSON.stringify(extra)}`);
+      check((await Totp.createDevice(userId, undefined, 'TOTP Device 0')).status === 'DEVICE_ALREADY_EXISTS_ERROR', 'a verified name is taken');
+      const listed = await Totp.listDevices(userId);
+      check(
+        JSON.stringify(listed.devices) ===
+          JSON.stringify([
+            { name: 'TOTP Device 0', period: 30, skew: 1, verified: true },
+            { name: 'laptop', period: 60, skew: 0, verified: false },
+          ]),
+        `listDevices: ${JSON.stringify(listed)}`,
+      );
+      check((await Totp.updateDevice(userId, 'laptop', 'work laptop')).status === 'OK', 'updateDevice');
+      check((await Totp.updateDevice(userId, 'nope', 'x')).status === 'UNKNOWN_DEVICE_ERROR', 'updateDevice of an unknown device');
+      check((await Totp.updateDevice(userId, 'work laptop', 'TOTP Device 0')).status === 'DEVICE_ALREADY_EXISTS_ERROR', 'updateDevice onto a taken name');
+      const removed = await Totp.removeDevice(userId, 'work laptop');
+      check(removed.status === 'OK' && removed.didDeviceExist === true, `removeDevice: ${JSON.stringify(removed)}`);
+      check((await Totp.removeDevice(userId, 'work laptop')).didDeviceExist === false, 'removeDevice twice');
+      check((await Totp.listDevices(userId)).devices.length === 1, 'one device left');
+      await MultiFactorAuth.removeFromRequiredSecondaryFactorsForUser(userId, 'totp');
+      check(JSON.stringify(await MultiFactorAuth.getRequiredSecondaryFactorsForUser(userId)) === '[]', 'removeFromRequiredSecondaryFactorsForUser');
+
+      // Required by the tenant instead (its requiredSecondaryFactors): a session there starts incomplete.
+      const Multitenancy: any = requireSdk('supertokens-node/recipe/multitenancy');
+      const tenantId = `mfa${major}-${run}`;
+      const tenant = await Multitenancy.createOrUpdateTenant(tenantId, { firstFactors: ['emailpassword'], requiredSecondaryFactors: ['totp'] });
+      check(tenant.status === 'OK', `createOrUpdateTenant with requiredSecondaryFactors: ${JSON.stringify(tenant)}`);
+      check(JSON.stringify((await Multitenancy.getTenant(tenantId))?.requiredSecondaryFactors) === '["totp"]', 'getTenant returns requiredSecondaryFactors');
+      const member = await EmailPassword.signUp(tenantId, newEmail(), PASSWORD);
+      const memberSession = await Session.createNewSessionWithoutRequestResponse(tenantId, supertokens.convertToRecipeUserId(member.user.id));
+      // A session made without the sign-in APIs has no st-mfa yet; computing the requirements writes it.
+      // (17 and 18 export it on the default export only.)
+      const requirements = await (MultiFactorAuth.default ?? MultiFactorAuth).getMFARequirementsForAuth(memberSession);
+      check(JSON.stringify(requirements).includes('totp'), `getMFARequirementsForAuth: ${JSON.stringify(requirements)}`);
+      check(memberSession.getAccessTokenPayload()['st-mfa']?.v === false, `st-mfa in a tenant requiring totp: ${JSON.stringify(memberSession.getAccessTokenPayload()['st-mfa'])}`);
+      check((await Multitenancy.deleteTenant(tenantId)).didExist === true, 'deleteTenant');
     },
   ],
 ];

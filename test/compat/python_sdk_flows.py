@@ -10,13 +10,19 @@ recipes' asyncio functions), whose signatures every release from 0.25 shares.
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import json
 import os
+import struct
+import time
 import traceback
 
 from supertokens_python import InputAppInfo, SupertokensConfig, init
 from supertokens_python import asyncio as st
-from supertokens_python.recipe import emailpassword, emailverification, passwordless, session, thirdparty, usermetadata, userroles
+from supertokens_python.recipe import emailpassword, emailverification, multifactorauth, passwordless, session, thirdparty, totp, usermetadata, userroles
+from supertokens_python.recipe.multifactorauth import asyncio as mfa
+from supertokens_python.recipe.totp import asyncio as totp_fns
 from supertokens_python.recipe.passwordless import ContactEmailOrPhoneConfig
 from supertokens_python.recipe.passwordless import asyncio as pl
 from supertokens_python.recipe.thirdparty import SignInAndUpFeature
@@ -61,6 +67,8 @@ init(
         ),
         passwordless.init(contact_config=ContactEmailOrPhoneConfig(), flow_type="USER_INPUT_CODE_AND_MAGIC_LINK"),
         session.init(),
+        totp.init(),
+        multifactorauth.init(),
     ],
 )
 
@@ -305,6 +313,72 @@ async def flow_metadata():
     check((await meta.get_user_metadata(user_id)).metadata == {}, "metadata cleared")
 
 
+def totp_code(secret: str, offset_periods: int = 0, period: int = 30) -> str:
+    """The code an authenticator app shows for `secret` (RFC 6238: HMAC-SHA1, 6 digits)."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    counter = int(time.time() * 1000) // (period * 1000) + offset_periods
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    return f"{(struct.unpack('>I', mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+async def flow_totp():
+    _, user_id = await sign_up()
+    created = await totp_fns.create_device(user_id)
+    check(created.__class__.__name__ == "CreateDeviceOkResult" and created.device_name == "TOTP Device 0", f"create_device: {created!r}")
+    check(created.qr_code_string.startswith("otpauth://totp/compat:"), f"qr_code_string: {created.qr_code_string}")
+    secret = created.secret
+    wrong = await totp_fns.verify_device("public", user_id, "TOTP Device 0", totp_code(secret, 5))
+    check(
+        wrong.__class__.__name__ == "InvalidTOTPError" and wrong.current_number_of_failed_attempts == 1 and wrong.max_number_of_failed_attempts == 5,
+        f"a wrong code: {wrong.__dict__}",
+    )
+    verified = await totp_fns.verify_device("public", user_id, "TOTP Device 0", totp_code(secret))
+    check(verified.__class__.__name__ == "VerifyDeviceOkResult" and not verified.was_already_verified, f"verify_device: {verified.__dict__}")
+    reused = await totp_fns.verify_totp("public", user_id, totp_code(secret))
+    check(reused.__class__.__name__ == "InvalidTOTPError", f"a used code: {reused.__dict__}")
+    ok = await totp_fns.verify_totp("public", user_id, totp_code(secret, 1))
+    check(ok.__class__.__name__ == "VerifyTOTPOkResult", f"verify_totp: {ok.__dict__}")
+    unknown = await totp_fns.verify_totp("public", f"nobody-{RUN}", "123456")
+    check(unknown.__class__.__name__ == "UnknownUserIdError", f"verify_totp without devices: {unknown!r}")
+    check("totp" in await mfa.get_factors_setup_for_user(user_id), "get_factors_setup_for_user lists totp")
+    # A required second factor (user metadata): a new session is incomplete until TOTP is marked done.
+    await mfa.add_to_required_secondary_factors_for_user(user_id, "totp")
+    check(await mfa.get_required_secondary_factors_for_user(user_id) == ["totp"], "get_required_secondary_factors_for_user")
+    s, _ = await new_session(user_id)
+    # The session's st-mfa claim, computed (and written into the session) as the MFA APIs do.
+    requirements = await mfa.get_mfa_requirements_for_auth(s)
+    check("totp" in json.dumps(requirements, default=str), f"get_mfa_requirements_for_auth: {requirements!r}")
+    check(s.get_access_token_payload().get("st-mfa", {}).get("v") is False, f"st-mfa before TOTP: {s.get_access_token_payload().get('st-mfa')}")
+    await mfa.mark_factor_as_complete_in_session(s, "totp")
+    claim = s.get_access_token_payload().get("st-mfa", {})
+    check(claim.get("v") is True and "totp" in claim.get("c", {}), f"st-mfa after TOTP: {claim}")
+    await mfa.remove_from_required_secondary_factors_for_user(user_id, "totp")
+    extra = await totp_fns.create_device(user_id, None, "laptop", 0, 60)
+    check(extra.device_name == "laptop", f"create_device (named): {extra!r}")
+    listed = await totp_fns.list_devices(user_id)
+    check(
+        [(d.name, d.period, d.skew, d.verified) for d in listed.devices] == [("TOTP Device 0", 30, 1, True), ("laptop", 60, 0, False)],
+        f"list_devices: {[d.__dict__ for d in listed.devices]}",
+    )
+    check((await totp_fns.update_device(user_id, "laptop", "work laptop")).__class__.__name__ == "UpdateDeviceOkResult", "update_device")
+    check((await totp_fns.update_device(user_id, "nope", "x")).__class__.__name__ == "UnknownDeviceError", "update_device of an unknown device")
+    check((await totp_fns.update_device(user_id, "work laptop", "TOTP Device 0")).__class__.__name__ == "DeviceAlreadyExistsError", "update_device onto a taken name")
+    check((await totp_fns.remove_device(user_id, "work laptop")).did_device_exist, "remove_device")
+    check(not (await totp_fns.remove_device(user_id, "work laptop")).did_device_exist, "remove_device twice")
+    # Required by the tenant instead (its required_secondary_factors): a session there starts incomplete.
+    tenant_id = f"mfa-{RUN}"
+    config = TenantConfigCreateOrUpdate(first_factors=["emailpassword"], required_secondary_factors=["totp"])
+    check((await mt.create_or_update_tenant(tenant_id, config)).status == "OK", "create_or_update_tenant with required_secondary_factors")
+    tenant = await mt.get_tenant(tenant_id)
+    check(tenant is not None and tenant.required_secondary_factors == ["totp"], f"get_tenant: {tenant!r}")
+    member = await ep.sign_up(tenant_id, new_email(), PASSWORD)
+    member_session = await sess.create_new_session_without_request_response(tenant_id, RecipeUserId(member.user.id), {}, {}, True)
+    await mfa.get_mfa_requirements_for_auth(member_session)
+    check(member_session.get_access_token_payload().get("st-mfa", {}).get("v") is False, "st-mfa in a tenant requiring totp")
+    check((await mt.delete_tenant(tenant_id)).did_exist, "delete_tenant")
+
+
 FLOWS = [
     ("handshake", flow_handshake),
     ("sign-up and sign-in", flow_sign_up_in),
@@ -319,6 +393,7 @@ FLOWS = [
     ("multitenancy", flow_multitenancy),
     ("passwordless", flow_passwordless),
     ("user metadata", flow_metadata),
+    ("totp", flow_totp),
 ]
 
 

@@ -43,6 +43,7 @@ export const NODE_FLOWS = [
   'multitenancy',
   'passwordless',
   'user metadata',
+  'totp',
 ];
 
 /**

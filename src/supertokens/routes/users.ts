@@ -292,7 +292,9 @@ export const userRoutes: Route[] = [
       await store.deleteUser(req.appId, mapping?.superTokensUserId ?? given);
       await store.deleteThirdPartyUser(req.appId, mapping?.superTokensUserId ?? given);
       await store.deletePasswordlessUser(req.appId, mapping?.superTokensUserId ?? given);
+      await store.deleteTotpUser(req.appId, mapping?.externalUserId ?? given);
       if (mapping !== undefined) {
+        await store.deleteTotpUser(req.appId, mapping.superTokensUserId);
         await store.deleteUser(req.appId, mapping.externalUserId);
         await store.deleteUserIdMapping(req.appId, mapping.superTokensUserId);
       }

@@ -88,6 +88,20 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE st_tenants (app_id TEXT NOT NULL, tenant_id TEXT NOT NULL, config TEXT NOT NULL,
        created_at BIGINT NOT NULL, PRIMARY KEY (app_id, tenant_id))`,
   ],
+  [], // 7: reserved (account linking, h/al)
+  [], // 8: reserved (tenant membership, h/tenants)
+  // 9: TOTP users, devices and used codes (store/totp.ts). Secrets are stored as the Java core stores
+  // them (base32, in clear: verifying a code needs the key itself).
+  [
+    `CREATE TABLE st_totp_users (app_id TEXT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (app_id, user_id))`,
+    `CREATE TABLE st_totp_devices (app_id TEXT NOT NULL, user_id TEXT NOT NULL, device_name TEXT NOT NULL,
+       secret_key TEXT NOT NULL, period INTEGER NOT NULL, skew INTEGER NOT NULL, verified INTEGER NOT NULL,
+       created_at BIGINT NOT NULL, PRIMARY KEY (app_id, user_id, device_name))`,
+    `CREATE TABLE st_totp_used_codes (app_id TEXT NOT NULL, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL,
+       code TEXT NOT NULL, is_valid INTEGER NOT NULL, expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL,
+       PRIMARY KEY (app_id, tenant_id, user_id, created_at))`,
+    `CREATE INDEX st_totp_used_codes_expires ON st_totp_used_codes (expires_at)`,
+  ],
 ];
 
 /** Applies pending migrations; returns the schema version. Safe to call from many instances at once. */

@@ -86,8 +86,9 @@ export class SqlMultitenancyStore implements MultitenancyStore {
     return this.#db.transaction(async (tx) => {
       const removed = await tx.run('DELETE FROM st_tenants WHERE app_id = ? AND tenant_id = ?', [appId, tenantId]);
       if (removed > 0) {
-        // What is scoped to the tenant goes with it: sessions, role assignments, pending tokens.
-        for (const table of ['st_sessions', 'st_user_roles', 'st_email_verification_tokens', 'st_password_reset_tokens']) {
+        // What is scoped to the tenant goes with it: sessions, role assignments, pending tokens, the
+        // TOTP codes checked there (their lockouts).
+        for (const table of ['st_sessions', 'st_user_roles', 'st_email_verification_tokens', 'st_password_reset_tokens', 'st_totp_used_codes']) {
           await tx.run(`DELETE FROM ${table} WHERE app_id = ? AND tenant_id = ?`, [appId, tenantId]);
         }
       }

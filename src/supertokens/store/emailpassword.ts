@@ -65,7 +65,7 @@ export class SqlEmailPasswordStore implements EmailPasswordStore {
 
   async insertUser(row: UserRow): Promise<boolean> {
     return this.#db.transaction(async (tx) => {
-      const member = { appId: row.appId, tenantId: row.tenantId, userId: row.userId, recipeId: 'emailpassword' as const, email: row.email, timeJoinedMs: row.timeJoinedMs };
+      const member = { appId: row.appId, tenantId: row.tenantId, userId: row.userId, recipeId: 'emailpassword' as const, email: row.email };
       if (!(await insertMembership(tx, member))) return false;
       const changed = await tx.run(
         `INSERT INTO st_users (app_id, user_id, tenant_id, email, password_hash, time_joined) VALUES (?, ?, ?, ?, ?, ?)

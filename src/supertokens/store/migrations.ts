@@ -96,27 +96,25 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
   [
     `CREATE TABLE st_user_tenants (app_id TEXT NOT NULL, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL,
        recipe_id TEXT NOT NULL, email TEXT, phone_number TEXT, third_party_id TEXT, third_party_user_id TEXT,
-       time_joined BIGINT NOT NULL, PRIMARY KEY (app_id, tenant_id, user_id))`,
+       PRIMARY KEY (app_id, tenant_id, user_id))`,
     `CREATE INDEX st_user_tenants_user ON st_user_tenants (app_id, user_id)`,
-    `CREATE INDEX st_user_tenants_joined ON st_user_tenants (app_id, tenant_id, time_joined)`,
     `CREATE UNIQUE INDEX st_user_tenants_ep_email ON st_user_tenants (app_id, tenant_id, email) WHERE recipe_id = 'emailpassword'`,
     `CREATE UNIQUE INDEX st_user_tenants_tp_user ON st_user_tenants (app_id, tenant_id, third_party_id, third_party_user_id)
        WHERE recipe_id = 'thirdparty'`,
     `CREATE UNIQUE INDEX st_user_tenants_pl_email ON st_user_tenants (app_id, tenant_id, email) WHERE recipe_id = 'passwordless'`,
     `CREATE UNIQUE INDEX st_user_tenants_pl_phone ON st_user_tenants (app_id, tenant_id, phone_number) WHERE recipe_id = 'passwordless'`,
-    `INSERT INTO st_user_tenants (app_id, tenant_id, user_id, recipe_id, email, time_joined)
-       SELECT app_id, tenant_id, user_id, 'emailpassword', email, time_joined FROM st_users`,
-    `INSERT INTO st_user_tenants (app_id, tenant_id, user_id, recipe_id, third_party_id, third_party_user_id, time_joined)
-       SELECT app_id, tenant_id, user_id, 'thirdparty', third_party_id, third_party_user_id, time_joined FROM st_thirdparty_users`,
-    `INSERT INTO st_user_tenants (app_id, tenant_id, user_id, recipe_id, email, phone_number, time_joined)
-       SELECT app_id, tenant_id, user_id, 'passwordless', email, phone_number, time_joined FROM st_passwordless_users`,
+    `INSERT INTO st_user_tenants (app_id, tenant_id, user_id, recipe_id, email)
+       SELECT app_id, tenant_id, user_id, 'emailpassword', email FROM st_users`,
+    `INSERT INTO st_user_tenants (app_id, tenant_id, user_id, recipe_id, third_party_id, third_party_user_id)
+       SELECT app_id, tenant_id, user_id, 'thirdparty', third_party_id, third_party_user_id FROM st_thirdparty_users`,
+    `INSERT INTO st_user_tenants (app_id, tenant_id, user_id, recipe_id, email, phone_number)
+       SELECT app_id, tenant_id, user_id, 'passwordless', email, phone_number FROM st_passwordless_users`,
     // The recipe tables, rebuilt with the same columns in the same order, without the per-tenant UNIQUEs.
     `CREATE TABLE st_users_v8 (app_id TEXT NOT NULL, user_id TEXT NOT NULL, tenant_id TEXT NOT NULL,
        email TEXT NOT NULL, password_hash TEXT NOT NULL, time_joined BIGINT NOT NULL, PRIMARY KEY (app_id, user_id))`,
     `INSERT INTO st_users_v8 SELECT app_id, user_id, tenant_id, email, password_hash, time_joined FROM st_users`,
     `DROP TABLE st_users`,
     `ALTER TABLE st_users_v8 RENAME TO st_users`,
-    `CREATE INDEX st_users_email ON st_users (app_id, email)`,
     `CREATE TABLE st_thirdparty_users_v8 (app_id TEXT NOT NULL, user_id TEXT NOT NULL, tenant_id TEXT NOT NULL,
        third_party_id TEXT NOT NULL, third_party_user_id TEXT NOT NULL, email TEXT NOT NULL,
        time_joined BIGINT NOT NULL, PRIMARY KEY (app_id, user_id))`,

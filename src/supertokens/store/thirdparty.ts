@@ -67,7 +67,7 @@ export class SqlThirdPartyStore implements ThirdPartyStore {
     const { appId, tenantId, thirdPartyId, thirdPartyUserId, email } = newUser;
     // The membership's unique index settles concurrent sign-ups of one provider user in one tenant.
     const inserted = await this.#db.transaction(async (tx) => {
-      const member = { appId, tenantId, userId: newUser.userId, recipeId: 'thirdparty' as const, thirdParty: { id: thirdPartyId, userId: thirdPartyUserId }, timeJoinedMs: newUser.timeJoinedMs };
+      const member = { appId, tenantId, userId: newUser.userId, recipeId: 'thirdparty' as const, thirdParty: { id: thirdPartyId, userId: thirdPartyUserId } };
       if (!(await insertMembership(tx, member))) return false;
       await tx.run(
         `INSERT INTO st_thirdparty_users (app_id, user_id, tenant_id, third_party_id, third_party_user_id, email, time_joined)

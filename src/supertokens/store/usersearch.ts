@@ -87,16 +87,19 @@ export class SqlUserSearchStore implements UserSearchStore {
   }
 
   /**
-   * `(<recipe's rows> WHERE app_id = ? AND <member of the tenant, or of any tenant>) UNION ALL …` with its
-   * parameters: membership (`st_user_tenants`) decides who is in a tenant.
+   * `<recipe's rows of the tenant's members, or of users in any tenant> UNION ALL …` with its parameters:
+   * membership (`st_user_tenants`) decides who is in a tenant; a tenant's rows are found from its
+   * memberships (their primary key starts with app and tenant).
    */
   #union(appId: string, tenantId: string | null, recipes: readonly AuthRecipeId[]): { sql: string; params: SqlValue[] } {
     const params: SqlValue[] = [];
     const parts = recipes.map((recipe) => {
-      params.push(appId);
-      if (tenantId !== null) params.push(tenantId);
-      const member = `EXISTS (SELECT 1 FROM st_user_tenants m WHERE m.app_id = r.app_id AND m.user_id = r.user_id${tenantId === null ? '' : ' AND m.tenant_id = ?'})`;
-      return `${TABLES[recipe]} WHERE r.app_id = ? AND ${member}`;
+      if (tenantId === null) {
+        params.push(appId);
+        return `${TABLES[recipe]} WHERE r.app_id = ? AND EXISTS (SELECT 1 FROM st_user_tenants m WHERE m.app_id = r.app_id AND m.user_id = r.user_id)`;
+      }
+      params.push(appId, tenantId);
+      return `${TABLES[recipe]} JOIN st_user_tenants m ON m.app_id = r.app_id AND m.user_id = r.user_id WHERE m.app_id = ? AND m.tenant_id = ?`;
     });
     return { sql: parts.join(' UNION ALL '), params };
   }

@@ -23,7 +23,6 @@ export interface MembershipRow {
   email?: string | null | undefined;
   phoneNumber?: string | null | undefined;
   thirdParty?: { id: string; userId: string } | undefined;
-  timeJoinedMs: number;
 }
 
 /** Why a user could not join a tenant: its account info is another user's there. */
@@ -50,8 +49,8 @@ export interface UserTenantsStore {
  */
 export async function insertMembership(db: SqlExecutor, row: MembershipRow): Promise<boolean> {
   const changed = await db.run(
-    `INSERT INTO st_user_tenants (app_id, tenant_id, user_id, recipe_id, email, phone_number, third_party_id, third_party_user_id, time_joined)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    `INSERT INTO st_user_tenants (app_id, tenant_id, user_id, recipe_id, email, phone_number, third_party_id, third_party_user_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     [
       row.appId,
       row.tenantId,
@@ -61,7 +60,6 @@ export async function insertMembership(db: SqlExecutor, row: MembershipRow): Pro
       row.phoneNumber ?? null,
       row.thirdParty?.id ?? null,
       row.thirdParty?.userId ?? null,
-      row.timeJoinedMs,
     ],
   );
   return changed === 1;
@@ -107,15 +105,14 @@ interface RecipeUserDbRow {
   phone_number: string | null;
   third_party_id: string | null;
   third_party_user_id: string | null;
-  time_joined: number | string;
 }
 
 /** The user's membership row for `tenantId`, built from whichever recipe table holds it. */
 async function membershipOf(db: SqlExecutor, appId: string, tenantId: string, userId: string): Promise<MembershipRow | undefined> {
   const sources: [AuthRecipeId, string][] = [
-    ['emailpassword', 'SELECT user_id, email, NULL AS phone_number, NULL AS third_party_id, NULL AS third_party_user_id, time_joined FROM st_users'],
-    ['thirdparty', 'SELECT user_id, NULL AS email, NULL AS phone_number, third_party_id, third_party_user_id, time_joined FROM st_thirdparty_users'],
-    ['passwordless', 'SELECT user_id, email, phone_number, NULL AS third_party_id, NULL AS third_party_user_id, time_joined FROM st_passwordless_users'],
+    ['emailpassword', 'SELECT user_id, email, NULL AS phone_number, NULL AS third_party_id, NULL AS third_party_user_id FROM st_users'],
+    ['thirdparty', 'SELECT user_id, NULL AS email, NULL AS phone_number, third_party_id, third_party_user_id FROM st_thirdparty_users'],
+    ['passwordless', 'SELECT user_id, email, phone_number, NULL AS third_party_id, NULL AS third_party_user_id FROM st_passwordless_users'],
   ];
   for (const [recipeId, select] of sources) {
     const [row] = await db.all<RecipeUserDbRow>(`${select} WHERE app_id = ? AND user_id = ?`, [appId, userId]);
@@ -128,7 +125,6 @@ async function membershipOf(db: SqlExecutor, appId: string, tenantId: string, us
       email: row.email,
       phoneNumber: row.phone_number,
       thirdParty: row.third_party_id === null ? undefined : { id: row.third_party_id, userId: row.third_party_user_id ?? '' },
-      timeJoinedMs: Number(row.time_joined),
     };
   }
   return undefined;

@@ -20,7 +20,7 @@
 import { CoreHttpError, badInput, invalidField } from '../errors.ts';
 import type { JsonObject, Store, TenantConfigRow, TenantRow } from '../store.ts';
 import { ok, optionalObject, outcome, requireString, type Route, type RouteRequest } from './types.ts';
-import { resolveUserId } from './useridmapping.ts';
+import { findMapping, resolveUserId } from './useridmapping.ts';
 
 const PASSWORDLESS_FACTORS = ['otp-email', 'otp-phone', 'link-email', 'link-phone'];
 
@@ -157,7 +157,7 @@ export const multitenancyRoutes: Route[] = [
     async handle(req) {
       const { store } = req.runtime;
       const given = associationUserId(req);
-      const mapping = (await store.getUserIdMappingByExternalId(req.appId, given)) ?? (await store.getUserIdMappingBySuperTokensId(req.appId, given));
+      const mapping = await findMapping(req, given, 'ANY');
       const superTokensUserId = mapping?.superTokensUserId ?? given;
       // Non-auth recipes hold the id the SDK was given: the external one when mapped.
       const nonAuthUserId = mapping?.externalUserId ?? given;

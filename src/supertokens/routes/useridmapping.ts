@@ -31,7 +31,8 @@ function userIdType(value: unknown): UserIdType {
   return type;
 }
 
-async function findMapping(req: RouteRequest, userId: string, type: UserIdType) {
+/** The mapping a caller's id names: by SuperTokens id, by external id, or (`ANY`) either, SuperTokens id first. */
+export async function findMapping(req: RouteRequest, userId: string, type: UserIdType) {
   const { store } = req.runtime;
   if (type !== 'EXTERNAL') {
     const bySuperTokensId = await store.getUserIdMappingBySuperTokensId(req.appId, userId);

@@ -4,7 +4,7 @@
  * `Store` is narrow and named after what the recipes need; it is the sum of one part per recipe, each
  * in `store/` with its rows, its interface and its SQL: `keys.ts` (app secrets, signing keys),
  * `sessions.ts`, `emailpassword.ts` (users, reset tokens), `emailverification.ts`, `userroles.ts`,
- * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances), `usersearch.ts` (count, search filters), `useridmapping.ts`, `thirdparty.ts`, `multitenancy.ts` (tenants created at runtime), `passwordless.ts`, `totp.ts`. `migrations.ts` holds the schema of them all. Both backends share the parts,
+ * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances), `usersearch.ts` (count, search filters), `useridmapping.ts`, `thirdparty.ts`, `multitenancy.ts` (tenants created at runtime), `passwordless.ts`, `totp.ts`, `usertenants.ts` (each user's tenants). `migrations.ts` holds the schema of them all. Both backends share the parts,
  * written in the SQL subset SQLite and PostgreSQL agree on (`store/sql.ts`); the drivers
  * (`store-sqlite.ts`, `store-postgres.ts`) only execute statements and run transactions.
  *
@@ -25,6 +25,7 @@ import { SqlThirdPartyStore, type ThirdPartyStore } from './store/thirdparty.ts'
 import { SqlMultitenancyStore, type MultitenancyStore } from './store/multitenancy.ts';
 import { SqlPasswordlessStore, type PasswordlessStore } from './store/passwordless.ts';
 import { SqlTotpStore, type TotpStore } from './store/totp.ts';
+import { SqlUserTenantsStore, type UserTenantsStore } from './store/usertenants.ts';
 
 export type { EmailPasswordStore, UserRow } from './store/emailpassword.ts';
 export type { EmailVerificationStore } from './store/emailverification.ts';
@@ -40,6 +41,7 @@ export type { ThirdPartyStore, ThirdPartyUserRow } from './store/thirdparty.ts';
 export type { MultitenancyStore, TenantConfigRow, TenantRow } from './store/multitenancy.ts';
 export type { PasswordlessStore, PasswordlessUserRow, PasswordlessDeviceRow } from './store/passwordless.ts';
 export type { TotpDeviceRow, TotpStore } from './store/totp.ts';
+export type { AddUserToTenantResult, UserTenantsStore } from './store/usertenants.ts';
 
 export interface CleanupResult {
   sessions: number;
@@ -79,7 +81,8 @@ export interface Store
     ThirdPartyStore,
     MultitenancyStore,
     PasswordlessStore,
-    TotpStore {}
+    TotpStore,
+    UserTenantsStore {}
 
 /** The `Store` on top of a SQL driver: every part shares the one driver (its connections and transactions). */
 export function createSqlStore(driver: SqlDriver): Store {
@@ -102,6 +105,7 @@ export function createSqlStore(driver: SqlDriver): Store {
     ...methodsOf<MultitenancyStore>(new SqlMultitenancyStore(driver)),
     ...methodsOf<PasswordlessStore>(new SqlPasswordlessStore(driver)),
     ...methodsOf<TotpStore>(new SqlTotpStore(driver)),
+    ...methodsOf<UserTenantsStore>(new SqlUserTenantsStore(driver)),
   };
 }
 

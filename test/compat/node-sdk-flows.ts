@@ -301,7 +301,16 @@ const flows: [string, () => Promise<void>][] = [
     async () => {
       const { email, userId } = await signUp();
       const external = `ext-${major}-${run}`;
-      const created = await supertokens.createUserIdMapping({ superTokensUserId: userId, externalUserId: external, externalUserIdInfo: 'from LDAP' });
+      // The sign-up opened a session under the SuperTokens id: as the Java core, the mapping is then
+      // refused ("already in use in Session recipe") unless forced.
+      let refused = '';
+      try {
+        await supertokens.createUserIdMapping({ superTokensUserId: userId, externalUserId: external });
+      } catch (err) {
+        refused = String((err as Error).message);
+      }
+      check(refused.includes('UserId is already in use in Session recipe'), `mapping an id that has a session: ${refused || 'accepted'}`);
+      const created = await supertokens.createUserIdMapping({ superTokensUserId: userId, externalUserId: external, externalUserIdInfo: 'from LDAP', force: true });
       check(created.status === 'OK', `createUserIdMapping: ${JSON.stringify(created)}`);
       const got = await supertokens.getUserIdMapping({ userId: external });
       check(got.status === 'OK' && got.superTokensUserId === userId && got.externalUserIdInfo === 'from LDAP', `getUserIdMapping: ${JSON.stringify(got)}`);
@@ -393,8 +402,32 @@ const flows: [string, () => Promise<void>][] = [
           ? await Session.createNewSessionWithoutRequestResponse(tenantId, supertokens.convertToRecipeUserId(signedUp.user.id))
           : await Session.createNewSessionWithoutRequestResponse(tenantId, signedUp.user.id);
       check(session.getTenantId() === tenantId && session.getAccessTokenPayload().tId === tenantId, 'the session belongs to the tenant');
+      // A user in several tenants (CDI 3.0; `userId` in 15, a RecipeUserId from 16): associated with a
+      // second tenant it signs in there and lists both; disassociated, it is back to the first only.
+      const second = `${tenantId}-b`;
+      await Multitenancy.createOrUpdateTenant(second, major >= 19 ? { firstFactors: ['emailpassword'] } : { emailPasswordEnabled: true });
+      const userRef = major >= 16 ? supertokens.convertToRecipeUserId(signedUp.user.id) : signedUp.user.id;
+      const tenantsOfUser = async (): Promise<string[]> =>
+        [...(major >= 16 ? await supertokens.getUser(signedUp.user.id) : await EmailPassword.getUserById(signedUp.user.id)).tenantIds].sort();
+      const associated = await Multitenancy.associateUserToTenant(second, userRef);
+      check(associated.status === 'OK' && associated.wasAlreadyAssociated === false, `associateUserToTenant: ${JSON.stringify(associated)}`);
+      check((await Multitenancy.associateUserToTenant(second, userRef)).wasAlreadyAssociated === true, 'associating twice: wasAlreadyAssociated');
+      check((await EmailPassword.signIn(second, email, PASSWORD)).status === 'OK', 'sign-in in the second tenant');
+      check(JSON.stringify(await tenantsOfUser()) === JSON.stringify([tenantId, second].sort()), `getUser tenantIds: ${JSON.stringify(await tenantsOfUser())}`);
+      const otherEmail = newEmail();
+      const clashing = await EmailPassword.signUp(second, otherEmail, PASSWORD);
+      const clashUser = await EmailPassword.signUp(tenantId, otherEmail, PASSWORD);
+      const clash = await Multitenancy.associateUserToTenant(second, major >= 16 ? supertokens.convertToRecipeUserId(clashUser.user.id) : clashUser.user.id);
+      check(clashing.status === 'OK' && clash.status === 'EMAIL_ALREADY_EXISTS_ERROR', `associating a user whose email the tenant has: ${JSON.stringify(clash)}`);
+      const removed = await Multitenancy.disassociateUserFromTenant(second, userRef);
+      check(removed.status === 'OK' && removed.wasAssociated === true, `disassociateUserFromTenant: ${JSON.stringify(removed)}`);
+      check((await EmailPassword.signIn(second, email, PASSWORD)).status === 'WRONG_CREDENTIALS_ERROR', 'no sign-in in the tenant it left');
+      check(JSON.stringify(await tenantsOfUser()) === JSON.stringify([tenantId]), `tenantIds after disassociation: ${JSON.stringify(await tenantsOfUser())}`);
+      await Multitenancy.deleteTenant(second);
       const deleted = await Multitenancy.deleteTenant(tenantId);
       check(deleted.status === 'OK' && deleted.didExist === true, `deleteTenant: ${JSON.stringify(deleted)}`);
+      // Its user stays, in no tenant (as the Java core keeps it).
+      check(JSON.stringify(await tenantsOfUser()) === '[]', `a deleted tenant's user: ${JSON.stringify(await tenantsOfUser())}`);
       check((await Multitenancy.getTenant(tenantId)) === undefined, 'a deleted tenant is gone');
       let refused = '';
       try {

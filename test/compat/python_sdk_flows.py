@@ -254,8 +254,33 @@ async def flow_multitenancy():
     check([u.id for u in listed_users.users] == [signed_up.user.id], "the tenant lists its user")
     public_users = await st.get_users_newest_first("public", limit=100)
     check(signed_up.user.id not in [u.id for u in public_users.users], "public does not list it")
+    # A user in several tenants: associated with a second tenant it signs in there and lists both;
+    # disassociated, it is back to the first only; its tenant deleted, it stays in no tenant.
+    second = f"{tenant_id}-b"
+    await mt.create_or_update_tenant(second, TenantConfigCreateOrUpdate(first_factors=["emailpassword"]))
+    user_ref = RecipeUserId(signed_up.user.id)
+
+    async def tenants_of_user():
+        return sorted((await st.get_user(signed_up.user.id)).tenant_ids)
+
+    associated = await mt.associate_user_to_tenant(second, user_ref)
+    check(associated.status == "OK" and associated.was_already_associated is False, f"associate_user_to_tenant: {associated!r}")
+    check((await mt.associate_user_to_tenant(second, user_ref)).was_already_associated is True, "associating twice")
+    check((await ep.sign_in(second, email, PASSWORD)).__class__.__name__ == "SignInOkResult", "sign-in in the second tenant")
+    check(await tenants_of_user() == sorted([tenant_id, second]), f"get_user tenant_ids: {await tenants_of_user()}")
+    other_email = new_email()
+    await ep.sign_up(second, other_email, PASSWORD)
+    clash_user = await ep.sign_up(tenant_id, other_email, PASSWORD)
+    clash = await mt.associate_user_to_tenant(second, RecipeUserId(clash_user.user.id))
+    check(clash.status == "EMAIL_ALREADY_EXISTS_ERROR", f"associating a user whose email the tenant has: {clash!r}")
+    removed = await mt.disassociate_user_from_tenant(second, user_ref)
+    check(removed.status == "OK" and removed.was_associated is True, f"disassociate_user_from_tenant: {removed!r}")
+    check((await ep.sign_in(second, email, PASSWORD)).__class__.__name__ == "WrongCredentialsError", "no sign-in in the tenant it left")
+    check(await tenants_of_user() == [tenant_id], f"tenant_ids after disassociation: {await tenants_of_user()}")
+    await mt.delete_tenant(second)
     deleted = await mt.delete_tenant(tenant_id)
     check(deleted.did_exist is True, f"delete_tenant: {deleted!r}")
+    check(await tenants_of_user() == [], f"a deleted tenant's user: {await tenants_of_user()}")
     check(await mt.get_tenant(tenant_id) is None, "a deleted tenant is gone")
     try:
         await ep.sign_in(tenant_id, email, PASSWORD)

@@ -171,12 +171,29 @@ export function decodeJwtPart(token: string, index: 0 | 1): Record<string, any> 
 }
 
 /**
- * Puts a stopped core's database back to schema `version`, as an older release left it: drops every
- * table a later migration created and forgets those migrations. Returns the dropped tables.
+ * Puts a stopped core's database back to schema `version`, as an older release left it: a table a later
+ * migration rebuilt (`CREATE TABLE t_vN …; ALTER TABLE t_vN RENAME TO t`) gets its earlier definition and
+ * indexes back with its rows; every table a later migration created is dropped; those migrations are
+ * forgotten. Returns the dropped tables.
  */
 export async function rollBackSchema(kind: StoreKind, options: CoreOptions, pgUrl: string | undefined, version: number): Promise<string[]> {
-  const added = MIGRATIONS.slice(version).flatMap((m) => m.flatMap((sql) => [.../CREATE TABLE (\w+)/.exec(sql)?.slice(1) ?? []]));
-  const statements = [...added.map((table) => `DROP TABLE ${table}`), `DELETE FROM st_schema_migrations WHERE version > ${version}`];
+  const later = MIGRATIONS.slice(version).flat();
+  const earlier = MIGRATIONS.slice(0, version).flat();
+  const renamed = new Map<string, string>();
+  for (const sql of later) {
+    const rename = /ALTER TABLE (\w+) RENAME TO (\w+)/.exec(sql);
+    if (rename !== null) renamed.set(rename[1]!, rename[2]!);
+  }
+  const added = later.flatMap((sql) => [.../CREATE TABLE (\w+)/.exec(sql)?.slice(1) ?? []]).filter((table) => !renamed.has(table));
+  const rebuilt = [...new Set(renamed.values())].filter((table) => !added.includes(table));
+  const restore = rebuilt.flatMap((table) => [
+    `CREATE TABLE ${table}_rollback AS SELECT * FROM ${table}`,
+    `DROP TABLE ${table}`,
+    ...earlier.filter((sql) => new RegExp(`^\\s*CREATE (TABLE ${table} |(UNIQUE )?INDEX \\w+ ON ${table} )`).test(sql)),
+    `INSERT INTO ${table} SELECT * FROM ${table}_rollback`,
+    `DROP TABLE ${table}_rollback`,
+  ]);
+  const statements = [...restore, ...added.map((table) => `DROP TABLE ${table}`), `DELETE FROM st_schema_migrations WHERE version > ${version}`];
   if (kind === 'sqlite') {
     const db = new Database(join(options.dataDir!, 'core.sqlite'));
     try {
@@ -189,7 +206,8 @@ export async function rollBackSchema(kind: StoreKind, options: CoreOptions, pgUr
     await client.connect();
     try {
       const schema = (options.database as { schema: string }).schema;
-      for (const sql of statements) await client.query(sql.replace(/st_/g, `"${schema}".st_`));
+      await client.query(`SET search_path TO "${schema}"`);
+      for (const sql of statements) await client.query(sql);
     } finally {
       await client.end();
     }

@@ -173,6 +173,28 @@ function storeContract(kind: 'sqlite' | 'postgres', open: () => Promise<{ store:
       assert.deepEqual(await s.getUserMetadata('public', 'u'), {});
     });
 
+    test('memberships: a user in several tenants, account info unique per tenant and recipe, removal', async (s) => {
+      const user = (userId: string, tenantId: string, email: string) => ({ appId: 'm', userId, tenantId, email, passwordHash: 'h', timeJoinedMs: 1 });
+      assert.equal(await s.insertUser(user('m1', 'a', 'x@example.com')), true);
+      assert.equal(await s.insertUser(user('m2', 'b', 'x@example.com')), true);
+      assert.equal(await s.insertUser(user('m3', 'a', 'x@example.com')), false, 'the email is taken in a');
+      assert.deepEqual(await s.addUserToTenant('m', 'c', 'm1'), { status: 'OK', wasAlreadyAssociated: false });
+      assert.deepEqual(await s.addUserToTenant('m', 'c', 'm1'), { status: 'OK', wasAlreadyAssociated: true });
+      assert.deepEqual(await s.addUserToTenant('m', 'c', 'm2'), { status: 'EMAIL_EXISTS' });
+      assert.deepEqual(await s.addUserToTenant('m', 'c', 'nobody'), { status: 'UNKNOWN_USER' });
+      const tp = await s.signInUpThirdPartyUser({ appId: 'm', userId: 'm4', tenantId: 'a', thirdPartyId: 'g', thirdPartyUserId: 'x', email: 'x@example.com', timeJoinedMs: 1 });
+      assert.equal(tp.created, true);
+      assert.deepEqual(await s.addUserToTenant('m', 'c', 'm4'), { status: 'OK', wasAlreadyAssociated: false }, 'another recipe never clashes');
+      assert.deepEqual(Object.fromEntries(await s.listUserTenants('m', ['m1', 'm2', 'm4', 'nobody'])), { m1: ['a', 'c'], m2: ['b'], m4: ['a', 'c'], nobody: [] });
+      assert.equal((await s.getUserByEmail('m', 'c', 'x@example.com'))?.userId, 'm1');
+      assert.equal(await s.removeUserFromTenant('m', 'c', 'm1', 'm1'), true);
+      assert.equal(await s.removeUserFromTenant('m', 'c', 'm1', 'm1'), false);
+      assert.equal(await s.getUserByEmail('m', 'c', 'x@example.com'), undefined);
+      assert.deepEqual(await s.addUserToTenant('m', 'c', 'm2'), { status: 'OK', wasAlreadyAssociated: false }, 'the email is free in c again');
+      assert.equal(await s.deleteUser('m', 'm2'), true);
+      assert.deepEqual((await s.listUserTenants('m', ['m2'])).get('m2'), [], 'deleting a user removes its memberships');
+    });
+
     test('cleanup deletes only expired sessions and tokens', async (s) => {
       await s.insertSession(session('live', { expiresAtMs: 1_000_000 }));
       await s.insertSession(session('dead', { expiresAtMs: 100 }));

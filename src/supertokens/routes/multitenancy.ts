@@ -4,9 +4,10 @@
  * `…/tenant`), list (`…/tenant/list/v2`, v1 `…/tenant/list`) and delete (`POST …/tenant/remove`). [glue]
  *
  * A tenant is either configured (`tenantIds`: always there, never deleted at runtime) or created through
- * the CDI (a row of `store/multitenancy.ts`). Users and sessions belong to the tenant of the path they
- * were created under (`/<t>/recipe/signup`, `/<t>/recipe/session`), so a tenant scopes them without more
- * state. The Java core licenses more than one tenant; this core needs no licence key.
+ * the CDI (a row of `store/multitenancy.ts`). A user belongs to the tenant of the path it signed up under
+ * (`/<t>/recipe/signup`) and to every tenant it is associated with (`POST /<t>/recipe/multitenancy/tenant/user`,
+ * CDI 3.0; removed with `…/tenant/user/remove`): memberships, `store/usertenants.ts`. Sessions belong to
+ * the tenant they were created in. The Java core licenses more than one tenant; this core needs no licence key.
  *
  * Update semantics (as the Java core's v2 API): a field absent from the request keeps its value; `null`
  * clears `firstFactors` / `requiredSecondaryFactors`; `coreConfig` is merged key by key, a `null` value
@@ -17,8 +18,9 @@
  * them; 18 reads them).
  */
 import { CoreHttpError, badInput, invalidField } from '../errors.ts';
-import type { JsonObject, TenantConfigRow, TenantRow } from '../store.ts';
+import type { JsonObject, Store, TenantConfigRow, TenantRow } from '../store.ts';
 import { ok, optionalObject, outcome, requireString, type Route, type RouteRequest } from './types.ts';
+import { findMapping, resolveUserId } from './useridmapping.ts';
 
 const PASSWORDLESS_FACTORS = ['otp-email', 'otp-phone', 'link-email', 'link-phone'];
 
@@ -104,7 +106,64 @@ async function allTenants(req: RouteRequest): Promise<{ tenantId: string; config
   return [...configured, ...created];
 }
 
+/**
+ * Account linking's veto on associating a user with a tenant (the Java core's
+ * `AnotherPrimaryUserWith…AlreadyExistsException` → `ASSOCIATION_NOT_ALLOWED_ERROR`): the reason when
+ * the association would give a primary user's account info to a second primary user in that tenant.
+ * Without account linking no user is primary, so nothing is vetoed; account linking (h/al) fills this in.
+ */
+export async function associationNotAllowedReason(_store: Store, _appId: string, _tenantId: string, _superTokensUserId: string): Promise<string | undefined> {
+  return undefined;
+}
+
+/** The user id of an association body: `recipeUserId` from CDI 4.0, `userId` before; trimmed, not empty. */
+function associationUserId(req: RouteRequest): string {
+  const userId = requireString(req.body, req.cdi.hasAccountLinking ? 'recipeUserId' : 'userId').trim();
+  // The Java core names `userId` in this message whichever field was sent.
+  if (userId === '') throw badInput("Field name 'userId' cannot be an empty String");
+  return userId;
+}
+
+/** `ASSOCIATE` statuses of the store's clashes, as the Java core's AssociateUserToTenantAPI answers them. */
+const CLASH_STATUS = {
+  UNKNOWN_USER: 'UNKNOWN_USER_ID_ERROR',
+  EMAIL_EXISTS: 'EMAIL_ALREADY_EXISTS_ERROR',
+  PHONE_EXISTS: 'PHONE_NUMBER_ALREADY_EXISTS_ERROR',
+  THIRD_PARTY_EXISTS: 'THIRD_PARTY_USER_ALREADY_EXISTS_ERROR',
+} as const;
+
 export const multitenancyRoutes: Route[] = [
+  {
+    // Associates a user (either id of a mapped user) with the path's tenant. CDI 3.0.
+    method: 'POST',
+    path: '/recipe/multitenancy/tenant/user',
+    scope: 'tenant',
+    async handle(req) {
+      const { store } = req.runtime;
+      const userId = await resolveUserId(store, req.appId, associationUserId(req));
+      const reason = await associationNotAllowedReason(store, req.appId, req.tenantId, userId);
+      if (reason !== undefined) return outcome('ASSOCIATION_NOT_ALLOWED_ERROR', { reason });
+      const result = await store.addUserToTenant(req.appId, req.tenantId, userId);
+      if (result.status !== 'OK') return outcome(CLASH_STATUS[result.status]);
+      return ok({ wasAlreadyAssociated: result.wasAlreadyAssociated });
+    },
+  },
+  {
+    // Removes a user from the path's tenant with its sessions, roles and verification tokens there;
+    // the user itself stays (also when in no tenant any more). CDI 3.0.
+    method: 'POST',
+    path: '/recipe/multitenancy/tenant/user/remove',
+    scope: 'tenant',
+    async handle(req) {
+      const { store } = req.runtime;
+      const given = associationUserId(req);
+      const mapping = await findMapping(req, given, 'ANY');
+      const superTokensUserId = mapping?.superTokensUserId ?? given;
+      // Non-auth recipes hold the id the SDK was given: the external one when mapped.
+      const nonAuthUserId = mapping?.externalUserId ?? given;
+      return ok({ wasAssociated: await store.removeUserFromTenant(req.appId, req.tenantId, superTokensUserId, nonAuthUserId) });
+    },
+  },
   {
     method: 'PUT',
     path: '/recipe/multitenancy/tenant/v2',

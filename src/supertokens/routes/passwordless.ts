@@ -22,7 +22,7 @@ import { badInput, invalidField } from '../errors.ts';
 import type { PasswordlessDeviceRow } from '../store.ts';
 import type { Json } from '../store/sql.ts';
 import { normaliseEmail, ok, optionalString, outcome, requireString, type Route, type RouteRequest, type RouteResponse } from './types.ts';
-import { passwordlessAuthUser, toLegacyUserJson, userJsonFor, userToJson } from './users.ts';
+import { passwordlessAuthUser, legacyUsersToJson, userJsonFor, userToJson } from './users.ts';
 import { publicUserIds, resolveUserId } from './useridmapping.ts';
 
 const b64url = (data: Buffer) => data.toString('base64url');
@@ -299,8 +299,7 @@ export const passwordlessRoutes: Route[] = [
       else if (phoneNumber !== null) user = await store.getPasswordlessUserByAccount(req.appId, req.tenantId, { phoneNumber: phoneNumber.trim() });
       else throw badInput('Please provide exactly one of userId, email or phoneNumber');
       if (user === undefined) return outcome('UNKNOWN_USER_ID_ERROR');
-      const ids = await publicUserIds(store, req.appId, [user.userId]);
-      return ok({ user: toLegacyUserJson(passwordlessAuthUser(user), req.cdi, ids.get(user.userId)) });
+      return ok({ user: (await legacyUsersToJson(store, req.appId, req.cdi, [passwordlessAuthUser(user)]))[0] });
     },
   },
 ];

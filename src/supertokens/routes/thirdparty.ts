@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { invalidField } from '../errors.ts';
 import { badInput } from '../errors.ts';
 import { normaliseEmail, ok, optionalBoolean, outcome, requireObject, requireQuery, requireString, type Route } from './types.ts';
-import { thirdPartyAuthUser, toLegacyUserJson, userJsonFor, userToJson } from './users.ts';
+import { thirdPartyAuthUser, legacyUsersToJson, userJsonFor, userToJson } from './users.ts';
 import { publicUserIds, resolveUserId } from './useridmapping.ts';
 
 export const thirdPartyRoutes: Route[] = [
@@ -70,8 +70,7 @@ export const thirdPartyRoutes: Route[] = [
         user = await store.getThirdPartyUserByProvider(req.appId, req.tenantId, thirdPartyId, thirdPartyUserId);
       }
       if (user === undefined) return outcome('UNKNOWN_USER_ID_ERROR');
-      const ids = await publicUserIds(store, req.appId, [user.userId]);
-      return ok({ user: toLegacyUserJson(thirdPartyAuthUser(user), req.cdi, ids.get(user.userId)) });
+      return ok({ user: (await legacyUsersToJson(store, req.appId, req.cdi, [thirdPartyAuthUser(user)]))[0] });
     },
   },
   {
@@ -83,8 +82,7 @@ export const thirdPartyRoutes: Route[] = [
     async handle(req) {
       const { store } = req.runtime;
       const users = await store.listThirdPartyUsersByEmail(req.appId, req.tenantId, normaliseEmail(requireQuery(req.query, 'email')));
-      const ids = await publicUserIds(store, req.appId, users.map((u) => u.userId));
-      return ok({ users: users.map((u) => toLegacyUserJson(thirdPartyAuthUser(u), req.cdi, ids.get(u.userId))) });
+      return ok({ users: await legacyUsersToJson(store, req.appId, req.cdi, users.map(thirdPartyAuthUser)) });
     },
   },
 ];

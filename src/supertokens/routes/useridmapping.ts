@@ -31,7 +31,8 @@ function userIdType(value: unknown): UserIdType {
   return type;
 }
 
-async function findMapping(req: RouteRequest, userId: string, type: UserIdType) {
+/** The mapping a caller's id names: by SuperTokens id, by external id, or (`ANY`) either, SuperTokens id first. */
+export async function findMapping(req: RouteRequest, userId: string, type: UserIdType) {
   const { store } = req.runtime;
   if (type !== 'EXTERNAL') {
     const bySuperTokensId = await store.getUserIdMappingBySuperTokensId(req.appId, userId);
@@ -79,10 +80,26 @@ export const userIdMappingRoutes: Route[] = [
         (await store.getUser(req.appId, id)) !== undefined ||
         (await store.getThirdPartyUser(req.appId, id)) !== undefined ||
         (await store.getPasswordlessUser(req.appId, id)) !== undefined;
+      // The Java core's order: an external id mapped already, an unknown SuperTokens id, then (unless
+      // forced) the external id being a SuperTokens user's id and the SuperTokens id used by a non-auth recipe.
+      const mappedExternal = await store.getUserIdMappingByExternalId(req.appId, externalUserId);
+      if (mappedExternal !== undefined) {
+        return outcome('USER_ID_MAPPING_ALREADY_EXISTS_ERROR', {
+          doesSuperTokensUserIdExist: mappedExternal.superTokensUserId === superTokensUserId,
+          doesExternalUserIdExist: true,
+        });
+      }
       if (!(await exists(superTokensUserId))) return outcome('UNKNOWN_SUPERTOKENS_USER_ID_ERROR');
-      // The Java core refuses an external id that is another SuperTokens user's id, unless forced.
-      if (!force && externalUserId !== superTokensUserId && (await exists(externalUserId))) {
-        throw badInput('Cannot create a userId mapping where the externalId is also a SuperTokens userID');
+      if (!force) {
+        if (await exists(externalUserId)) throw badInput('Cannot create a userId mapping where the externalId is also a SuperTokens userID');
+        const used = await store.nonAuthRecipesUsingUserId(req.appId, superTokensUserId, req.runtime.clock.nowMs());
+        // From CDI 4.0 email verification alone does not block: it moves to the external id (a third-party
+        // or passwordless sign-in verifies the email before the app can map the new user).
+        if (req.cdi.hasAccountLinking && used.length === 1 && used[0] === 'EmailVerification') {
+          await store.moveEmailVerificationToUserId(req.appId, superTokensUserId, externalUserId);
+        } else if (used[0] !== undefined) {
+          throw badInput(`UserId is already in use in ${used[0]} recipe`);
+        }
       }
       const inserted = await store.insertUserIdMapping(req.appId, { superTokensUserId, externalUserId, externalUserIdInfo: typeof info === 'string' ? info : null });
       if (!inserted) {

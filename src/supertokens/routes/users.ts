@@ -24,6 +24,7 @@ import { publicUserIds, resolveUserId } from './useridmapping.ts';
  */
 export interface AuthUser {
   userId: string;
+  /** The tenant it signed up in; the tenants it belongs to are `tenantIdsOfUsers`'. */
   tenantId: string;
   /** Absent only for a passwordless user that has a phone number and no email. */
   email?: string | undefined;
@@ -79,13 +80,24 @@ export interface UserJson {
   }[];
 }
 
-/** `publicId`: the id callers know the user by (its external id when mapped, routes/useridmapping.ts). */
-export function toUserJson(user: AuthUser, verified: boolean, publicId: string = user.userId): UserJson {
+/**
+ * The one accessor of users' tenants (memberships, store/usertenants.ts): SuperTokens user id → the
+ * tenants it belongs to, `[]` for a user removed from all of them.
+ */
+export async function tenantIdsOfUsers(store: Store, appId: string, superTokensUserIds: readonly string[]): Promise<Map<string, string[]>> {
+  return store.listUserTenants(appId, superTokensUserIds);
+}
+
+/**
+ * `publicId`: the id callers know the user by (its external id when mapped, routes/useridmapping.ts);
+ * `tenantIds`: its tenants (`tenantIdsOfUsers`).
+ */
+export function toUserJson(user: AuthUser, verified: boolean, publicId: string, tenantIds: string[]): UserJson {
   const thirdParty = user.thirdParty === undefined ? undefined : { id: user.thirdParty.id, userId: user.thirdParty.userId };
   return {
     id: publicId,
     isPrimaryUser: false,
-    tenantIds: [user.tenantId],
+    tenantIds,
     timeJoined: user.timeJoinedMs,
     emails: user.email === undefined ? [] : [user.email],
     phoneNumbers: user.phoneNumber === undefined ? [] : [user.phoneNumber],
@@ -95,7 +107,7 @@ export function toUserJson(user: AuthUser, verified: boolean, publicId: string =
       {
         recipeId: recipeOf(user),
         recipeUserId: publicId,
-        tenantIds: [user.tenantId],
+        tenantIds,
         timeJoined: user.timeJoinedMs,
         verified,
         ...(user.email === undefined ? {} : { email: user.email }),
@@ -110,11 +122,12 @@ export function toUserJson(user: AuthUser, verified: boolean, publicId: string =
 /** Builds `User` objects, reading `loginMethods[].verified` from the verification table in one query. */
 export async function usersToJson(store: Store, appId: string, users: readonly AuthUser[]): Promise<UserJson[]> {
   const ids = await publicUserIds(store, appId, users.map((u) => u.userId));
+  const tenants = await tenantIdsOfUsers(store, appId, users.map((u) => u.userId));
   // Email verification is a non-auth recipe: it holds the id the SDK was given, the public one.
   const verified = await store.listVerifiedEmails(appId, [...ids.values()]);
   return users.map((u) => {
     const publicId = ids.get(u.userId) ?? u.userId;
-    return toUserJson(u, verified.has(`${publicId}\u0000${u.email}`), publicId);
+    return toUserJson(u, verified.has(`${publicId}\u0000${u.email}`), publicId, tenants.get(u.userId) ?? []);
   });
 }
 
@@ -132,21 +145,84 @@ export interface LegacyUserJson {
   tenantIds?: string[];
 }
 
-export function toLegacyUserJson(user: AuthUser, cdi: CdiVersion, publicId: string = user.userId): LegacyUserJson {
+export function toLegacyUserJson(user: AuthUser, cdi: CdiVersion, publicId: string, tenantIds: string[]): LegacyUserJson {
   return {
     id: publicId,
     ...(user.email === undefined ? {} : { email: user.email }),
     ...(user.phoneNumber === undefined ? {} : { phoneNumber: user.phoneNumber }),
     timeJoined: user.timeJoinedMs,
     ...(user.thirdParty === undefined ? {} : { thirdParty: { id: user.thirdParty.id, userId: user.thirdParty.userId } }),
-    ...(cdi.hasMultitenancy ? { tenantIds: [user.tenantId] } : {}),
+    ...(cdi.hasMultitenancy ? { tenantIds } : {}),
   };
+}
+
+/** Legacy (CDI < 4.0) user objects, with their public ids and tenants. */
+export async function legacyUsersToJson(store: Store, appId: string, cdi: CdiVersion, users: readonly AuthUser[]): Promise<LegacyUserJson[]> {
+  const ids = await publicUserIds(store, appId, users.map((u) => u.userId));
+  const tenants = await tenantIdsOfUsers(store, appId, users.map((u) => u.userId));
+  return users.map((u) => toLegacyUserJson(u, cdi, ids.get(u.userId) ?? u.userId, tenants.get(u.userId) ?? []));
 }
 
 /** The user object of the caller's CDI version: `User` with `loginMethods` from 4.0, the legacy one before. */
 export async function userJsonFor(cdi: CdiVersion, store: Store, appId: string, user: AuthUser): Promise<UserJson | LegacyUserJson> {
   if (cdi.hasAccountLinking) return userToJson(store, appId, user);
-  return toLegacyUserJson(user, cdi, (await publicUserIds(store, appId, [user.userId])).get(user.userId));
+  return (await legacyUsersToJson(store, appId, cdi, [user]))[0]!;
+}
+
+/** The account info `/users/by-accountinfo` (and account-linking rules) look users up by; absent fields are `undefined`. */
+export interface AccountInfoQuery {
+  email?: string | undefined;
+  phoneNumber?: string | undefined;
+  thirdPartyId?: string | undefined;
+  thirdPartyUserId?: string | undefined;
+  /** `doUnionOfAccountInfo`: users matching any given field; otherwise (the default) all of them. */
+  union?: boolean | undefined;
+}
+
+/**
+ * The users of a tenant (members of it, store/usertenants.ts) with the given account info, oldest first:
+ * the one place account info is looked up per tenant. An email matches users of every recipe with it;
+ * `thirdPartyId` + `thirdPartyUserId` the one third-party user; a phone number the passwordless user with
+ * it. No recipe here stores webauthn credentials.
+ */
+export async function findAuthUsersByAccountInfo(store: Store, appId: string, tenantId: string, info: AccountInfoQuery): Promise<AuthUser[]> {
+  const email = info.email ?? null;
+  const phoneNumber = info.phoneNumber ?? null;
+  const thirdPartyId = info.thirdPartyId ?? null;
+  const thirdPartyUserId = info.thirdPartyUserId ?? null;
+  const union = info.union === true;
+  if (phoneNumber !== null) {
+    const byPhone = await store.getPasswordlessUserByAccount(appId, tenantId, { phoneNumber: phoneNumber.trim() });
+    const users = byPhone === undefined ? [] : [passwordlessAuthUser(byPhone)];
+    const matchesRest = (u: AuthUser) => (email === null || u.email === normaliseEmail(email)) && thirdPartyId === null;
+    if (!union) return users.filter(matchesRest);
+    if (email === null && thirdPartyId === null) return users;
+  }
+  const byEmail: AuthUser[] = [];
+  if (email !== null) {
+    const normalised = normaliseEmail(email);
+    const emailPassword = await store.getUserByEmail(appId, tenantId, normalised);
+    if (emailPassword !== undefined) byEmail.push(emailPassword);
+    byEmail.push(...(await store.listThirdPartyUsersByEmail(appId, tenantId, normalised)).map(thirdPartyAuthUser));
+    const passwordless = await store.getPasswordlessUserByAccount(appId, tenantId, { email: normalised });
+    if (passwordless !== undefined) byEmail.push(passwordlessAuthUser(passwordless));
+  }
+  if (phoneNumber !== null && union) {
+    const byPhone = await store.getPasswordlessUserByAccount(appId, tenantId, { phoneNumber: phoneNumber.trim() });
+    if (byPhone !== undefined && !byEmail.some((u) => u.userId === byPhone.userId)) byEmail.push(passwordlessAuthUser(byPhone));
+  }
+  let byProvider: AuthUser[] | undefined;
+  if (thirdPartyId !== null && thirdPartyUserId !== null) {
+    const user = await store.getThirdPartyUserByProvider(appId, tenantId, thirdPartyId, thirdPartyUserId);
+    byProvider = user === undefined ? [] : [thirdPartyAuthUser(user)];
+  }
+  let users: AuthUser[];
+  if (byProvider === undefined) users = byEmail;
+  else if (email === null) users = byProvider;
+  else if (union) users = [...byEmail, ...byProvider.filter((p) => !byEmail.some((e) => e.userId === p.userId))];
+  else users = byProvider.filter((p) => byEmail.some((e) => e.userId === p.userId));
+  users.sort((a, b) => a.timeJoinedMs - b.timeJoinedMs || (a.userId < b.userId ? -1 : 1));
+  return users;
 }
 
 const MAX_USERS_PAGE = 500;
@@ -175,47 +251,16 @@ export const userRoutes: Route[] = [
     path: '/users/by-accountinfo',
     scope: 'tenant',
     async handle(req) {
-      // Email matches users of both recipes; `thirdPartyId` + `thirdPartyUserId` the one third-party
-      // user; `doUnionOfAccountInfo=true` lists users matching either, otherwise (the default) both.
-      // A phone number matches the passwordless user with it; no recipe here stores webauthn credentials.
-      const { store } = req.runtime;
-      const email = req.query.get('email');
-      const thirdPartyId = req.query.get('thirdPartyId');
-      const thirdPartyUserId = req.query.get('thirdPartyUserId');
-      const phoneNumber = req.query.get('phoneNumber');
-      const union = req.query.get('doUnionOfAccountInfo') === 'true';
-      if (phoneNumber !== null) {
-        const byPhone = await store.getPasswordlessUserByAccount(req.appId, req.tenantId, { phoneNumber: phoneNumber.trim() });
-        const users = byPhone === undefined ? [] : [passwordlessAuthUser(byPhone)];
-        const matchesRest = (u: AuthUser) => (email === null || u.email === normaliseEmail(email)) && thirdPartyId === null;
-        if (!union) return ok({ users: await usersToJson(store, req.appId, users.filter(matchesRest)) });
-        if (email === null && thirdPartyId === null) return ok({ users: await usersToJson(store, req.appId, users) });
-      }
-      const byEmail: AuthUser[] = [];
-      if (email !== null) {
-        const normalised = normaliseEmail(email);
-        const emailPassword = await store.getUserByEmail(req.appId, req.tenantId, normalised);
-        if (emailPassword !== undefined) byEmail.push(emailPassword);
-        byEmail.push(...(await store.listThirdPartyUsersByEmail(req.appId, req.tenantId, normalised)).map(thirdPartyAuthUser));
-        const passwordless = await store.getPasswordlessUserByAccount(req.appId, req.tenantId, { email: normalised });
-        if (passwordless !== undefined) byEmail.push(passwordlessAuthUser(passwordless));
-      }
-      if (phoneNumber !== null && union) {
-        const byPhone = await store.getPasswordlessUserByAccount(req.appId, req.tenantId, { phoneNumber: phoneNumber.trim() });
-        if (byPhone !== undefined && !byEmail.some((u) => u.userId === byPhone.userId)) byEmail.push(passwordlessAuthUser(byPhone));
-      }
-      let byProvider: AuthUser[] | undefined;
-      if (thirdPartyId !== null && thirdPartyUserId !== null) {
-        const user = await store.getThirdPartyUserByProvider(req.appId, req.tenantId, thirdPartyId, thirdPartyUserId);
-        byProvider = user === undefined ? [] : [thirdPartyAuthUser(user)];
-      }
-      let users: AuthUser[];
-      if (byProvider === undefined) users = byEmail;
-      else if (email === null) users = byProvider;
-      else if (union) users = [...byEmail, ...byProvider.filter((p) => !byEmail.some((e) => e.userId === p.userId))];
-      else users = byProvider.filter((p) => byEmail.some((e) => e.userId === p.userId));
-      users.sort((a, b) => a.timeJoinedMs - b.timeJoinedMs || (a.userId < b.userId ? -1 : 1));
-      return ok({ users: await usersToJson(store, req.appId, users) });
+      const get = (name: string) => req.query.get(name) ?? undefined;
+      const info: AccountInfoQuery = {
+        email: get('email'),
+        phoneNumber: get('phoneNumber'),
+        thirdPartyId: get('thirdPartyId'),
+        thirdPartyUserId: get('thirdPartyUserId'),
+        union: req.query.get('doUnionOfAccountInfo') === 'true',
+      };
+      const users = await findAuthUsersByAccountInfo(req.runtime.store, req.appId, req.tenantId, info);
+      return ok({ users: await usersToJson(req.runtime.store, req.appId, users) });
     },
   },
   {
@@ -259,10 +304,7 @@ export const userRoutes: Route[] = [
       // Before CDI 4.0 each entry names its recipe: { recipeId, user } with the legacy user.
       const users = req.cdi.hasAccountLinking
         ? await usersToJson(req.runtime.store, req.appId, page)
-        : await (async () => {
-            const ids = await publicUserIds(req.runtime.store, req.appId, page.map((u) => u.userId));
-            return page.map((u) => ({ recipeId: u.recipeId, user: toLegacyUserJson(u, req.cdi, ids.get(u.userId)) }));
-          })();
+        : (await legacyUsersToJson(req.runtime.store, req.appId, req.cdi, page)).map((user, i) => ({ recipeId: page[i]!.recipeId, user }));
       return ok({ users, ...(next ? { nextPaginationToken: next } : {}) });
     },
   },

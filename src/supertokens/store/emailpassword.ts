@@ -2,9 +2,11 @@
  * @module supertokens/store/emailpassword — users (email and password hash) and password-reset tokens. [io]
  *
  * The users table is the EmailPassword recipe's; the implicit user endpoints (`routes/users.ts`) read
- * it through this part too, and `deleteUser` removes what every other part keys by the user id.
+ * it through this part too, and `deleteUser` removes what every other part keys by the user id. A user's
+ * tenants are its memberships (`store/usertenants.ts`); `tenantId` on a row is only the tenant it signed up in.
  */
 import type { ConsumedToken, SqlDriver } from './sql.ts';
+import { accountInfoTakenInUserTenants, deleteMemberships, insertMembership, updateMembershipAccountInfo } from './usertenants.ts';
 
 export interface UserRow {
   appId: string;
@@ -17,7 +19,7 @@ export interface UserRow {
 
 /** The EmailPassword recipe's rows (`routes/emailpassword.ts`, `routes/users.ts`). */
 export interface EmailPasswordStore {
-  /** Inserts a user; returns false if the email is already taken in that tenant. */
+  /** Inserts a user and its membership of `row.tenantId`; returns false if the email is already taken in that tenant. */
   insertUser(row: UserRow): Promise<boolean>;
   getUser(appId: string, userId: string): Promise<UserRow | undefined>;
   getUserByEmail(appId: string, tenantId: string, email: string): Promise<UserRow | undefined>;
@@ -62,12 +64,17 @@ export class SqlEmailPasswordStore implements EmailPasswordStore {
   }
 
   async insertUser(row: UserRow): Promise<boolean> {
-    const changed = await this.#db.run(
-      `INSERT INTO st_users (app_id, user_id, tenant_id, email, password_hash, time_joined) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT DO NOTHING`,
-      [row.appId, row.userId, row.tenantId, row.email, row.passwordHash, row.timeJoinedMs],
-    );
-    return changed === 1;
+    return this.#db.transaction(async (tx) => {
+      const member = { appId: row.appId, tenantId: row.tenantId, userId: row.userId, recipeId: 'emailpassword' as const, email: row.email };
+      if (!(await insertMembership(tx, member))) return false;
+      const changed = await tx.run(
+        `INSERT INTO st_users (app_id, user_id, tenant_id, email, password_hash, time_joined) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+        [row.appId, row.userId, row.tenantId, row.email, row.passwordHash, row.timeJoinedMs],
+      );
+      if (changed !== 1) throw new Error('email/password user id collision');
+      return true;
+    });
   }
 
   async getUser(appId: string, userId: string): Promise<UserRow | undefined> {
@@ -76,11 +83,11 @@ export class SqlEmailPasswordStore implements EmailPasswordStore {
   }
 
   async getUserByEmail(appId: string, tenantId: string, email: string): Promise<UserRow | undefined> {
-    const rows = await this.#db.all<UserDbRow>('SELECT * FROM st_users WHERE app_id = ? AND tenant_id = ? AND email = ?', [
-      appId,
-      tenantId,
-      email,
-    ]);
+    const rows = await this.#db.all<UserDbRow>(
+      `SELECT u.* FROM st_users u JOIN st_user_tenants m ON m.app_id = u.app_id AND m.user_id = u.user_id
+       WHERE m.app_id = ? AND m.tenant_id = ? AND m.recipe_id = 'emailpassword' AND m.email = ?`,
+      [appId, tenantId, email],
+    );
     return rows[0] === undefined ? undefined : toUser(rows[0]);
   }
 
@@ -95,13 +102,15 @@ export class SqlEmailPasswordStore implements EmailPasswordStore {
     const rows =
       after === undefined
         ? await this.#db.all<UserDbRow>(
-            `SELECT * FROM st_users WHERE app_id = ? AND tenant_id = ? ORDER BY time_joined ${order}, user_id ${order} LIMIT ?`,
+            `SELECT u.* FROM st_users u JOIN st_user_tenants m ON m.app_id = u.app_id AND m.user_id = u.user_id
+             WHERE u.app_id = ? AND m.tenant_id = ? ORDER BY u.time_joined ${order}, u.user_id ${order} LIMIT ?`,
             [appId, tenantId, limit],
           )
         : await this.#db.all<UserDbRow>(
-            `SELECT * FROM st_users WHERE app_id = ? AND tenant_id = ?
-               AND (time_joined ${cmp} ? OR (time_joined = ? AND user_id ${cmp} ?))
-             ORDER BY time_joined ${order}, user_id ${order} LIMIT ?`,
+            `SELECT u.* FROM st_users u JOIN st_user_tenants m ON m.app_id = u.app_id AND m.user_id = u.user_id
+             WHERE u.app_id = ? AND m.tenant_id = ?
+               AND (u.time_joined ${cmp} ? OR (u.time_joined = ? AND u.user_id ${cmp} ?))
+             ORDER BY u.time_joined ${order}, u.user_id ${order} LIMIT ?`,
             [appId, tenantId, after.timeJoinedMs, after.timeJoinedMs, after.userId, limit],
           );
     return rows.map(toUser);
@@ -117,13 +126,10 @@ export class SqlEmailPasswordStore implements EmailPasswordStore {
       const user = rows[0];
       if (user === undefined) return 'unknown-user';
       if (change.email !== undefined && change.email !== user.email) {
-        const clash = await tx.all('SELECT 1 AS x FROM st_users WHERE app_id = ? AND tenant_id = ? AND email = ?', [
-          appId,
-          user.tenant_id,
-          change.email,
-        ]);
-        if (clash.length > 0) return 'email-taken';
+        // Taken in any of the user's tenants (the memberships' unique index is the last word).
+        if (await accountInfoTakenInUserTenants(tx, appId, userId, 'emailpassword', 'email', change.email)) return 'email-taken';
         await tx.run('UPDATE st_users SET email = ? WHERE app_id = ? AND user_id = ?', [change.email, appId, userId]);
+        await updateMembershipAccountInfo(tx, appId, userId, { email: change.email });
       }
       if (change.passwordHash !== undefined) {
         await tx.run('UPDATE st_users SET password_hash = ? WHERE app_id = ? AND user_id = ?', [
@@ -139,6 +145,7 @@ export class SqlEmailPasswordStore implements EmailPasswordStore {
   async deleteUser(appId: string, userId: string): Promise<boolean> {
     return this.#db.transaction(async (tx) => {
       const n = await tx.run('DELETE FROM st_users WHERE app_id = ? AND user_id = ?', [appId, userId]);
+      await deleteMemberships(tx, appId, userId);
       for (const table of [
         'st_sessions',
         'st_user_roles',

@@ -89,7 +89,46 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        created_at BIGINT NOT NULL, PRIMARY KEY (app_id, tenant_id))`,
   ],
   [], // 7: reserved (account linking, h/al)
-  [], // 8: reserved (tenant membership, h/tenants)
+  // 8: A user in several tenants (store/usertenants.ts): one membership row per (tenant, user), carrying the
+  // recipe's account info so that its per-tenant uniqueness is the database's (partial unique indexes), not a
+  // racy check. Back-filled from the tenant each user signed up in; the recipe tables lose their per-tenant
+  // UNIQUE constraints (rebuilt: SQLite cannot drop a constraint), their `tenant_id` now only the tenant of sign-up.
+  [
+    `CREATE TABLE st_user_tenants (app_id TEXT NOT NULL, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL,
+       recipe_id TEXT NOT NULL, email TEXT, phone_number TEXT, third_party_id TEXT, third_party_user_id TEXT,
+       PRIMARY KEY (app_id, tenant_id, user_id))`,
+    `CREATE INDEX st_user_tenants_user ON st_user_tenants (app_id, user_id)`,
+    `CREATE UNIQUE INDEX st_user_tenants_ep_email ON st_user_tenants (app_id, tenant_id, email) WHERE recipe_id = 'emailpassword'`,
+    `CREATE UNIQUE INDEX st_user_tenants_tp_user ON st_user_tenants (app_id, tenant_id, third_party_id, third_party_user_id)
+       WHERE recipe_id = 'thirdparty'`,
+    `CREATE UNIQUE INDEX st_user_tenants_pl_email ON st_user_tenants (app_id, tenant_id, email) WHERE recipe_id = 'passwordless'`,
+    `CREATE UNIQUE INDEX st_user_tenants_pl_phone ON st_user_tenants (app_id, tenant_id, phone_number) WHERE recipe_id = 'passwordless'`,
+    `INSERT INTO st_user_tenants (app_id, tenant_id, user_id, recipe_id, email)
+       SELECT app_id, tenant_id, user_id, 'emailpassword', email FROM st_users`,
+    `INSERT INTO st_user_tenants (app_id, tenant_id, user_id, recipe_id, third_party_id, third_party_user_id)
+       SELECT app_id, tenant_id, user_id, 'thirdparty', third_party_id, third_party_user_id FROM st_thirdparty_users`,
+    `INSERT INTO st_user_tenants (app_id, tenant_id, user_id, recipe_id, email, phone_number)
+       SELECT app_id, tenant_id, user_id, 'passwordless', email, phone_number FROM st_passwordless_users`,
+    // The recipe tables, rebuilt with the same columns in the same order, without the per-tenant UNIQUEs.
+    `CREATE TABLE st_users_v8 (app_id TEXT NOT NULL, user_id TEXT NOT NULL, tenant_id TEXT NOT NULL,
+       email TEXT NOT NULL, password_hash TEXT NOT NULL, time_joined BIGINT NOT NULL, PRIMARY KEY (app_id, user_id))`,
+    `INSERT INTO st_users_v8 SELECT app_id, user_id, tenant_id, email, password_hash, time_joined FROM st_users`,
+    `DROP TABLE st_users`,
+    `ALTER TABLE st_users_v8 RENAME TO st_users`,
+    `CREATE TABLE st_thirdparty_users_v8 (app_id TEXT NOT NULL, user_id TEXT NOT NULL, tenant_id TEXT NOT NULL,
+       third_party_id TEXT NOT NULL, third_party_user_id TEXT NOT NULL, email TEXT NOT NULL,
+       time_joined BIGINT NOT NULL, PRIMARY KEY (app_id, user_id))`,
+    `INSERT INTO st_thirdparty_users_v8
+       SELECT app_id, user_id, tenant_id, third_party_id, third_party_user_id, email, time_joined FROM st_thirdparty_users`,
+    `DROP TABLE st_thirdparty_users`,
+    `ALTER TABLE st_thirdparty_users_v8 RENAME TO st_thirdparty_users`,
+    `CREATE INDEX st_thirdparty_users_email ON st_thirdparty_users (app_id, email)`,
+    `CREATE TABLE st_passwordless_users_v8 (app_id TEXT NOT NULL, user_id TEXT NOT NULL, tenant_id TEXT NOT NULL,
+       email TEXT, phone_number TEXT, time_joined BIGINT NOT NULL, PRIMARY KEY (app_id, user_id))`,
+    `INSERT INTO st_passwordless_users_v8 SELECT app_id, user_id, tenant_id, email, phone_number, time_joined FROM st_passwordless_users`,
+    `DROP TABLE st_passwordless_users`,
+    `ALTER TABLE st_passwordless_users_v8 RENAME TO st_passwordless_users`,
+  ],
   // 9: TOTP users, devices and used codes (store/totp.ts). Secrets are stored as the Java core stores
   // them (base32, in clear: verifying a code needs the key itself).
   [

@@ -3,8 +3,8 @@
  * (`PUT /recipe/multitenancy/tenant/v2`), one row per (app, tenant) with its configuration as JSON. [io]
  *
  * The tenants of the core's configuration (`tenantIds`) exist without a row; a row only records the
- * configuration the CDI gave them. Users and sessions already carry their tenant (`tenant_id`), so a
- * tenant needs no other table.
+ * configuration the CDI gave them. Which users belong to a tenant is `store/usertenants.ts`'s; sessions
+ * and tokens carry their tenant (`tenant_id`).
  */
 import type { JsonObject, SqlDriver } from './sql.ts';
 
@@ -27,7 +27,11 @@ export interface MultitenancyStore {
   getTenant(appId: string, tenantId: string): Promise<TenantRow | undefined>;
   /** The app's stored tenants, by tenant id. */
   listTenants(appId: string): Promise<TenantRow[]>;
-  /** Removes the tenant's row, its sessions, role assignments and pending tokens; true when the row existed. */
+  /**
+   * Removes the tenant's row and, as the Java core does, what is scoped to it: its user memberships (the
+   * users themselves stay, in their other tenants or in none), sessions, role assignments, pending tokens
+   * and passwordless codes; true when the row existed.
+   */
   deleteTenant(appId: string, tenantId: string): Promise<boolean>;
 }
 
@@ -86,9 +90,11 @@ export class SqlMultitenancyStore implements MultitenancyStore {
     return this.#db.transaction(async (tx) => {
       const removed = await tx.run('DELETE FROM st_tenants WHERE app_id = ? AND tenant_id = ?', [appId, tenantId]);
       if (removed > 0) {
-        // What is scoped to the tenant goes with it: sessions, role assignments, pending tokens, the
-        // TOTP codes checked there (their lockouts).
-        for (const table of ['st_sessions', 'st_user_roles', 'st_email_verification_tokens', 'st_password_reset_tokens', 'st_totp_used_codes']) {
+        // What is scoped to the tenant goes with it (the Java core's foreign keys cascade from its tenant row):
+        // memberships, sessions, role assignments, pending tokens, passwordless codes, the TOTP codes checked
+        // there (their lockouts).
+        const scoped = ['st_user_tenants', 'st_sessions', 'st_user_roles', 'st_email_verification_tokens', 'st_password_reset_tokens'];
+        for (const table of [...scoped, 'st_passwordless_codes', 'st_passwordless_devices', 'st_totp_used_codes']) {
           await tx.run(`DELETE FROM ${table} WHERE app_id = ? AND tenant_id = ?`, [appId, tenantId]);
         }
       }

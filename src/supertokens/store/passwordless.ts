@@ -7,8 +7,12 @@
  * a code by `linkCodeHash` (routes/passwordless.ts derives both; the user input code itself is never
  * stored). Consuming a code claims it with one `DELETE … RETURNING` inside a transaction, so two
  * concurrent consumers of one code cannot both succeed.
+ *
+ * A user's tenants are its memberships (`store/usertenants.ts`), whose unique indexes keep an email and
+ * a phone number to one passwordless user per tenant; `tenantId` on a user row is the tenant of sign-up.
  */
 import { placeholders, type SqlDriver, type SqlExecutor, type SqlValue } from './sql.ts';
+import { accountInfoTakenInUserTenants, deleteMemberships, insertMembership, updateMembershipAccountInfo } from './usertenants.ts';
 
 export interface PasswordlessUserRow {
   appId: string;
@@ -279,12 +283,16 @@ export class SqlPasswordlessStore implements PasswordlessStore {
     const by = newUser.email !== undefined ? { email: newUser.email } : { phoneNumber: newUser.phoneNumber ?? '' };
     const existing = await this.getPasswordlessUserByAccount(newUser.appId, newUser.tenantId, by);
     if (existing !== undefined) return { created: false, user: existing };
-    const inserted = await this.#db.run(
-      `INSERT INTO st_passwordless_users (app_id, user_id, tenant_id, email, phone_number, time_joined)
-       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [newUser.appId, newUser.userId, newUser.tenantId, newUser.email ?? null, newUser.phoneNumber ?? null, newUser.timeJoinedMs],
-    );
-    if (inserted === 1) return { created: true, user: newUser };
+    const inserted = await this.#db.transaction(async (tx) => {
+      const member = { ...newUser, recipeId: 'passwordless' as const };
+      if (!(await insertMembership(tx, member))) return false;
+      await tx.run(
+        `INSERT INTO st_passwordless_users (app_id, user_id, tenant_id, email, phone_number, time_joined) VALUES (?, ?, ?, ?, ?, ?)`,
+        [newUser.appId, newUser.userId, newUser.tenantId, newUser.email ?? null, newUser.phoneNumber ?? null, newUser.timeJoinedMs],
+      );
+      return true;
+    });
+    if (inserted) return { created: true, user: newUser };
     const raced = await this.getPasswordlessUserByAccount(newUser.appId, newUser.tenantId, by);
     if (raced === undefined) throw new Error('passwordless user vanished during sign-in-up');
     return { created: false, user: raced };
@@ -297,7 +305,11 @@ export class SqlPasswordlessStore implements PasswordlessStore {
 
   async getPasswordlessUserByAccount(appId: string, tenantId: string, by: { email: string } | { phoneNumber: string }): Promise<PasswordlessUserRow | undefined> {
     const [column, value] = accountColumn(by);
-    const rows = await this.#db.all<UserDbRow>(`SELECT * FROM st_passwordless_users WHERE app_id = ? AND tenant_id = ? AND ${column} = ?`, [appId, tenantId, value]);
+    const rows = await this.#db.all<UserDbRow>(
+      `SELECT u.* FROM st_passwordless_users u JOIN st_user_tenants m ON m.app_id = u.app_id AND m.user_id = u.user_id
+       WHERE m.app_id = ? AND m.tenant_id = ? AND m.recipe_id = 'passwordless' AND m.${column} = ?`,
+      [appId, tenantId, value],
+    );
     return rows[0] === undefined ? undefined : toUser(rows[0]);
   }
 
@@ -319,19 +331,24 @@ export class SqlPasswordlessStore implements PasswordlessStore {
       const rows = await tx.all<UserDbRow>('SELECT * FROM st_passwordless_users WHERE app_id = ? AND user_id = ?', [appId, userId]);
       const user = rows[0];
       if (user === undefined) return 'UNKNOWN_USER';
-      const taken = async (column: string, value: string) =>
-        (await tx.all(`SELECT 1 AS x FROM st_passwordless_users WHERE app_id = ? AND tenant_id = ? AND ${column} = ? AND user_id <> ?`, [appId, user.tenant_id, value, userId])).length > 0;
+      // Taken in any of the user's tenants (the memberships' unique indexes are the last word).
+      const taken = (column: 'email' | 'phone_number', value: string) => accountInfoTakenInUserTenants(tx, appId, userId, 'passwordless', column, value);
       if (typeof change.email === 'string' && (await taken('email', change.email))) return 'EMAIL_EXISTS';
       if (typeof change.phoneNumber === 'string' && (await taken('phone_number', change.phoneNumber))) return 'PHONE_EXISTS';
       const email = change.email === undefined ? user.email : change.email;
       const phone = change.phoneNumber === undefined ? user.phone_number : change.phoneNumber;
       await tx.run('UPDATE st_passwordless_users SET email = ?, phone_number = ? WHERE app_id = ? AND user_id = ?', [email, phone, appId, userId]);
+      await updateMembershipAccountInfo(tx, appId, userId, { email, phoneNumber: phone });
       return 'OK';
     });
   }
 
   async deletePasswordlessUser(appId: string, userId: string): Promise<boolean> {
-    return (await this.#db.run('DELETE FROM st_passwordless_users WHERE app_id = ? AND user_id = ?', [appId, userId])) > 0;
+    return this.#db.transaction(async (tx) => {
+      const removed = await tx.run('DELETE FROM st_passwordless_users WHERE app_id = ? AND user_id = ?', [appId, userId]);
+      if (removed > 0) await deleteMemberships(tx, appId, userId);
+      return removed > 0;
+    });
   }
 
   async deleteExpiredPasswordlessCodes(nowMs: number): Promise<number> {

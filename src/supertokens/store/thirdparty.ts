@@ -3,9 +3,12 @@
  * (tenant, `thirdPartyId`, `thirdPartyUserId`), with the email the provider last reported. [io]
  *
  * What other parts key by user id (sessions, roles, …) is removed by `EmailPasswordStore.deleteUser`,
- * which the user APIs call for every user; `deleteThirdPartyUser` removes only this part's row.
+ * which the user APIs call for every user; `deleteThirdPartyUser` removes this part's row and the user's
+ * memberships. Per-tenant lookups go through the memberships (`store/usertenants.ts`): a user created in
+ * one tenant and associated with another is found in both; `tenantId` on a row is the tenant of sign-up.
  */
 import { placeholders, type SqlDriver } from './sql.ts';
+import { deleteMemberships, insertMembership } from './usertenants.ts';
 
 export interface ThirdPartyUserRow {
   appId: string;
@@ -62,20 +65,23 @@ export class SqlThirdPartyStore implements ThirdPartyStore {
 
   async signInUpThirdPartyUser(newUser: ThirdPartyUserRow): Promise<{ created: boolean; user: ThirdPartyUserRow }> {
     const { appId, tenantId, thirdPartyId, thirdPartyUserId, email } = newUser;
-    const inserted = await this.#db.run(
-      `INSERT INTO st_thirdparty_users (app_id, user_id, tenant_id, third_party_id, third_party_user_id, email, time_joined)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [appId, newUser.userId, tenantId, thirdPartyId, thirdPartyUserId, email, newUser.timeJoinedMs],
-    );
-    if (inserted === 1) return { created: true, user: newUser };
-    await this.#db.run(
-      `UPDATE st_thirdparty_users SET email = ?
-       WHERE app_id = ? AND tenant_id = ? AND third_party_id = ? AND third_party_user_id = ? AND email <> ?`,
-      [email, appId, tenantId, thirdPartyId, thirdPartyUserId, email],
-    );
-    const user = await this.getThirdPartyUserByProvider(appId, tenantId, thirdPartyId, thirdPartyUserId);
-    if (user === undefined) throw new Error('third-party user vanished during sign-in-up');
-    return { created: false, user };
+    // The membership's unique index settles concurrent sign-ups of one provider user in one tenant.
+    const inserted = await this.#db.transaction(async (tx) => {
+      const member = { appId, tenantId, userId: newUser.userId, recipeId: 'thirdparty' as const, thirdParty: { id: thirdPartyId, userId: thirdPartyUserId } };
+      if (!(await insertMembership(tx, member))) return false;
+      await tx.run(
+        `INSERT INTO st_thirdparty_users (app_id, user_id, tenant_id, third_party_id, third_party_user_id, email, time_joined)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [appId, newUser.userId, tenantId, thirdPartyId, thirdPartyUserId, email, newUser.timeJoinedMs],
+      );
+      return true;
+    });
+    if (inserted) return { created: true, user: newUser };
+    const existing = await this.getThirdPartyUserByProvider(appId, tenantId, thirdPartyId, thirdPartyUserId);
+    if (existing === undefined) throw new Error('third-party user vanished during sign-in-up');
+    if (existing.email === email) return { created: false, user: existing };
+    await this.#db.run('UPDATE st_thirdparty_users SET email = ? WHERE app_id = ? AND user_id = ?', [email, appId, existing.userId]);
+    return { created: false, user: { ...existing, email } };
   }
 
   async getThirdPartyUser(appId: string, userId: string): Promise<ThirdPartyUserRow | undefined> {
@@ -85,7 +91,8 @@ export class SqlThirdPartyStore implements ThirdPartyStore {
 
   async getThirdPartyUserByProvider(appId: string, tenantId: string, thirdPartyId: string, thirdPartyUserId: string): Promise<ThirdPartyUserRow | undefined> {
     const rows = await this.#db.all<ThirdPartyDbRow>(
-      'SELECT * FROM st_thirdparty_users WHERE app_id = ? AND tenant_id = ? AND third_party_id = ? AND third_party_user_id = ?',
+      `SELECT u.* FROM st_thirdparty_users u JOIN st_user_tenants m ON m.app_id = u.app_id AND m.user_id = u.user_id
+       WHERE m.app_id = ? AND m.tenant_id = ? AND m.recipe_id = 'thirdparty' AND m.third_party_id = ? AND m.third_party_user_id = ?`,
       [appId, tenantId, thirdPartyId, thirdPartyUserId],
     );
     return rows[0] === undefined ? undefined : toRow(rows[0]);
@@ -93,7 +100,8 @@ export class SqlThirdPartyStore implements ThirdPartyStore {
 
   async listThirdPartyUsersByEmail(appId: string, tenantId: string, email: string): Promise<ThirdPartyUserRow[]> {
     const rows = await this.#db.all<ThirdPartyDbRow>(
-      'SELECT * FROM st_thirdparty_users WHERE app_id = ? AND tenant_id = ? AND email = ? ORDER BY time_joined, user_id',
+      `SELECT u.* FROM st_thirdparty_users u JOIN st_user_tenants m ON m.app_id = u.app_id AND m.user_id = u.user_id
+       WHERE u.app_id = ? AND m.tenant_id = ? AND u.email = ? ORDER BY u.time_joined, u.user_id`,
       [appId, tenantId, email],
     );
     return rows.map(toRow);
@@ -109,6 +117,10 @@ export class SqlThirdPartyStore implements ThirdPartyStore {
   }
 
   async deleteThirdPartyUser(appId: string, userId: string): Promise<boolean> {
-    return (await this.#db.run('DELETE FROM st_thirdparty_users WHERE app_id = ? AND user_id = ?', [appId, userId])) > 0;
+    return this.#db.transaction(async (tx) => {
+      const removed = await tx.run('DELETE FROM st_thirdparty_users WHERE app_id = ? AND user_id = ?', [appId, userId]);
+      if (removed > 0) await deleteMemberships(tx, appId, userId);
+      return removed > 0;
+    });
   }
 }

@@ -10,7 +10,18 @@ export interface UserIdMappingRow {
   externalUserIdInfo: string | null;
 }
 
+/** The non-auth recipes the Java core checks before mapping a SuperTokens user id, in its order. */
+export type NonAuthRecipe = 'Session' | 'UserMetadata' | 'UserRoles' | 'EmailVerification' | 'TOTP';
+
 export interface UserIdMappingStore {
+  /**
+   * Which non-auth recipes hold data under `userId` (a live session, metadata, a role in any tenant, a
+   * verification token or verified email, a TOTP device), in the Java core's order (`Session`, `UserMetadata`,
+   * `UserRoles`, `EmailVerification`, `TOTP`).
+   */
+  nonAuthRecipesUsingUserId(appId: string, userId: string, nowMs: number): Promise<NonAuthRecipe[]>;
+  /** Moves verified emails and verification tokens from one user id to another (mapping creation, CDI 4.0+). */
+  moveEmailVerificationToUserId(appId: string, fromUserId: string, toUserId: string): Promise<void>;
   /** Inserts a mapping; false when either id is already mapped in the app. */
   insertUserIdMapping(appId: string, row: UserIdMappingRow): Promise<boolean>;
   getUserIdMappingBySuperTokensId(appId: string, superTokensUserId: string): Promise<UserIdMappingRow | undefined>;
@@ -38,6 +49,32 @@ export class SqlUserIdMappingStore implements UserIdMappingStore {
 
   constructor(driver: SqlDriver) {
     this.#db = driver;
+  }
+
+  async nonAuthRecipesUsingUserId(appId: string, userId: string, nowMs: number): Promise<NonAuthRecipe[]> {
+    const checks: [NonAuthRecipe, string, (string | number)[]][] = [
+      ['Session', 'SELECT 1 AS x FROM st_sessions WHERE app_id = ? AND user_id = ? AND expires_at >= ?', [appId, userId, nowMs]],
+      ['UserMetadata', 'SELECT 1 AS x FROM st_user_metadata WHERE app_id = ? AND user_id = ?', [appId, userId]],
+      ['UserRoles', 'SELECT 1 AS x FROM st_user_roles WHERE app_id = ? AND user_id = ?', [appId, userId]],
+      [
+        'EmailVerification',
+        `SELECT 1 AS x FROM st_email_verification_tokens WHERE app_id = ? AND user_id = ?
+         UNION ALL SELECT 1 AS x FROM st_verified_emails WHERE app_id = ? AND user_id = ?`,
+        [appId, userId, appId, userId],
+      ],
+      ['TOTP', 'SELECT 1 AS x FROM st_totp_users WHERE app_id = ? AND user_id = ?', [appId, userId]],
+    ];
+    const used: NonAuthRecipe[] = [];
+    for (const [recipe, sql, params] of checks) if ((await this.#db.all(sql, params)).length > 0) used.push(recipe);
+    return used;
+  }
+
+  async moveEmailVerificationToUserId(appId: string, fromUserId: string, toUserId: string): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      for (const table of ['st_verified_emails', 'st_email_verification_tokens']) {
+        await tx.run(`UPDATE ${table} SET user_id = ? WHERE app_id = ? AND user_id = ?`, [toUserId, appId, fromUserId]);
+      }
+    });
   }
 
   async insertUserIdMapping(appId: string, row: UserIdMappingRow): Promise<boolean> {

@@ -3,7 +3,9 @@
  * every auth recipe's users (`GET /users`, `GET /users/count`, `GET /users?email=…&provider=…`). [io]
  *
  * The list is the union of the email/password (`st_users`), third-party (`st_thirdparty_users`) and
- * passwordless (`st_passwordless_users`) tables, ordered by time joined then user id, paginated by that pair. The Java core's dashboard search
+ * passwordless (`st_passwordless_users`) tables, ordered by time joined then user id, paginated by that pair;
+ * a tenant's users are those with a membership of it (`store/usertenants.ts`), and the app-wide count
+ * (`includeAllTenants`) counts each user in at least one tenant once, as the Java core does. The Java core's dashboard search
  * (`getPrimaryUserIdsForSearchTags`) matches an email tag `t` as `email LIKE 't%' OR email LIKE '%@t%'`
  * (a prefix of the address or of its domain), a provider tag as a prefix of `thirdPartyId` and a phone
  * tag as a prefix of a passwordless user's phone number; here
@@ -56,13 +58,14 @@ export function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** Each recipe's users as one row shape; `r` is the recipe table (filtered by the caller's WHERE). */
 const TABLES: Record<AuthRecipeId, string> = {
-  emailpassword: `SELECT 'emailpassword' AS recipe_id, user_id, tenant_id, email, CAST(NULL AS TEXT) AS phone_number, time_joined,
-      CAST(NULL AS TEXT) AS third_party_id, CAST(NULL AS TEXT) AS third_party_user_id FROM st_users`,
-  thirdparty: `SELECT 'thirdparty' AS recipe_id, user_id, tenant_id, email, CAST(NULL AS TEXT) AS phone_number, time_joined,
-      third_party_id, third_party_user_id FROM st_thirdparty_users`,
-  passwordless: `SELECT 'passwordless' AS recipe_id, user_id, tenant_id, email, phone_number, time_joined,
-      CAST(NULL AS TEXT) AS third_party_id, CAST(NULL AS TEXT) AS third_party_user_id FROM st_passwordless_users`,
+  emailpassword: `SELECT 'emailpassword' AS recipe_id, r.user_id, r.tenant_id, r.email, CAST(NULL AS TEXT) AS phone_number, r.time_joined,
+      CAST(NULL AS TEXT) AS third_party_id, CAST(NULL AS TEXT) AS third_party_user_id FROM st_users r`,
+  thirdparty: `SELECT 'thirdparty' AS recipe_id, r.user_id, r.tenant_id, r.email, CAST(NULL AS TEXT) AS phone_number, r.time_joined,
+      r.third_party_id, r.third_party_user_id FROM st_thirdparty_users r`,
+  passwordless: `SELECT 'passwordless' AS recipe_id, r.user_id, r.tenant_id, r.email, r.phone_number, r.time_joined,
+      CAST(NULL AS TEXT) AS third_party_id, CAST(NULL AS TEXT) AS third_party_user_id FROM st_passwordless_users r`,
 };
 
 interface ListDbRow {
@@ -83,13 +86,20 @@ export class SqlUserSearchStore implements UserSearchStore {
     this.#db = driver;
   }
 
-  /** `(<recipe's rows> WHERE app_id = ? [AND tenant_id = ?]) UNION ALL …` with its parameters. */
+  /**
+   * `<recipe's rows of the tenant's members, or of users in any tenant> UNION ALL …` with its parameters:
+   * membership (`st_user_tenants`) decides who is in a tenant; a tenant's rows are found from its
+   * memberships (their primary key starts with app and tenant).
+   */
   #union(appId: string, tenantId: string | null, recipes: readonly AuthRecipeId[]): { sql: string; params: SqlValue[] } {
     const params: SqlValue[] = [];
     const parts = recipes.map((recipe) => {
-      params.push(appId);
-      if (tenantId !== null) params.push(tenantId);
-      return `${TABLES[recipe]} WHERE app_id = ?${tenantId === null ? '' : ' AND tenant_id = ?'}`;
+      if (tenantId === null) {
+        params.push(appId);
+        return `${TABLES[recipe]} WHERE r.app_id = ? AND EXISTS (SELECT 1 FROM st_user_tenants m WHERE m.app_id = r.app_id AND m.user_id = r.user_id)`;
+      }
+      params.push(appId, tenantId);
+      return `${TABLES[recipe]} JOIN st_user_tenants m ON m.app_id = r.app_id AND m.user_id = r.user_id WHERE m.app_id = ? AND m.tenant_id = ?`;
     });
     return { sql: parts.join(' UNION ALL '), params };
   }

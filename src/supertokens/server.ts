@@ -31,6 +31,7 @@ import { userIdMappingRoutes } from './routes/useridmapping.ts';
 import { thirdPartyRoutes } from './routes/thirdparty.ts';
 import { multitenancyRoutes } from './routes/multitenancy.ts';
 import { passwordlessRoutes } from './routes/passwordless.ts';
+import { accountLinkingRoutes } from './routes/accountlinking.ts';
 import type { JsonObject } from './store.ts';
 
 /** Every CDI route this core serves. */
@@ -45,6 +46,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...thirdPartyRoutes,
   ...multitenancyRoutes,
   ...passwordlessRoutes,
+  ...accountLinkingRoutes,
 ];
 
 /** Routes by path (several methods, or several `rid`s, may share a path). */

@@ -4,7 +4,7 @@
  * `Store` is narrow and named after what the recipes need; it is the sum of one part per recipe, each
  * in `store/` with its rows, its interface and its SQL: `keys.ts` (app secrets, signing keys),
  * `sessions.ts`, `emailpassword.ts` (users, reset tokens), `emailverification.ts`, `userroles.ts`,
- * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances), `usersearch.ts` (count, search filters), `useridmapping.ts`, `thirdparty.ts`, `multitenancy.ts` (tenants created at runtime), `passwordless.ts`. `migrations.ts` holds the schema of them all. Both backends share the parts,
+ * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances), `usersearch.ts` (count, search filters), `useridmapping.ts`, `thirdparty.ts`, `multitenancy.ts` (tenants created at runtime), `passwordless.ts`, `accountlinking.ts` (primary users and links). `migrations.ts` holds the schema of them all. Both backends share the parts,
  * written in the SQL subset SQLite and PostgreSQL agree on (`store/sql.ts`); the drivers
  * (`store-sqlite.ts`, `store-postgres.ts`) only execute statements and run transactions.
  *
@@ -24,6 +24,7 @@ import { SqlUserIdMappingStore, type UserIdMappingStore } from './store/useridma
 import { SqlThirdPartyStore, type ThirdPartyStore } from './store/thirdparty.ts';
 import { SqlMultitenancyStore, type MultitenancyStore } from './store/multitenancy.ts';
 import { SqlPasswordlessStore, type PasswordlessStore } from './store/passwordless.ts';
+import { SqlAccountLinkingStore, type AccountLinkingStore } from './store/accountlinking.ts';
 
 export type { EmailPasswordStore, UserRow } from './store/emailpassword.ts';
 export type { EmailVerificationStore } from './store/emailverification.ts';
@@ -38,6 +39,7 @@ export type { UserIdMappingRow, UserIdMappingStore } from './store/useridmapping
 export type { ThirdPartyStore, ThirdPartyUserRow } from './store/thirdparty.ts';
 export type { MultitenancyStore, TenantConfigRow, TenantRow } from './store/multitenancy.ts';
 export type { PasswordlessStore, PasswordlessUserRow, PasswordlessDeviceRow } from './store/passwordless.ts';
+export type { AccountInfo, AccountLinkingStore, LinkGroup } from './store/accountlinking.ts';
 
 export interface CleanupResult {
   sessions: number;
@@ -76,7 +78,8 @@ export interface Store
     UserIdMappingStore,
     ThirdPartyStore,
     MultitenancyStore,
-    PasswordlessStore {}
+    PasswordlessStore,
+    AccountLinkingStore {}
 
 /** The `Store` on top of a SQL driver: every part shares the one driver (its connections and transactions). */
 export function createSqlStore(driver: SqlDriver): Store {
@@ -98,6 +101,7 @@ export function createSqlStore(driver: SqlDriver): Store {
     ...methodsOf<ThirdPartyStore>(new SqlThirdPartyStore(driver)),
     ...methodsOf<MultitenancyStore>(new SqlMultitenancyStore(driver)),
     ...methodsOf<PasswordlessStore>(new SqlPasswordlessStore(driver)),
+    ...methodsOf<AccountLinkingStore>(new SqlAccountLinkingStore(driver)),
   };
 }
 

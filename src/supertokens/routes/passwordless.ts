@@ -22,7 +22,7 @@ import { badInput, invalidField } from '../errors.ts';
 import type { PasswordlessDeviceRow } from '../store.ts';
 import type { Json } from '../store/sql.ts';
 import { normaliseEmail, ok, optionalString, outcome, requireString, type Route, type RouteRequest, type RouteResponse } from './types.ts';
-import { passwordlessAuthUser, toLegacyUserJson, userJsonFor, userToJson } from './users.ts';
+import { passwordlessAuthUser, toLegacyUserJson, userJsonFor, signedInUserFields } from './users.ts';
 import { publicUserIds, resolveUserId } from './useridmapping.ts';
 
 const b64url = (data: Buffer) => data.toString('base64url');
@@ -200,8 +200,7 @@ export const passwordlessRoutes: Route[] = [
         const publicId = (await publicUserIds(store, req.appId, [user.userId])).get(user.userId) ?? user.userId;
         await store.setEmailVerified(req.appId, publicId, device.email, true);
       }
-      const json = await userToJson(store, req.appId, authUser);
-      return ok({ createdNewUser: created, user: json, recipeUserId: json.id, consumedDevice: consumedDeviceJson(device) });
+      return ok({ createdNewUser: created, ...(await signedInUserFields(store, req.appId, authUser)), consumedDevice: consumedDeviceJson(device) });
     },
   },
   {

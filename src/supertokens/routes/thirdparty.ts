@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { invalidField } from '../errors.ts';
 import { badInput } from '../errors.ts';
 import { normaliseEmail, ok, optionalBoolean, outcome, requireObject, requireQuery, requireString, type Route } from './types.ts';
-import { thirdPartyAuthUser, toLegacyUserJson, userJsonFor, userToJson } from './users.ts';
+import { thirdPartyAuthUser, toLegacyUserJson, userJsonFor, signedInUserFields } from './users.ts';
 import { publicUserIds, resolveUserId } from './useridmapping.ts';
 
 export const thirdPartyRoutes: Route[] = [
@@ -48,8 +48,7 @@ export const thirdPartyRoutes: Route[] = [
       if (!req.cdi.hasAccountLinking) {
         return ok({ createdNewUser: created, user: await userJsonFor(req.cdi, store, req.appId, authUser) });
       }
-      const json = await userToJson(store, req.appId, authUser);
-      return ok({ createdNewUser: created, user: json, recipeUserId: json.id });
+      return ok({ createdNewUser: created, ...(await signedInUserFields(store, req.appId, authUser)) });
     },
   },
   {

@@ -102,7 +102,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       if (skip !== undefined) return ctx.skip(skip);
       const p = await signUp();
       const r = await thirdParty(`tp-${++n}-${kind}@example.com`);
-      assert.deepEqual(await linkCheck(r.id, p.id), { status: 'INPUT_USER_IS_NOT_A_PRIMARY_USER' });
+      assert.deepEqual(await linkCheck(r.id, p.id), { status: 'INPUT_USER_IS_NOT_A_PRIMARY_USER', description: 'The input primary user ID is not a primary user' });
       assert.deepEqual(await link(r.id, p.id), { status: 'INPUT_USER_IS_NOT_A_PRIMARY_USER' });
       await makePrimary(p.id);
       assert.deepEqual(await linkCheck(r.id, p.id), { status: 'OK', accountsAlreadyLinked: false });

@@ -15,6 +15,7 @@ import { publicUserIds, resolveUserId } from './useridmapping.ts';
 import { usersToJsonByIds } from './users.ts';
 
 const UNKNOWN_USER = 'Unknown user ID provided';
+const NOT_PRIMARY = 'The input primary user ID is not a primary user';
 
 async function publicId(store: Store, appId: string, superTokensUserId: string): Promise<string> {
   return (await publicUserIds(store, appId, [superTokensUserId])).get(superTokensUserId) ?? superTokensUserId;
@@ -53,7 +54,10 @@ async function linkAccounts(req: RouteRequest, givenRecipeUserId: string, givenP
     case 'UNKNOWN_USER_ID':
       throw badInput(UNKNOWN_USER);
     case 'INPUT_USER_IS_NOT_A_PRIMARY_USER':
-      return outcome(result.status);
+      // DIVERGENCE: the Java core's check answers no `description` here; supertokens-python (0.25-0.31)
+      // reads one (`CanLinkAccountsInputUserNotPrimaryError(response["description"])`) and would raise
+      // KeyError, so the check adds it. The link call answers the status alone, as the Java core.
+      return outcome(result.status, dryRun ? { description: NOT_PRIMARY } : {});
     case 'ACCOUNT_INFO_ALREADY_ASSOCIATED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR':
       return outcome(result.status, { primaryUserId: await publicId(store, req.appId, result.primaryUserId), description: result.description });
     case 'RECIPE_USER_ID_ALREADY_LINKED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR':

@@ -270,7 +270,9 @@ const flows: [string, () => Promise<void>][] = [
   [
     'user count and search',
     async () => {
-      const count = () => (major >= 15 ? supertokens.getUserCount(undefined, 'public') : supertokens.getUserCount());
+      // Email/password users only: the 'account linking' flow of a release running at the same time
+      // links a third-party user to an email/password one, which lowers the total by one.
+      const count = () => (major >= 15 ? supertokens.getUserCount(['emailpassword'], 'public') : supertokens.getUserCount(['emailpassword']));
       const before = await count();
       const { email, userId } = await signUp(`search-${run}@example.com`);
       check((await count()) >= before + 1, 'getUserCount did not grow with a sign-up');

@@ -361,7 +361,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
         await old.core.close();
         const pgUrl = (old.options.database as { connectionString?: string } | undefined)?.connectionString;
         const added = await rollBackSchema(kind, old.options, pgUrl, 6);
-        assert.deepEqual(added, ['st_account_links']);
+        assert.ok(added.includes('st_account_links'), 'migration 7 added the links table');
         const upgraded = await startCore(old.options);
         try {
           const c2 = cdiClient(upgraded.url);

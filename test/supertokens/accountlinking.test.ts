@@ -212,6 +212,11 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       assert.deepEqual(byEmail.map((u) => u.id), [p.id]);
       const byProvider: UserJson[] = (await c().get(`/public/users/by-accountinfo?thirdPartyId=google&thirdPartyUserId=${r.thirdParty[0]!.userId}`)).json.users;
       assert.deepEqual(byProvider.map((u) => u.id), [p.id]);
+      const lone = await c().get('/public/users/by-accountinfo?thirdPartyId=google');
+      assert.deepEqual([lone.status, lone.text], [400, "If 'thirdPartyId' is provided, 'thirdPartyUserId' must also be provided, and vice versa"]);
+      // Union of infos held by different login methods of one user: listed once.
+      const union: UserJson[] = (await c().get(`/public/users/by-accountinfo?email=${p.emails[0]}&thirdPartyId=google&thirdPartyUserId=${r.thirdParty[0]!.userId}&doUnionOfAccountInfo=true`)).json.users;
+      assert.deepEqual(union.map((u) => u.id), [p.id]);
       const signIn = (await c().post('/public/recipe/signinup', { thirdPartyId: 'google', thirdPartyUserId: r.thirdParty[0]!.userId, email: { id: email, isVerified: false } })).json;
       assert.deepEqual([signIn.user.id, signIn.recipeUserId, signIn.createdNewUser], [p.id, r.id, false]);
       const epSignIn = (await c().post('/public/recipe/signin', { email, password: 'pw-123456' })).json;

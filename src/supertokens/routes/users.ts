@@ -270,8 +270,10 @@ export const userRoutes: Route[] = [
       const infos: AccountInfo[] = [];
       if (email !== null) infos.push({ email: normaliseEmail(email) });
       if (phoneNumber !== null) infos.push({ phoneNumber: phoneNumber.trim() });
+      if ((thirdPartyId === null) !== (thirdPartyUserId === null)) {
+        throw badInput("If 'thirdPartyId' is provided, 'thirdPartyUserId' must also be provided, and vice versa");
+      }
       if (thirdPartyId !== null && thirdPartyUserId !== null) infos.push({ thirdParty: { id: thirdPartyId, userId: thirdPartyUserId } });
-      else if (thirdPartyId !== null && !union) return ok({ users: [] });
       const matches: Set<string>[] = [];
       for (const info of infos) {
         const found = (await store.listAuthUsersByAccountInfo(req.appId, req.tenantId, info)).map((u) => u.userId);

@@ -131,11 +131,17 @@ export class SqlUserSearchStore implements UserSearchStore {
     this.#db = driver;
   }
 
+  /** Whether any user of the app is a primary user or linked (store/accountlinking.ts). */
+  async #hasLinks(appId: string): Promise<boolean> {
+    return (await this.#db.all('SELECT 1 AS x FROM st_account_links WHERE app_id = ? LIMIT 1', [appId])).length > 0;
+  }
+
   async countUsers(appId: string, tenantId: string | null, recipes: readonly AuthRecipeId[] = AUTH_RECIPES): Promise<number> {
     if (recipes.length === 0) return 0;
     const { sql, params } = authUsersUnion(appId, tenantId, recipes);
-    // A linked user counts once (`list_id`: its primary user).
-    const rows = await this.#db.all<{ n: number | string }>(`SELECT COUNT(DISTINCT list_id) AS n FROM (${sql}) AS u`, params);
+    // A linked user counts once (`list_id`: its primary user); without any link in the app, every row.
+    const counted = (await this.#hasLinks(appId)) ? 'DISTINCT list_id' : '*';
+    const rows = await this.#db.all<{ n: number | string }>(`SELECT COUNT(${counted}) AS n FROM (${sql}) AS u`, params);
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -179,6 +185,10 @@ export class SqlUserSearchStore implements UserSearchStore {
     after?: { timeJoinedMs: number; userId: string },
   ): Promise<{ userId: string; timeJoinedMs: number }[]> {
     if (filter.recipes.length === 0) return [];
+    // Without any link in the app every user is its own entry: the per-row list walks the time-joined
+    // indexes and stops at the page, where grouping reads every row of the tenant (docs/supertokens.md,
+    // "Account linking").
+    if (!(await this.#hasLinks(appId))) return this.listAuthUsers(appId, tenantId, filter, order, limit, after);
     const union = authUsersUnion(appId, tenantId, filter.recipes);
     const params: SqlValue[] = [...union.params];
     // A user (linked login methods grouped under their primary user) is listed when any of its login

@@ -276,6 +276,47 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       assert.deepEqual(await unlink(`ext-r-${kind}`), { status: 'OK', wasRecipeUserDeleted: false, wasLinked: true });
     });
 
+    it('a linked login method may not take an email or phone number of another primary user', async (ctx) => {
+      if (skip !== undefined) return ctx.skip(skip);
+      const taken = `taken-${kind}@example.com`;
+      const q = await thirdParty(taken);
+      await makePrimary(q.id);
+      const p = await signUp();
+      const r = await signUp();
+      await makePrimary(p.id);
+      await link(r.id, p.id);
+      assert.deepEqual((await c().put('/recipe/user', { recipeUserId: r.id, email: taken }, { rid: 'emailpassword' })).json, {
+        status: 'EMAIL_CHANGE_NOT_ALLOWED_ERROR',
+        reason: 'New email is associated with another primary user ID',
+      });
+      // An unlinked user may (the other user is no conflict for it).
+      const free = await signUp();
+      assert.deepEqual((await c().put('/recipe/user', { recipeUserId: free.id, email: taken }, { rid: 'emailpassword' })).json, { status: 'OK' });
+      // A linked third-party user whose provider now reports the taken email keeps its own.
+      const tp = await thirdParty(`tp-own-${kind}@example.com`, `g-own-${kind}`);
+      await link(tp.id, p.id);
+      assert.deepEqual((await c().post('/public/recipe/signinup', { thirdPartyId: 'google', thirdPartyUserId: `g-own-${kind}`, email: { id: taken, isVerified: false } })).json, {
+        status: 'EMAIL_CHANGE_NOT_ALLOWED_ERROR',
+        reason: 'Email already associated with another primary user.',
+      });
+      assert.ok((await getUser(tp.id)).emails.includes(`tp-own-${kind}@example.com`));
+      // A linked passwordless user: neither the email nor the phone number of another primary user.
+      const phone = `+1555${kind === 'sqlite' ? '1' : '2'}000001`;
+      const code = (await c().post('/public/recipe/signinup/code', { phoneNumber: phone })).json;
+      const pl = (await c().post('/public/recipe/signinup/code/consume', { preAuthSessionId: code.preAuthSessionId, linkCode: code.linkCode })).json.user;
+      const otherPhone = `+1555${kind === 'sqlite' ? '1' : '2'}000002`;
+      const code2 = (await c().post('/public/recipe/signinup/code', { phoneNumber: otherPhone })).json;
+      const other = (await c().post('/public/recipe/signinup/code/consume', { preAuthSessionId: code2.preAuthSessionId, linkCode: code2.linkCode })).json.user;
+      await makePrimary(other.id);
+      await link(pl.id, p.id);
+      const plPut = (body: Record<string, unknown>) => c().put('/recipe/user', { recipeUserId: pl.id, ...body }, { rid: 'passwordless' });
+      assert.deepEqual((await plPut({ email: taken })).json, { status: 'EMAIL_CHANGE_NOT_ALLOWED_ERROR', reason: 'New email is associated with another primary user ID' });
+      assert.deepEqual((await plPut({ phoneNumber: otherPhone })).json, {
+        status: 'PHONE_NUMBER_CHANGE_NOT_ALLOWED_ERROR',
+        reason: 'New phone number is associated with another primary user ID',
+      });
+    });
+
     it('email verification stays per recipe user and email', async (ctx) => {
       if (skip !== undefined) return ctx.skip(skip);
       const email = `ev-${kind}@example.com`;

@@ -271,6 +271,13 @@ export const passwordlessRoutes: Route[] = [
       if ((nextEmail ?? null) === null && (nextPhone ?? null) === null) {
         throw badInput('You cannot clear both email and phone number of a user');
       }
+      // A linked user may not take an email or phone number of another primary user (store/accountlinking.ts).
+      if (typeof email === 'string' && (await store.isAccountInfoChangeRefused(req.appId, userId, { email: normaliseEmail(email) }))) {
+        return outcome('EMAIL_CHANGE_NOT_ALLOWED_ERROR', { reason: 'New email is associated with another primary user ID' });
+      }
+      if (typeof phoneNumber === 'string' && (await store.isAccountInfoChangeRefused(req.appId, userId, { phoneNumber: phoneNumber.trim() }))) {
+        return outcome('PHONE_NUMBER_CHANGE_NOT_ALLOWED_ERROR', { reason: 'New phone number is associated with another primary user ID' });
+      }
       const result = await store.updatePasswordlessUser(req.appId, userId, {
         ...(email === undefined ? {} : { email: email === null ? null : normaliseEmail(email) }),
         ...(phoneNumber === undefined ? {} : { phoneNumber: phoneNumber === null ? null : phoneNumber.trim() }),

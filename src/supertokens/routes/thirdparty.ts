@@ -31,6 +31,11 @@ export const thirdPartyRoutes: Route[] = [
       const email = normaliseEmail(requireString(emailObject, 'id'));
       const isVerified = optionalBoolean(emailObject, 'isVerified', false);
       const { store, clock } = req.runtime;
+      // A linked user whose provider now reports an email of another primary user keeps its email.
+      const existing = await store.getThirdPartyUserByProvider(req.appId, req.tenantId, thirdPartyId, thirdPartyUserId);
+      if (existing !== undefined && existing.email !== email && (await store.isAccountInfoChangeRefused(req.appId, existing.userId, { email }))) {
+        return outcome('EMAIL_CHANGE_NOT_ALLOWED_ERROR', { reason: 'Email already associated with another primary user.' });
+      }
       const { created, user } = await store.signInUpThirdPartyUser({
         appId: req.appId,
         userId: randomUUID(),

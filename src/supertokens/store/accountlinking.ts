@@ -75,6 +75,12 @@ export interface AccountLinkingStore {
   linkAccounts(appId: string, recipeUserId: string, primaryUserId: string, dryRun: boolean, nowMs: number): Promise<LinkAccountsOutcome>;
   /** Unlinks; a primary user with other linked users loses its own login method instead (`wasRecipeUserDeleted`). */
   unlinkAccount(appId: string, recipeUserId: string): Promise<UnlinkAccountOutcome>;
+  /**
+   * Whether giving a recipe user `info` (a new email or phone number) would give its primary user's
+   * group, in one of the group's tenants, an account info of another primary user (the Java core's
+   * EMAIL_CHANGE_NOT_ALLOWED_ERROR / PHONE_NUMBER_CHANGE_NOT_ALLOWED_ERROR). Always false for an unlinked user.
+   */
+  isAccountInfoChangeRefused(appId: string, recipeUserId: string, info: AccountInfo): Promise<boolean>;
   /** Deletes login methods: their rows in every auth recipe and their link rows, not their non-auth data. */
   deleteLoginMethods(appId: string, recipeUserIds: readonly string[]): Promise<void>;
 }
@@ -167,12 +173,26 @@ async function conflictingPrimaryUser(
   const tenants = [...new Set(users.flatMap(tenantIdsOfRow))];
   const own = new Set(users.map((u) => u.userId));
   for (const { kind, info } of accountInfosOf(users)) {
-    for (const tenantId of tenants) {
-      const others = (await findAuthUsersByAccountInfo(ex, appId, tenantId, info)).filter((u) => !own.has(u.userId));
-      for (const other of others) {
-        const otherPrimary = await primaryUserIdOf(ex, appId, other.userId);
-        if (otherPrimary !== undefined && otherPrimary !== primaryUserId) return { primaryUserId: otherPrimary, description: CONFLICT_DESCRIPTIONS[kind] };
-      }
+    const other = await otherPrimaryUserWith(ex, appId, primaryUserId, own, tenants, info);
+    if (other !== undefined) return { primaryUserId: other, description: CONFLICT_DESCRIPTIONS[kind] };
+  }
+  return undefined;
+}
+
+/** A primary user other than `primaryUserId` with a login method (not in `own`) that has `info` in one of `tenants`. */
+async function otherPrimaryUserWith(
+  ex: SqlExecutor,
+  appId: string,
+  primaryUserId: string,
+  own: ReadonlySet<string>,
+  tenants: readonly string[],
+  info: AccountInfo,
+): Promise<string | undefined> {
+  for (const tenantId of tenants) {
+    const others = (await findAuthUsersByAccountInfo(ex, appId, tenantId, info)).filter((u) => !own.has(u.userId));
+    for (const other of others) {
+      const otherPrimary = await primaryUserIdOf(ex, appId, other.userId);
+      if (otherPrimary !== undefined && otherPrimary !== primaryUserId) return otherPrimary;
     }
   }
   return undefined;
@@ -305,6 +325,14 @@ export class SqlAccountLinkingStore implements AccountLinkingStore {
       await tx.run('DELETE FROM st_account_links WHERE app_id = ? AND recipe_user_id = ?', [appId, recipeUserId]);
       return { status: 'OK', wasLinked: true, wasRecipeUserDeleted: false };
     });
+  }
+
+  async isAccountInfoChangeRefused(appId: string, recipeUserId: string, info: AccountInfo): Promise<boolean> {
+    const primary = await primaryUserIdOf(this.#db, appId, recipeUserId);
+    if (primary === undefined) return false;
+    const members = await authUsersByIds(this.#db, appId, await groupMemberIds(this.#db, appId, primary));
+    const tenants = [...new Set(members.flatMap(tenantIdsOfRow))];
+    return (await otherPrimaryUserWith(this.#db, appId, primary, new Set(members.map((m) => m.userId)), tenants, info)) !== undefined;
   }
 
   async deleteLoginMethods(appId: string, recipeUserIds: readonly string[]): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import type { PasswordlessUserRow, Store, ThirdPartyUserRow } from '../store.ts';
 import { AUTH_RECIPES, type AuthRecipeId, type AuthUserListRow } from '../store/usersearch.ts';
-import type { AccountInfo } from '../store/accountlinking.ts';
+import { tenantIdsOf, type AccountInfo } from '../store/accountlinking.ts';
 import {
   normaliseEmail,
   ok,
@@ -68,11 +68,6 @@ export interface UserJson {
     thirdParty?: { id: string; userId: string };
     webauthn: { credentialIds: string[] };
   }[];
-}
-
-/** The tenants a recipe user belongs to (one accessor, so tenant membership changes touch one place). */
-export function tenantIdsOf(user: AuthUser): string[] {
-  return [user.tenantId];
 }
 
 /** One login method of a `User`: the recipe user, the id callers know it by, and its email's verification. */
@@ -189,7 +184,7 @@ export function toLegacyUserJson(user: AuthUser, cdi: CdiVersion, publicId: stri
     ...(user.phoneNumber === undefined ? {} : { phoneNumber: user.phoneNumber }),
     timeJoined: user.timeJoinedMs,
     ...(user.thirdParty === undefined ? {} : { thirdParty: { id: user.thirdParty.id, userId: user.thirdParty.userId } }),
-    ...(cdi.hasMultitenancy ? { tenantIds: [user.tenantId] } : {}),
+    ...(cdi.hasMultitenancy ? { tenantIds: tenantIdsOf(user) } : {}),
   };
 }
 

@@ -155,8 +155,11 @@ function accountInfosOf(users: readonly AuthUserListRow[]): { kind: keyof typeof
   return infos;
 }
 
-/** The tenants of a recipe user (one accessor, so tenant membership changes touch one place). */
-export function tenantIdsOfRow(user: AuthUserListRow): string[] {
+/**
+ * The tenants of a recipe user: THE accessor (the user objects of routes/users.ts and the linking rules
+ * read it), so tenant membership changes touch one place.
+ */
+export function tenantIdsOf(user: Pick<AuthUserListRow, 'tenantId'>): string[] {
   return [user.tenantId];
 }
 
@@ -170,7 +173,7 @@ async function conflictingPrimaryUser(
   primaryUserId: string,
   users: readonly AuthUserListRow[],
 ): Promise<{ primaryUserId: string; description: string } | undefined> {
-  const tenants = [...new Set(users.flatMap(tenantIdsOfRow))];
+  const tenants = [...new Set(users.flatMap(tenantIdsOf))];
   const own = new Set(users.map((u) => u.userId));
   for (const { kind, info } of accountInfosOf(users)) {
     const other = await otherPrimaryUserWith(ex, appId, primaryUserId, own, tenants, info);
@@ -331,7 +334,7 @@ export class SqlAccountLinkingStore implements AccountLinkingStore {
     const primary = await primaryUserIdOf(this.#db, appId, recipeUserId);
     if (primary === undefined) return false;
     const members = await authUsersByIds(this.#db, appId, await groupMemberIds(this.#db, appId, primary));
-    const tenants = [...new Set(members.flatMap(tenantIdsOfRow))];
+    const tenants = [...new Set(members.flatMap(tenantIdsOf))];
     return (await otherPrimaryUserWith(this.#db, appId, primary, new Set(members.map((m) => m.userId)), tenants, info)) !== undefined;
   }
 

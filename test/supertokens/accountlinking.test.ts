@@ -379,21 +379,32 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
 
     it('racing link calls: one primary user per email, a recipe user in one group', async (ctx) => {
       if (skip !== undefined) return ctx.skip(skip);
+      // Eight users with one email (one email/password, seven third-party logins): eight racing
+      // createPrimaryUser calls make exactly one primary user.
       const email = `race-${kind}@example.com`;
-      const [a, b] = [await signUp(email), await thirdParty(email)];
-      const made = await Promise.all([makePrimary(a.id), makePrimary(b.id)]);
-      assert.deepEqual(made.map((m) => m.status).sort(), ['ACCOUNT_INFO_ALREADY_ASSOCIATED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR', 'OK']);
-      const p1 = await signUp();
-      const p2 = await signUp();
+      const users = [await signUp(email), ...(await Promise.all(Array.from({ length: 7 }, () => thirdParty(email))))];
+      const made = await Promise.all(users.map((u) => makePrimary(u.id)));
+      assert.equal(made.filter((m) => m.status === 'OK').length, 1, JSON.stringify(made.map((m) => m.status)));
+      assert.equal(made.filter((m) => m.status === 'ACCOUNT_INFO_ALREADY_ASSOCIATED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR').length, 7);
+      // One recipe user, four primary users racing to link it: it ends in exactly one group.
+      const primaries = [await signUp(), await signUp(), await signUp(), await signUp()];
+      for (const p of primaries) await makePrimary(p.id);
       const r = await signUp();
-      await makePrimary(p1.id);
-      await makePrimary(p2.id);
-      const linked = await Promise.all([link(r.id, p1.id), link(r.id, p2.id)]);
-      assert.deepEqual(linked.map((l) => l.status).sort(), ['OK', 'RECIPE_USER_ID_ALREADY_LINKED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR']);
+      const linked = await Promise.all(primaries.map((p) => link(r.id, p.id)));
+      assert.equal(linked.filter((l) => l.status === 'OK').length, 1, JSON.stringify(linked.map((l) => l.status)));
+      assert.equal(linked.filter((l) => l.status === 'RECIPE_USER_ID_ALREADY_LINKED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR').length, 3);
       const owner = (await getUser(r.id)).id;
-      assert.ok(owner === p1.id || owner === p2.id);
-      const lonely = (await getUser(owner === p1.id ? p2.id : p1.id)).loginMethods.length;
-      assert.equal(lonely, 1);
+      const sizes = await Promise.all(primaries.map(async (p) => (await getUser(p.id)).loginMethods.length));
+      assert.deepEqual(sizes, primaries.map((p) => (p.id === owner ? 2 : 1)));
+      // Two users with one email racing to link into two primary users whose emails differ: the
+      // second link would give both groups that email, so one of them is refused.
+      const [x, y] = [await signUp(), await signUp()];
+      await makePrimary(x.id);
+      await makePrimary(y.id);
+      const shared = `race-shared-${kind}@example.com`;
+      const [s1, s2] = [await thirdParty(shared), await thirdParty(shared)];
+      const crossed = await Promise.all([link(s1.id, x.id), link(s2.id, y.id)]);
+      assert.deepEqual(crossed.map((l) => l.status).sort(), ['ACCOUNT_INFO_ALREADY_ASSOCIATED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR', 'OK']);
     });
 
     it('a database written before migration 7 is upgraded; its sessions and users survive', async (ctx) => {

@@ -2,7 +2,9 @@
 // against the core, on SQLite and on PostgreSQL (with CI=true; skipped with the reason otherwise):
 // the SDK creates the primary user, links a second verified login with the same email, refuses to
 // let an unverified one in, and lists the person once (fixtures/automatic-account-linking.ts, run in
-// its own process because the SDK is a per-process singleton).
+// its own process because the SDK is a per-process singleton). Also a password reset for a person
+// without a password: the token is for the primary user and the email of its third-party logins, and
+// the reset adds an email/password login method linked to it.
 import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -41,7 +43,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       await core?.dispose();
     });
 
-    it('the SDK makes a primary user, links a verified login, keeps an unverified one apart, lists the person once', { timeout: 90_000 }, async (t) => {
+    it('the SDK makes a primary user, links a verified login, keeps an unverified one apart, lists the person once, resets a password it did not have', { timeout: 90_000 }, async (t) => {
       if (skip !== undefined) return t.skip(skip);
       const { result, output } = await runScript(core!.core.url);
       assert.ok(result !== undefined, `no RESULT line:\n${output}`);

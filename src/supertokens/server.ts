@@ -32,6 +32,7 @@ import { thirdPartyRoutes } from './routes/thirdparty.ts';
 import { multitenancyRoutes } from './routes/multitenancy.ts';
 import { passwordlessRoutes } from './routes/passwordless.ts';
 import { totpRoutes } from './routes/totp.ts';
+import { accountLinkingRoutes } from './routes/accountlinking.ts';
 import type { JsonObject } from './store.ts';
 
 /** Every CDI route this core serves. */
@@ -47,6 +48,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...multitenancyRoutes,
   ...passwordlessRoutes,
   ...totpRoutes,
+  ...accountLinkingRoutes,
 ];
 
 /** Routes by path (several methods, or several `rid`s, may share a path). */

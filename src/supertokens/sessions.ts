@@ -120,13 +120,23 @@ export class Sessions {
     return { token, expiry: Math.floor(claims.expiresAtMs / 1000) * 1000, createdTime: claims.issuedAtMs };
   }
 
-  #sessionInfo(row: Pick<SessionRow, 'handle' | 'userId' | 'tenantId'>, userData: JsonObject): SessionInfo {
-    return { handle: row.handle, userId: row.userId, recipeUserId: row.userId, userDataInJWT: userData, tenantId: row.tenantId };
+  /** `userId`: the primary user's id (`recipeUserId`, the row's, when it is not linked). */
+  #sessionInfo(row: Pick<SessionRow, 'handle' | 'userId' | 'tenantId'>, userData: JsonObject, primaryUserId: string = row.userId): SessionInfo {
+    return { handle: row.handle, userId: primaryUserId, recipeUserId: row.userId, userDataInJWT: userData, tenantId: row.tenantId };
+  }
+
+  /**
+   * The primary user a session's recipe user is linked to now (store/accountlinking.ts), as the Java
+   * core reads it on every refresh: the row keeps the recipe user id the session was created for.
+   */
+  #primaryUserIdOf(recipeUserId: string): Promise<string> {
+    return this.#store.primaryPublicUserId(this.#appId, recipeUserId);
   }
 
   /** POST /<t>/recipe/session. The caller has already rejected protected fields. */
   async create(input: {
     tenantId: string;
+    /** The recipe user id (`rsub`); the token's `sub` is its primary user's. */
     userId: string;
     userDataInJWT: JsonObject;
     userDataInDatabase: JsonObject;
@@ -136,6 +146,7 @@ export class Sessions {
     tokenVersion?: AccessTokenVersion;
   }): Promise<NewSessionResult> {
     const now = this.#clock.nowMs();
+    const primaryUserId = await this.#primaryUserIdOf(input.userId);
     const handle = input.tenantId === 'public' ? randomUUID() : `${randomUUID()}_${input.tenantId}`;
     const antiCsrfToken = input.enableAntiCsrf ? randomUUID() : null;
     const refreshToken = encodeRefreshToken(
@@ -158,7 +169,7 @@ export class Sessions {
     // Sign before writing: a signing failure must not leave an orphan row.
     const accessToken = await this.#mintAccessToken(
       {
-        sub: input.userId,
+        sub: primaryUserId,
         rsub: input.userId,
         tenantId: input.tenantId,
         sessionHandle: handle,
@@ -175,7 +186,7 @@ export class Sessions {
     await this.#store.insertSession(row);
     return {
       status: 'OK',
-      session: this.#sessionInfo(row, row.jwtPayload),
+      session: this.#sessionInfo(row, row.jwtPayload, primaryUserId),
       accessToken,
       refreshToken: { token: refreshToken, expiry: row.expiresAtMs, createdTime: now },
       ...(antiCsrfToken === null ? {} : { antiCsrfToken }),
@@ -292,7 +303,7 @@ export class Sessions {
         if (parentHash2 === null || row.refreshTokenHash2 !== parentHash2) {
           return {
             status: 'TOKEN_THEFT_DETECTED',
-            session: { handle: row.handle, userId: row.userId, recipeUserId: row.userId },
+            session: { handle: row.handle, userId: await this.#primaryUserIdOf(row.userId), recipeUserId: row.userId },
           };
         }
         // Case B: the client is using a child that was never promoted; commit it.
@@ -306,13 +317,14 @@ export class Sessions {
         await this.#store.setSessionUseStaticKey(this.#appId, row.handle, !input.useDynamicSigningKey);
       }
       const antiCsrfToken = input.enableAntiCsrf ? randomUUID() : null;
+      const primaryUserId = await this.#primaryUserIdOf(row.userId);
       const child = encodeRefreshToken(
         { sessionHandle: row.handle, userId: row.userId, tenantId: row.tenantId, parentRefreshTokenHash1: hash1, antiCsrfToken, nonce: sha256(randomUUID(), 'hex') },
         this.#masterKey,
       );
       const accessToken = await this.#mintAccessToken(
         {
-          sub: row.userId,
+          sub: primaryUserId,
           rsub: row.userId,
           tenantId: row.tenantId,
           sessionHandle: row.handle,
@@ -328,7 +340,7 @@ export class Sessions {
       );
       return {
         status: 'OK',
-        session: this.#sessionInfo(row, row.jwtPayload),
+        session: this.#sessionInfo(row, row.jwtPayload, primaryUserId),
         accessToken,
         refreshToken: { token: child, expiry: now + this.#timing.refreshTokenValidityMs, createdTime: now },
         ...(antiCsrfToken === null ? {} : { antiCsrfToken }),

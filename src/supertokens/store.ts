@@ -4,7 +4,7 @@
  * `Store` is narrow and named after what the recipes need; it is the sum of one part per recipe, each
  * in `store/` with its rows, its interface and its SQL: `keys.ts` (app secrets, signing keys),
  * `sessions.ts`, `emailpassword.ts` (users, reset tokens), `emailverification.ts`, `userroles.ts`,
- * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances), `usersearch.ts` (count, search filters), `useridmapping.ts`, `thirdparty.ts`, `multitenancy.ts` (tenants created at runtime), `passwordless.ts`, `totp.ts`, `usertenants.ts` (each user's tenants). `migrations.ts` holds the schema of them all. Both backends share the parts,
+ * `usermetadata.ts`, `ratelimit.ts` (sign-in buckets shared by instances), `usersearch.ts` (count, search filters), `useridmapping.ts`, `thirdparty.ts`, `multitenancy.ts` (tenants created at runtime), `passwordless.ts`, `totp.ts`, `usertenants.ts` (each user's tenants), `accountlinking.ts` (primary users and links). `migrations.ts` holds the schema of them all. Both backends share the parts,
  * written in the SQL subset SQLite and PostgreSQL agree on (`store/sql.ts`); the drivers
  * (`store-sqlite.ts`, `store-postgres.ts`) only execute statements and run transactions.
  *
@@ -26,6 +26,7 @@ import { SqlMultitenancyStore, type MultitenancyStore } from './store/multitenan
 import { SqlPasswordlessStore, type PasswordlessStore } from './store/passwordless.ts';
 import { SqlTotpStore, type TotpStore } from './store/totp.ts';
 import { SqlUserTenantsStore, type UserTenantsStore } from './store/usertenants.ts';
+import { SqlAccountLinkingStore, type AccountLinkingStore } from './store/accountlinking.ts';
 
 export type { EmailPasswordStore, UserRow } from './store/emailpassword.ts';
 export type { EmailVerificationStore } from './store/emailverification.ts';
@@ -42,6 +43,7 @@ export type { MultitenancyStore, TenantConfigRow, TenantRow } from './store/mult
 export type { PasswordlessStore, PasswordlessUserRow, PasswordlessDeviceRow } from './store/passwordless.ts';
 export type { TotpDeviceRow, TotpStore } from './store/totp.ts';
 export type { AddUserToTenantResult, UserTenantsStore } from './store/usertenants.ts';
+export type { AccountInfo, AccountLinkingStore, LinkGroup } from './store/accountlinking.ts';
 
 export interface CleanupResult {
   sessions: number;
@@ -82,7 +84,8 @@ export interface Store
     MultitenancyStore,
     PasswordlessStore,
     TotpStore,
-    UserTenantsStore {}
+    UserTenantsStore,
+    AccountLinkingStore {}
 
 /** The `Store` on top of a SQL driver: every part shares the one driver (its connections and transactions). */
 export function createSqlStore(driver: SqlDriver): Store {
@@ -106,6 +109,7 @@ export function createSqlStore(driver: SqlDriver): Store {
     ...methodsOf<PasswordlessStore>(new SqlPasswordlessStore(driver)),
     ...methodsOf<TotpStore>(new SqlTotpStore(driver)),
     ...methodsOf<UserTenantsStore>(new SqlUserTenantsStore(driver)),
+    ...methodsOf<AccountLinkingStore>(new SqlAccountLinkingStore(driver)),
   };
 }
 

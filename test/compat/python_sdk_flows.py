@@ -21,6 +21,7 @@ import traceback
 from supertokens_python import InputAppInfo, SupertokensConfig, init
 from supertokens_python import asyncio as st
 from supertokens_python.recipe import emailpassword, emailverification, multifactorauth, passwordless, session, thirdparty, totp, usermetadata, userroles
+from supertokens_python.recipe.accountlinking import asyncio as al
 from supertokens_python.recipe.multifactorauth import asyncio as mfa
 from supertokens_python.recipe.totp import asyncio as totp_fns
 from supertokens_python.recipe.passwordless import ContactEmailOrPhoneConfig
@@ -196,9 +197,11 @@ async def flow_roles():
 
 
 async def flow_count_and_search():
-    before = await st.get_user_count(None, "public")
+    # Email/password users only: the account-linking flow of a release running at the same time links a
+    # third-party user to an email/password one, which lowers the total by one.
+    before = await st.get_user_count(["emailpassword"], "public")
     email, user_id = await sign_up(f"search-{RUN}@example.com")
-    check(await st.get_user_count(None, "public") >= before + 1, "get_user_count did not grow")
+    check(await st.get_user_count(["emailpassword"], "public") >= before + 1, "get_user_count did not grow")
     found = await st.get_users_newest_first("public", limit=10, query={"email": f"search-{RUN}"})
     check([u.id for u in found.users] == [user_id], f"search by email: {[u.id for u in found.users]}")
     none = await st.get_users_newest_first("public", limit=10, query={"email": f"nobody-{RUN}"})
@@ -328,6 +331,43 @@ async def flow_passwordless():
     check(phone_user.user.id in [u.id for u in found.users], "the phone search finds the user")
 
 
+async def flow_account_linking():
+    _, primary_id = await sign_up()
+    tp_email = f"al-tp-{RUN}@example.com"
+    made = await tp.manually_create_or_update_user("public", "google", f"al-{RUN}", tp_email, False)
+    check(made.__class__.__name__ == "ManuallyCreateOrUpdateUserOkResult", f"third-party user: {made!r}")
+    tp_id = made.user.id
+    can = await al.can_create_primary_user(RecipeUserId(primary_id))
+    check(can.status == "OK" and can.was_already_a_primary_user is False, f"can_create_primary_user: {vars(can)}")
+    created = await al.create_primary_user(RecipeUserId(primary_id))
+    check(created.status == "OK" and created.user.is_primary_user and created.user.id == primary_id, f"create_primary_user: {vars(created)}")
+    not_primary = await al.can_link_accounts(RecipeUserId(primary_id), tp_id)
+    check(not_primary.status == "INPUT_USER_IS_NOT_A_PRIMARY_USER", f"can_link_accounts to a non-primary user: {vars(not_primary)}")
+    can_link = await al.can_link_accounts(RecipeUserId(tp_id), primary_id)
+    check(can_link.status == "OK" and can_link.accounts_already_linked is False, f"can_link_accounts: {vars(can_link)}")
+    linked = await al.link_accounts(RecipeUserId(tp_id), primary_id)
+    check(linked.status == "OK" and linked.accounts_already_linked is False, f"link_accounts: {vars(linked)}")
+    user = await st.get_user(tp_id)
+    methods = [f"{m.recipe_id}:{m.recipe_user_id.get_as_string()}" for m in user.login_methods] if user else []
+    check(
+        user is not None and user.id == primary_id and user.is_primary_user and methods == [f"emailpassword:{primary_id}", f"thirdparty:{tp_id}"],
+        f"get_user by the linked recipe user: {methods}",
+    )
+    check(tp_email in user.emails and len(user.third_party) == 1, f"the primary user's account infos: {user.emails}")
+    s, tokens = await new_session(tp_id)
+    payload = jwt_part(tokens["accessToken"], 1)
+    check(
+        s.get_user_id() == primary_id and s.get_recipe_user_id().get_as_string() == tp_id and payload["sub"] == primary_id and payload["rsub"] == tp_id,
+        f"a linked recipe user's session: sub {payload.get('sub')}, rsub {payload.get('rsub')}",
+    )
+    verified = await sess.get_session_without_request_response(tokens["accessToken"])
+    check(verified is not None and verified.get_user_id() == primary_id and verified.get_recipe_user_id().get_as_string() == tp_id, "get_session answers both ids")
+    unlinked = await al.unlink_account(RecipeUserId(tp_id))
+    check(unlinked.status == "OK" and unlinked.was_linked and not unlinked.was_recipe_user_deleted, f"unlink_account: {vars(unlinked)}")
+    alone = await st.get_user(tp_id)
+    check(alone is not None and alone.id == tp_id and not alone.is_primary_user and len(alone.login_methods) == 1, "the unlinked user")
+
+
 async def flow_metadata():
     _, user_id = await sign_up()
     await meta.update_user_metadata(user_id, {"plan": "pro", "nested": {"a": 1}})
@@ -417,6 +457,7 @@ FLOWS = [
     ("third-party sign-in-up", flow_third_party),
     ("multitenancy", flow_multitenancy),
     ("passwordless", flow_passwordless),
+    ("account linking", flow_account_linking),
     ("user metadata", flow_metadata),
     ("totp", flow_totp),
 ]

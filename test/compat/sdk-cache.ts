@@ -42,6 +42,7 @@ export const NODE_FLOWS = [
   'third-party sign-in-up',
   'multitenancy',
   'passwordless',
+  'account linking',
   'user metadata',
   'totp',
 ];

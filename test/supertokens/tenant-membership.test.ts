@@ -218,6 +218,36 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       assert.notEqual(await signUp(c, 'gone', 'only@example.com'), only, 'the email is free in the re-created tenant');
     });
 
+    it('account linking sees memberships: a linked user is vetoed from a tenant where another primary user has its email; tenants are unions', { timeout: 30_000 }, async (ctx) => {
+      if (skip !== undefined) return ctx.skip(skip);
+      const primary = (id: string) => c.post('/recipe/accountlinking/user/primary', { recipeUserId: id });
+      // Ann (email/password, t1) is primary; Bea (passwordless, t2) with the same email is primary too
+      // (no other primary user has that email in t2).
+      const ann = await signUp(c, 't1', 'al-same@example.com');
+      assert.equal((await primary(ann)).json.status, 'OK');
+      const bea = await passwordlessUser(c, 't2', { email: 'al-same@example.com' });
+      assert.equal((await primary(bea)).json.status, 'OK');
+      // Bea may not join t1, where Ann (another primary user) has the email.
+      const vetoed = (await associate(c, 't1', bea)).json;
+      assert.equal(vetoed.status, 'ASSOCIATION_NOT_ALLOWED_ERROR', JSON.stringify(vetoed));
+      assert.equal(typeof vetoed.reason, 'string');
+      assert.deepEqual((await c.get(`/user/id?userId=${bea}`)).json.user.tenantIds, ['t2'], 'nothing changed');
+      // Ann joins t3; a third-party login of another email in t3 links to her: the group's tenants are the union.
+      assert.equal((await associate(c, 't3', ann)).json.status, 'OK');
+      const tp = await thirdPartyUser(c, 't3', 'al-tp-1', 'al-other@example.com');
+      assert.equal((await c.post('/recipe/accountlinking/user/link', { recipeUserId: tp, primaryUserId: ann })).json.status, 'OK');
+      const user = (await c.get(`/user/id?userId=${tp}`)).json.user;
+      assert.equal(user.id, ann);
+      assert.deepEqual(user.tenantIds, ['t1', 't3']);
+      assert.deepEqual(user.loginMethods.map((m: { recipeUserId: string; tenantIds: string[] }) => [m.recipeUserId, m.tenantIds]), [[ann, ['t1', 't3']], [tp, ['t3']]]);
+      // After Ann leaves t1, Bea may join it: the check reads memberships, not the tenant of sign-up.
+      assert.deepEqual((await disassociate(c, 't1', ann)).json, { status: 'OK', wasAssociated: true });
+      assert.deepEqual((await associate(c, 't1', bea)).json, { status: 'OK', wasAlreadyAssociated: false });
+      // t3 lists Ann's group once, under her id (her third-party login is not a second entry).
+      const listed = (await c.get('/t3/users?limit=500')).json.users.map((u: { id: string }) => u.id);
+      assert.deepEqual([listed.filter((id: string) => id === ann).length, listed.includes(tp)], [1, false]);
+    });
+
     it('user-id mapping: refused while the SuperTokens id is used by a non-auth recipe, unless forced', { timeout: 30_000 }, async (ctx) => {
       if (skip !== undefined) return ctx.skip(skip);
       const map = (superTokensUserId: string, externalUserId: string, extra: Record<string, unknown> = {}, client: Client = c) =>

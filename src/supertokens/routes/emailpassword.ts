@@ -11,7 +11,7 @@ import { hashPassword, isSupportedPasswordHash, verifyPassword } from '../passwo
 import { sha256 } from '../../core/digest.ts';
 import type { UserRow } from '../store.ts';
 import { normaliseEmail, ok, optionalString, outcome, requireString, type Route, type RouteRequest, type RouteResponse } from './types.ts';
-import { userJsonFor, userToJson } from './users.ts';
+import { signedInUserFields, userJsonFor, usersToJsonByIds } from './users.ts';
 import { publicUserIds, resolveUserId } from './useridmapping.ts';
 import { signInAccountKey, signInClientKey } from '../rate-limit.ts';
 
@@ -39,8 +39,27 @@ function decoyHash(req: RouteRequest): Promise<string> {
 /** Sign-up / sign-in answer: `recipeUserId` beside the `User` from CDI 4.0; the legacy user before. */
 async function signedInUser(req: RouteRequest, user: UserRow): Promise<RouteResponse> {
   if (!req.cdi.hasAccountLinking) return ok({ user: await userJsonFor(req.cdi, req.runtime.store, req.appId, user) });
-  const json = await userToJson(req.runtime.store, req.appId, user);
-  return ok({ user: json, recipeUserId: json.id });
+  return ok({ ...(await signedInUserFields(req.runtime.store, req.appId, user)) });
+}
+
+/**
+ * The email a password-reset token may be issued for, or undefined (answered `UNKNOWN_USER_ID_ERROR`).
+ * Before CDI 4.0 the body has no email: the token is for the email/password user's own. From 4.0
+ * `email` is required (the Java core: 400 "Field name 'email' is invalid in JSON input") and may be
+ * the email of any login method of the user (its primary user's group, store/accountlinking.ts): the
+ * user may be a primary user without an email/password login method, which the SDK's reset then adds
+ * with that email and links.
+ * DIVERGENCE: the Java core (EmailPassword.generatePasswordResetToken) stores whatever email the
+ * caller names. A token for an email none of the user's login methods has, mailed to that address,
+ * would reset this user's password or add a login method with a foreign email (supertokens-node's
+ * passwordResetPOST does not compare the emails for a user that is not primary) and mark that email
+ * verified; we answer it as the Java core answers an unknown user.
+ */
+async function passwordResetEmail(req: RouteRequest, userId: string): Promise<string | undefined> {
+  if (!req.cdi.hasAccountLinking) return (await req.runtime.store.getUser(req.appId, userId))?.email;
+  const email = normaliseEmail(requireString(req.body, 'email'));
+  const [user] = await usersToJsonByIds(req.runtime.store, req.appId, [userId]);
+  return user?.loginMethods.some((m) => m.email === email) ? email : undefined;
 }
 
 export const emailPasswordRoutes: Route[] = [
@@ -94,29 +113,11 @@ export const emailPasswordRoutes: Route[] = [
     scope: 'tenant',
     async handle(req) {
       const { store, clock, config } = req.runtime;
-      const user = await store.getUser(req.appId, await resolveUserId(store, req.appId, requireString(req.body, 'userId')));
-      // CDI >= 4.0 requires `email` (the Java core: 400 "Field name 'email' is invalid in JSON input");
-      // before 4.0 the body has no email and the token is for the user's own.
-      const email = req.cdi.hasAccountLinking ? normaliseEmail(requireString(req.body, 'email')) : user?.email;
-      // DIVERGENCE: the Java core (EmailPassword.generatePasswordResetToken, CDI >= 4.0) stores whatever
-      // email the caller names, because with account linking a token may create a new email/password
-      // login method for a primary user. Users here are never linked: each has exactly one
-      // email/password login method, so a token for another email has no legitimate use. Mailed to that
-      // address it would reset this user's password (supertokens-node's passwordResetPOST does not
-      // compare the emails for a user that is not primary) and mark the foreign email verified for
-      // this user. We answer it
-      // as the Java core answers a user without an email/password login method (its pre-4.0 path):
-      // UNKNOWN_USER_ID_ERROR.
-      if (user === undefined || user.email !== email) return outcome('UNKNOWN_USER_ID_ERROR');
+      const userId = await resolveUserId(store, req.appId, requireString(req.body, 'userId'));
+      const email = await passwordResetEmail(req, userId);
+      if (email === undefined) return outcome('UNKNOWN_USER_ID_ERROR');
       const token = newOpaqueToken();
-      await store.insertPasswordResetToken(
-        req.appId,
-        req.tenantId,
-        sha256(token, 'hex'),
-        user.userId,
-        user.email,
-        clock.nowMs() + config.passwordResetTokenLifetimeSeconds * 1000,
-      );
+      await store.insertPasswordResetToken(req.appId, req.tenantId, sha256(token, 'hex'), userId, email, clock.nowMs() + config.passwordResetTokenLifetimeSeconds * 1000);
       return ok({ token });
     },
   },
@@ -185,6 +186,10 @@ export const emailPasswordRoutes: Route[] = [
       if (password === '') throw badInput('Password cannot be an empty string');
       const change: { email?: string; passwordHash?: string } = {};
       if (email !== undefined) change.email = normaliseEmail(email);
+      // A linked user may not take an email of another primary user (store/accountlinking.ts).
+      if (change.email !== undefined && (await req.runtime.store.isAccountInfoChangeRefused(req.appId, userId, { email: change.email }))) {
+        return outcome('EMAIL_CHANGE_NOT_ALLOWED_ERROR', { reason: 'New email is associated with another primary user ID' });
+      }
       if (password !== undefined) change.passwordHash = await hashPassword(password, req.runtime.config.passwordHashing);
       const result = await req.runtime.store.updateUser(req.appId, userId, change);
       if (result === 'unknown-user') return outcome('UNKNOWN_USER_ID_ERROR');

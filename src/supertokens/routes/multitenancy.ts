@@ -110,10 +110,11 @@ async function allTenants(req: RouteRequest): Promise<{ tenantId: string; config
  * Account linking's veto on associating a user with a tenant (the Java core's
  * `AnotherPrimaryUserWith…AlreadyExistsException` → `ASSOCIATION_NOT_ALLOWED_ERROR`): the reason when
  * the association would give a primary user's account info to a second primary user in that tenant.
- * Without account linking no user is primary, so nothing is vetoed; account linking (h/al) fills this in.
+ * An unlinked user is never vetoed. Checked just before the membership is written, not in its
+ * transaction (the Java core locks the user): a link racing the association can slip between them.
  */
-export async function associationNotAllowedReason(_store: Store, _appId: string, _tenantId: string, _superTokensUserId: string): Promise<string | undefined> {
-  return undefined;
+export async function associationNotAllowedReason(store: Store, appId: string, tenantId: string, superTokensUserId: string): Promise<string | undefined> {
+  return store.associationConflict(appId, superTokensUserId, tenantId);
 }
 
 /** The user id of an association body: `recipeUserId` from CDI 4.0, `userId` before; trimmed, not empty. */

@@ -22,7 +22,7 @@ import { badInput, invalidField } from '../errors.ts';
 import type { PasswordlessDeviceRow } from '../store.ts';
 import type { Json } from '../store/sql.ts';
 import { normaliseEmail, ok, optionalString, outcome, requireString, type Route, type RouteRequest, type RouteResponse } from './types.ts';
-import { passwordlessAuthUser, legacyUsersToJson, userJsonFor, userToJson } from './users.ts';
+import { passwordlessAuthUser, legacyUsersToJson, userJsonFor, signedInUserFields } from './users.ts';
 import { publicUserIds, resolveUserId } from './useridmapping.ts';
 
 const b64url = (data: Buffer) => data.toString('base64url');
@@ -200,8 +200,7 @@ export const passwordlessRoutes: Route[] = [
         const publicId = (await publicUserIds(store, req.appId, [user.userId])).get(user.userId) ?? user.userId;
         await store.setEmailVerified(req.appId, publicId, device.email, true);
       }
-      const json = await userToJson(store, req.appId, authUser);
-      return ok({ createdNewUser: created, user: json, recipeUserId: json.id, consumedDevice: consumedDeviceJson(device) });
+      return ok({ createdNewUser: created, ...(await signedInUserFields(store, req.appId, authUser)), consumedDevice: consumedDeviceJson(device) });
     },
   },
   {
@@ -271,6 +270,13 @@ export const passwordlessRoutes: Route[] = [
       const nextPhone = phoneNumber === undefined ? user.phoneNumber : phoneNumber;
       if ((nextEmail ?? null) === null && (nextPhone ?? null) === null) {
         throw badInput('You cannot clear both email and phone number of a user');
+      }
+      // A linked user may not take an email or phone number of another primary user (store/accountlinking.ts).
+      if (typeof email === 'string' && (await store.isAccountInfoChangeRefused(req.appId, userId, { email: normaliseEmail(email) }))) {
+        return outcome('EMAIL_CHANGE_NOT_ALLOWED_ERROR', { reason: 'New email is associated with another primary user ID' });
+      }
+      if (typeof phoneNumber === 'string' && (await store.isAccountInfoChangeRefused(req.appId, userId, { phoneNumber: phoneNumber.trim() }))) {
+        return outcome('PHONE_NUMBER_CHANGE_NOT_ALLOWED_ERROR', { reason: 'New phone number is associated with another primary user ID' });
       }
       const result = await store.updatePasswordlessUser(req.appId, userId, {
         ...(email === undefined ? {} : { email: email === null ? null : normaliseEmail(email) }),

@@ -3,6 +3,7 @@
  */
 import { protectedFieldError } from '../errors.ts';
 import { hasProtectedProp } from '../tokens.ts';
+import { linkedPublicUserIds } from './accountlinking.ts';
 import {
   ok,
   optionalBoolean,
@@ -18,6 +19,15 @@ import {
   type RouteResponse,
 } from './types.ts';
 
+/**
+ * The user ids whose sessions a per-user session call covers: with `forLinkedAccounts` (the default)
+ * every login method of the user's primary user (sessions are stored under the recipe user id they
+ * were created for), else the id alone.
+ */
+async function sessionOwnerIds(req: RouteRequest, userId: string, forLinkedAccounts: boolean): Promise<string[]> {
+  return forLinkedAccounts ? linkedPublicUserIds(req.runtime.store, req.appId, userId) : [userId];
+}
+
 async function removeSessions(req: RouteRequest): Promise<RouteResponse> {
   const { store } = req.runtime;
   const handles = optionalStringArray(req.body, 'sessionHandles');
@@ -26,10 +36,11 @@ async function removeSessions(req: RouteRequest): Promise<RouteResponse> {
     req.runtime.metrics?.sessionOperation('revoke', 'ok');
     return ok({ sessionHandlesRevoked: revoked });
   }
-  const userId = requireString(req.body, 'userId');
   const acrossTenants = optionalBoolean(req.body, 'revokeAcrossAllTenants', false);
+  const userIds = await sessionOwnerIds(req, requireString(req.body, 'userId'), optionalBoolean(req.body, 'revokeSessionsForLinkedAccounts', true));
   // Expired rows are revoked too (they are garbage either way): list from time 0.
-  const owned = await store.listSessionHandlesForUser(req.appId, acrossTenants ? null : req.tenantId, userId, 0);
+  const owned: string[] = [];
+  for (const userId of userIds) owned.push(...(await store.listSessionHandlesForUser(req.appId, acrossTenants ? null : req.tenantId, userId, 0)));
   const revoked = await store.deleteSessions(req.appId, owned);
   req.runtime.metrics?.sessionOperation('revoke', 'ok');
   return ok({ sessionHandlesRevoked: revoked });
@@ -115,7 +126,7 @@ export const sessionRoutes: Route[] = [
       }
       return ok({
         sessionHandle: row.handle,
-        userId: row.userId,
+        userId: await req.runtime.store.primaryPublicUserId(req.appId, row.userId),
         recipeUserId: row.userId,
         userDataInDatabase: row.sessionData,
         userDataInJWT: row.jwtPayload,
@@ -130,14 +141,12 @@ export const sessionRoutes: Route[] = [
     path: '/recipe/session/user',
     scope: 'tenant',
     async handle(req) {
-      const userId = requireQuery(req.query, 'userId');
       const acrossTenants = req.query.get('fetchAcrossAllTenants') === 'true';
-      const handles = await req.runtime.store.listSessionHandlesForUser(
-        req.appId,
-        acrossTenants ? null : req.tenantId,
-        userId,
-        req.runtime.clock.nowMs(),
-      );
+      const userIds = await sessionOwnerIds(req, requireQuery(req.query, 'userId'), req.query.get('fetchSessionsForAllLinkedAccounts') !== 'false');
+      const handles: string[] = [];
+      for (const userId of userIds) {
+        handles.push(...(await req.runtime.store.listSessionHandlesForUser(req.appId, acrossTenants ? null : req.tenantId, userId, req.runtime.clock.nowMs())));
+      }
       return ok({ sessionHandles: handles });
     },
   },

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { invalidField } from '../errors.ts';
 import { badInput } from '../errors.ts';
 import { normaliseEmail, ok, optionalBoolean, outcome, requireObject, requireQuery, requireString, type Route } from './types.ts';
-import { thirdPartyAuthUser, legacyUsersToJson, userJsonFor, userToJson } from './users.ts';
+import { thirdPartyAuthUser, legacyUsersToJson, userJsonFor, signedInUserFields } from './users.ts';
 import { publicUserIds, resolveUserId } from './useridmapping.ts';
 
 export const thirdPartyRoutes: Route[] = [
@@ -31,6 +31,11 @@ export const thirdPartyRoutes: Route[] = [
       const email = normaliseEmail(requireString(emailObject, 'id'));
       const isVerified = optionalBoolean(emailObject, 'isVerified', false);
       const { store, clock } = req.runtime;
+      // A linked user whose provider now reports an email of another primary user keeps its email.
+      const existing = await store.getThirdPartyUserByProvider(req.appId, req.tenantId, thirdPartyId, thirdPartyUserId);
+      if (existing !== undefined && existing.email !== email && (await store.isAccountInfoChangeRefused(req.appId, existing.userId, { email }))) {
+        return outcome('EMAIL_CHANGE_NOT_ALLOWED_ERROR', { reason: 'Email already associated with another primary user.' });
+      }
       const { created, user } = await store.signInUpThirdPartyUser({
         appId: req.appId,
         userId: randomUUID(),
@@ -48,8 +53,7 @@ export const thirdPartyRoutes: Route[] = [
       if (!req.cdi.hasAccountLinking) {
         return ok({ createdNewUser: created, user: await userJsonFor(req.cdi, store, req.appId, authUser) });
       }
-      const json = await userToJson(store, req.appId, authUser);
-      return ok({ createdNewUser: created, user: json, recipeUserId: json.id });
+      return ok({ createdNewUser: created, ...(await signedInUserFields(store, req.appId, authUser)) });
     },
   },
   {

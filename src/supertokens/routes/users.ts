@@ -3,7 +3,8 @@
  * read side), Multitenancy (the `public` tenant), UserMetadata, and the `User` object itself. [glue]
  */
 import type { PasswordlessUserRow, Store, ThirdPartyUserRow } from '../store.ts';
-import { AUTH_RECIPES, type AuthRecipeId } from '../store/usersearch.ts';
+import { AUTH_RECIPES, type AuthRecipeId, type AuthUserListRow } from '../store/usersearch.ts';
+import type { AccountInfo } from '../store/accountlinking.ts';
 import {
   normaliseEmail,
   ok,
@@ -47,16 +48,6 @@ export function thirdPartyAuthUser(row: ThirdPartyUserRow): AuthUser {
   return { userId: row.userId, tenantId: row.tenantId, email: row.email, timeJoinedMs: row.timeJoinedMs, thirdParty: { id: row.thirdPartyId, userId: row.thirdPartyUserId } };
 }
 
-/** The user of either recipe with this SuperTokens user id. */
-export async function getAuthUser(store: Store, appId: string, userId: string): Promise<AuthUser | undefined> {
-  const emailPassword = await store.getUser(appId, userId);
-  if (emailPassword !== undefined) return emailPassword;
-  const thirdParty = await store.getThirdPartyUser(appId, userId);
-  if (thirdParty !== undefined) return thirdPartyAuthUser(thirdParty);
-  const passwordless = await store.getPasswordlessUser(appId, userId);
-  return passwordless === undefined ? undefined : passwordlessAuthUser(passwordless);
-}
-
 /** The CDI 4+ `User` object; the SDK constructs `new User(...)` from it, so every field is present. */
 export interface UserJson {
   id: string;
@@ -88,51 +79,107 @@ export async function tenantIdsOfUsers(store: Store, appId: string, superTokensU
   return store.listUserTenants(appId, superTokensUserIds);
 }
 
+/** One login method of a `User`: the recipe user, the id callers know it by, and its email's verification. */
+export interface LoginMethodSource {
+  user: AuthUser;
+  publicId: string;
+  verified: boolean;
+  /** Its tenants (`tenantIdsOfUsers`). */
+  tenantIds: string[];
+}
+
 /**
- * `publicId`: the id callers know the user by (its external id when mapped, routes/useridmapping.ts);
- * `tenantIds`: its tenants (`tenantIdsOfUsers`).
+ * The CDI 4+ `User` of one primary user (or of one unlinked recipe user): every login method, sorted by
+ * time joined, with the unions of their emails, phone numbers, third-party logins and tenants, and the
+ * earliest time joined (the Java core's `AuthRecipeUserInfo.toJson`).
  */
-export function toUserJson(user: AuthUser, verified: boolean, publicId: string, tenantIds: string[]): UserJson {
-  const thirdParty = user.thirdParty === undefined ? undefined : { id: user.thirdParty.id, userId: user.thirdParty.userId };
+export function toPrimaryUserJson(id: string, isPrimaryUser: boolean, methods: readonly LoginMethodSource[]): UserJson {
+  const sorted = [...methods].sort((a, b) => a.user.timeJoinedMs - b.user.timeJoinedMs || (a.publicId < b.publicId ? -1 : 1));
+  const unique = <T>(values: T[], key: (v: T) => string = String) => values.filter((v, i) => values.findIndex((w) => key(w) === key(v)) === i);
+  const loginMethods = sorted.map(({ user, publicId, verified, tenantIds }) => {
+    const thirdParty = user.thirdParty === undefined ? undefined : { id: user.thirdParty.id, userId: user.thirdParty.userId };
+    return {
+      recipeId: recipeOf(user),
+      recipeUserId: publicId,
+      tenantIds,
+      timeJoined: user.timeJoinedMs,
+      verified,
+      ...(user.email === undefined ? {} : { email: user.email }),
+      ...(user.phoneNumber === undefined ? {} : { phoneNumber: user.phoneNumber }),
+      ...(thirdParty === undefined ? {} : { thirdParty }),
+      webauthn: { credentialIds: [] },
+    };
+  });
   return {
-    id: publicId,
-    isPrimaryUser: false,
-    tenantIds,
-    timeJoined: user.timeJoinedMs,
-    emails: user.email === undefined ? [] : [user.email],
-    phoneNumbers: user.phoneNumber === undefined ? [] : [user.phoneNumber],
-    thirdParty: thirdParty === undefined ? [] : [thirdParty],
+    id,
+    isPrimaryUser,
+    tenantIds: unique(loginMethods.flatMap((m) => m.tenantIds)),
+    timeJoined: Math.min(...loginMethods.map((m) => m.timeJoined)),
+    emails: unique(loginMethods.flatMap((m) => (m.email === undefined ? [] : [m.email]))),
+    phoneNumbers: unique(loginMethods.flatMap((m) => (m.phoneNumber === undefined ? [] : [m.phoneNumber]))),
+    thirdParty: unique(
+      loginMethods.flatMap((m) => (m.thirdParty === undefined ? [] : [m.thirdParty])),
+      (t) => `${t.id}\u0000${t.userId}`,
+    ),
     webauthn: { credentialIds: [] },
-    loginMethods: [
-      {
-        recipeId: recipeOf(user),
-        recipeUserId: publicId,
-        tenantIds,
-        timeJoined: user.timeJoinedMs,
-        verified,
-        ...(user.email === undefined ? {} : { email: user.email }),
-        ...(user.phoneNumber === undefined ? {} : { phoneNumber: user.phoneNumber }),
-        ...(thirdParty === undefined ? {} : { thirdParty }),
-        webauthn: { credentialIds: [] },
-      },
-    ],
+    loginMethods,
   };
 }
 
-/** Builds `User` objects, reading `loginMethods[].verified` from the verification table in one query. */
-export async function usersToJson(store: Store, appId: string, users: readonly AuthUser[]): Promise<UserJson[]> {
-  const ids = await publicUserIds(store, appId, users.map((u) => u.userId));
-  const tenants = await tenantIdsOfUsers(store, appId, users.map((u) => u.userId));
-  // Email verification is a non-auth recipe: it holds the id the SDK was given, the public one.
-  const verified = await store.listVerifiedEmails(appId, [...ids.values()]);
-  return users.map((u) => {
-    const publicId = ids.get(u.userId) ?? u.userId;
-    return toUserJson(u, verified.has(`${publicId}\u0000${u.email}`), publicId, tenants.get(u.userId) ?? []);
+/**
+ * One unlinked recipe user's `User`. `publicId`: the id callers know the user by (its external id when
+ * mapped, routes/useridmapping.ts); `tenantIds`: its tenants (`tenantIdsOfUsers`).
+ */
+export function toUserJson(user: AuthUser, verified: boolean, publicId: string, tenantIds: string[]): UserJson {
+  return toPrimaryUserJson(publicId, false, [{ user, publicId, verified, tenantIds }]);
+}
+
+/**
+ * The `User` of each given SuperTokens user id (a recipe user, or a primary user): the primary user's
+ * whole group when the id is linked (store/accountlinking.ts), so a recipe user id answers its primary
+ * user; undefined for an unknown id. `loginMethods[].verified` comes from the verification table, which
+ * holds the id the SDK was given: the public one, per recipe user and email.
+ */
+export async function usersToJsonByIds(store: Store, appId: string, userIds: readonly string[]): Promise<(UserJson | undefined)[]> {
+  const groups = await store.getLinkGroups(appId, userIds);
+  const memberIds = [...new Set(userIds.flatMap((id) => groups.get(id)?.recipeUserIds ?? [id]))];
+  const users = new Map((await store.listAuthUsersByIds(appId, memberIds)).map((u) => [u.userId, u as AuthUser]));
+  const primaryIds = [...groups.values()].map((g) => g.primaryUserId);
+  const ids = await publicUserIds(store, appId, [...new Set([...memberIds, ...primaryIds])]);
+  const verified = await store.listVerifiedEmails(appId, memberIds.map((id) => ids.get(id) ?? id));
+  const tenants = await tenantIdsOfUsers(store, appId, memberIds);
+  return userIds.map((id) => {
+    const group = groups.get(id);
+    const methods = (group?.recipeUserIds ?? [id]).flatMap((memberId) => {
+      const user = users.get(memberId);
+      if (user === undefined) return [];
+      const publicId = ids.get(memberId) ?? memberId;
+      return [{ user, publicId, verified: verified.has(`${publicId}\u0000${user.email}`), tenantIds: tenants.get(memberId) ?? [] }];
+    });
+    if (methods.length === 0) return undefined;
+    if (group === undefined) return toPrimaryUserJson(methods[0]!.publicId, false, methods);
+    return toPrimaryUserJson(ids.get(group.primaryUserId) ?? group.primaryUserId, true, methods);
   });
+}
+
+/** Builds `User` objects of recipe users: each one's primary user when linked (`usersToJsonByIds`). */
+export async function usersToJson(store: Store, appId: string, users: readonly AuthUser[]): Promise<UserJson[]> {
+  const json = await usersToJsonByIds(store, appId, users.map((u) => u.userId));
+  return json.map((j, i) => j ?? toUserJson(users[i]!, false, users[i]!.userId, []));
 }
 
 export async function userToJson(store: Store, appId: string, user: AuthUser): Promise<UserJson> {
   return (await usersToJson(store, appId, [user]))[0]!;
+}
+
+/**
+ * The CDI 4+ sign-up / sign-in answer's user fields: the primary user (when the recipe user is linked)
+ * and `recipeUserId`, the recipe user that signed in.
+ */
+export async function signedInUserFields(store: Store, appId: string, user: AuthUser): Promise<{ user: UserJson; recipeUserId: string }> {
+  const json = await userToJson(store, appId, user);
+  const ids = await publicUserIds(store, appId, [user.userId]);
+  return { user: json, recipeUserId: ids.get(user.userId) ?? user.userId };
 }
 
 /** The pre-account-linking (CDI < 4.0) user of one recipe; `tenantIds` from CDI 3.0. */
@@ -169,63 +216,40 @@ export async function userJsonFor(cdi: CdiVersion, store: Store, appId: string, 
   return (await legacyUsersToJson(store, appId, cdi, [user]))[0]!;
 }
 
-/** The account info `/users/by-accountinfo` (and account-linking rules) look users up by; absent fields are `undefined`. */
-export interface AccountInfoQuery {
-  email?: string | undefined;
-  phoneNumber?: string | undefined;
-  thirdPartyId?: string | undefined;
-  thirdPartyUserId?: string | undefined;
-  /** `doUnionOfAccountInfo`: users matching any given field; otherwise (the default) all of them. */
-  union?: boolean | undefined;
-}
+const MAX_USERS_PAGE = 500;
 
 /**
- * The users of a tenant (members of it, store/usertenants.ts) with the given account info, oldest first:
- * the one place account info is looked up per tenant. An email matches users of every recipe with it;
- * `thirdPartyId` + `thirdPartyUserId` the one third-party user; a phone number the passwordless user with
- * it. No recipe here stores webauthn credentials.
+ * `POST /user/remove` as the Java core's `deleteUserHelper`: a user linked to a primary user is removed
+ * with every login method of its group (`removeAllLinkedAccounts`, the default) or alone. A removed
+ * login method's non-auth data (sessions, roles, metadata, verification) goes with it, except the
+ * primary user's own while other login methods remain: that data is the group's. When the last login
+ * method of a group goes, the primary user's data and id mapping go too.
  */
-export async function findAuthUsersByAccountInfo(store: Store, appId: string, tenantId: string, info: AccountInfoQuery): Promise<AuthUser[]> {
-  const email = info.email ?? null;
-  const phoneNumber = info.phoneNumber ?? null;
-  const thirdPartyId = info.thirdPartyId ?? null;
-  const thirdPartyUserId = info.thirdPartyUserId ?? null;
-  const union = info.union === true;
-  if (phoneNumber !== null) {
-    const byPhone = await store.getPasswordlessUserByAccount(appId, tenantId, { phoneNumber: phoneNumber.trim() });
-    const users = byPhone === undefined ? [] : [passwordlessAuthUser(byPhone)];
-    const matchesRest = (u: AuthUser) => (email === null || u.email === normaliseEmail(email)) && thirdPartyId === null;
-    if (!union) return users.filter(matchesRest);
-    if (email === null && thirdPartyId === null) return users;
+async function removeUser(store: Store, appId: string, userId: string, removeAllLinkedAccounts: boolean): Promise<void> {
+  const group = (await store.getLinkGroups(appId, [userId])).get(userId);
+  const primary = group?.primaryUserId;
+  const members = group?.recipeUserIds ?? [userId];
+  const removed = removeAllLinkedAccounts ? members : members.filter((id) => id === userId);
+  const remaining = members.filter((id) => !removed.includes(id));
+  const ids = await publicUserIds(store, appId, primary === undefined ? members : [...members, primary]);
+  await store.deleteLoginMethods(appId, removed);
+  for (const id of removed) {
+    if (id === primary && remaining.length > 0) continue;
+    await eraseUserData(store, appId, id, ids.get(id) ?? id);
   }
-  const byEmail: AuthUser[] = [];
-  if (email !== null) {
-    const normalised = normaliseEmail(email);
-    const emailPassword = await store.getUserByEmail(appId, tenantId, normalised);
-    if (emailPassword !== undefined) byEmail.push(emailPassword);
-    byEmail.push(...(await store.listThirdPartyUsersByEmail(appId, tenantId, normalised)).map(thirdPartyAuthUser));
-    const passwordless = await store.getPasswordlessUserByAccount(appId, tenantId, { email: normalised });
-    if (passwordless !== undefined) byEmail.push(passwordlessAuthUser(passwordless));
-  }
-  if (phoneNumber !== null && union) {
-    const byPhone = await store.getPasswordlessUserByAccount(appId, tenantId, { phoneNumber: phoneNumber.trim() });
-    if (byPhone !== undefined && !byEmail.some((u) => u.userId === byPhone.userId)) byEmail.push(passwordlessAuthUser(byPhone));
-  }
-  let byProvider: AuthUser[] | undefined;
-  if (thirdPartyId !== null && thirdPartyUserId !== null) {
-    const user = await store.getThirdPartyUserByProvider(appId, tenantId, thirdPartyId, thirdPartyUserId);
-    byProvider = user === undefined ? [] : [thirdPartyAuthUser(user)];
-  }
-  let users: AuthUser[];
-  if (byProvider === undefined) users = byEmail;
-  else if (email === null) users = byProvider;
-  else if (union) users = [...byEmail, ...byProvider.filter((p) => !byEmail.some((e) => e.userId === p.userId))];
-  else users = byProvider.filter((p) => byEmail.some((e) => e.userId === p.userId));
-  users.sort((a, b) => a.timeJoinedMs - b.timeJoinedMs || (a.userId < b.userId ? -1 : 1));
-  return users;
+  if (primary !== undefined && remaining.length === 0 && !removed.includes(primary)) await eraseUserData(store, appId, primary, ids.get(primary) ?? primary);
 }
 
-const MAX_USERS_PAGE = 500;
+/** What the non-auth recipes hold for a user (under both its ids when mapped) and its id mapping. */
+async function eraseUserData(store: Store, appId: string, superTokensUserId: string, publicId: string): Promise<void> {
+  await store.deleteUser(appId, superTokensUserId);
+  await store.deleteTotpUser(appId, superTokensUserId);
+  if (publicId !== superTokensUserId) {
+    await store.deleteUser(appId, publicId);
+    await store.deleteTotpUser(appId, publicId);
+    await store.deleteUserIdMapping(appId, superTokensUserId);
+  }
+}
 
 /** `includeRecipeIds` (comma-separated; absent or empty: every recipe) as the auth recipes served here. */
 function includedRecipes(include: string | null): AuthRecipeId[] {
@@ -241,9 +265,10 @@ export const userRoutes: Route[] = [
     scope: 'app',
     async handle(req) {
       const { store } = req.runtime;
-      const user = await getAuthUser(store, req.appId, await resolveUserId(store, req.appId, requireQuery(req.query, 'userId')));
+      // A recipe user id answers its primary user (the whole group) when it is linked.
+      const [user] = await usersToJsonByIds(store, req.appId, [await resolveUserId(store, req.appId, requireQuery(req.query, 'userId'))]);
       if (user === undefined) return outcome('UNKNOWN_USER_ID_ERROR');
-      return ok({ user: await userToJson(req.runtime.store, req.appId, user) });
+      return ok({ user });
     },
   },
   {
@@ -251,16 +276,33 @@ export const userRoutes: Route[] = [
     path: '/users/by-accountinfo',
     scope: 'tenant',
     async handle(req) {
-      const get = (name: string) => req.query.get(name) ?? undefined;
-      const info: AccountInfoQuery = {
-        email: get('email'),
-        phoneNumber: get('phoneNumber'),
-        thirdPartyId: get('thirdPartyId'),
-        thirdPartyUserId: get('thirdPartyUserId'),
-        union: req.query.get('doUnionOfAccountInfo') === 'true',
-      };
-      const users = await findAuthUsersByAccountInfo(req.runtime.store, req.appId, req.tenantId, info);
-      return ok({ users: await usersToJson(req.runtime.store, req.appId, users) });
+      // Each given account info (email, phone number, third-party login) finds the tenant's recipe
+      // users with it (findAuthUsersByAccountInfo); a user (a primary user with its linked login
+      // methods, or an unlinked recipe user) is listed once, when it matches every given info, or any
+      // of them with `doUnionOfAccountInfo=true`. No recipe here stores webauthn credentials.
+      const { store } = req.runtime;
+      const email = req.query.get('email');
+      const thirdPartyId = req.query.get('thirdPartyId');
+      const thirdPartyUserId = req.query.get('thirdPartyUserId');
+      const phoneNumber = req.query.get('phoneNumber');
+      const union = req.query.get('doUnionOfAccountInfo') === 'true';
+      const infos: AccountInfo[] = [];
+      if (email !== null) infos.push({ email: normaliseEmail(email) });
+      if (phoneNumber !== null) infos.push({ phoneNumber: phoneNumber.trim() });
+      if ((thirdPartyId === null) !== (thirdPartyUserId === null)) {
+        throw badInput("If 'thirdPartyId' is provided, 'thirdPartyUserId' must also be provided, and vice versa");
+      }
+      if (thirdPartyId !== null && thirdPartyUserId !== null) infos.push({ thirdParty: { id: thirdPartyId, userId: thirdPartyUserId } });
+      const matches: Set<string>[] = [];
+      for (const info of infos) {
+        const found = (await store.listAuthUsersByAccountInfo(req.appId, req.tenantId, info)).map((u) => u.userId);
+        const groups = await store.getLinkGroups(req.appId, found);
+        matches.push(new Set(found.map((id) => groups.get(id)?.primaryUserId ?? id)));
+      }
+      const ids = union ? [...new Set(matches.flatMap((m) => [...m]))] : [...(matches[0] ?? [])].filter((id) => matches.every((m) => m.has(id)));
+      const users = (await usersToJsonByIds(store, req.appId, ids)).filter((u) => u !== undefined);
+      users.sort((a, b) => a.timeJoined - b.timeJoined || (a.id < b.id ? -1 : 1));
+      return ok({ users });
     },
   },
   {
@@ -294,17 +336,24 @@ export const userRoutes: Route[] = [
           .map((tag) => tag.trim().toLowerCase())
           .filter((tag) => tag !== '');
       const filter = { recipes, emailTags: tags('email'), phoneTags: tags('phone'), providerTags: tags('provider') };
-      const rows = await req.runtime.store.listAuthUsers(req.appId, req.tenantId, filter, order, limit + 1, after);
+      const { store } = req.runtime;
+      // From CDI 4.0 a user is a primary user with its linked login methods, listed once; before, each
+      // entry is one recipe user naming its recipe: { recipeId, user } with the legacy user.
+      const rows = req.cdi.hasAccountLinking
+        ? await store.listUserIds(req.appId, req.tenantId, filter, order, limit + 1, after)
+        : await store.listAuthUsers(req.appId, req.tenantId, filter, order, limit + 1, after);
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       const next =
         rows.length > limit && last !== undefined
           ? Buffer.from(JSON.stringify({ t: last.timeJoinedMs, u: last.userId })).toString('base64url')
           : undefined;
-      // Before CDI 4.0 each entry names its recipe: { recipeId, user } with the legacy user.
       const users = req.cdi.hasAccountLinking
-        ? await usersToJson(req.runtime.store, req.appId, page)
-        : (await legacyUsersToJson(req.runtime.store, req.appId, req.cdi, page)).map((user, i) => ({ recipeId: page[i]!.recipeId, user }));
+        ? (await usersToJsonByIds(store, req.appId, page.map((u) => u.userId))).filter((u) => u !== undefined)
+        : await (async () => {
+            const legacyPage = page as AuthUserListRow[];
+            return (await legacyUsersToJson(store, req.appId, req.cdi, legacyPage)).map((user, i) => ({ recipeId: legacyPage[i]!.recipeId, user }));
+          })();
       return ok({ users, ...(next ? { nextPaginationToken: next } : {}) });
     },
   },
@@ -327,19 +376,11 @@ export const userRoutes: Route[] = [
     async handle(req) {
       const { store } = req.runtime;
       const given = requireString(req.body, 'userId');
-      optionalBoolean(req.body, 'removeAllLinkedAccounts', true);
-      // Either id of a mapped user removes it: its row (SuperTokens id), what the non-auth recipes
+      const removeAllLinkedAccounts = optionalBoolean(req.body, 'removeAllLinkedAccounts', true);
+      // Either id of a mapped user removes it: its rows (SuperTokens id), what the non-auth recipes
       // hold under its external id, and the mapping.
       const mapping = (await store.getUserIdMappingByExternalId(req.appId, given)) ?? (await store.getUserIdMappingBySuperTokensId(req.appId, given));
-      await store.deleteUser(req.appId, mapping?.superTokensUserId ?? given);
-      await store.deleteThirdPartyUser(req.appId, mapping?.superTokensUserId ?? given);
-      await store.deletePasswordlessUser(req.appId, mapping?.superTokensUserId ?? given);
-      await store.deleteTotpUser(req.appId, mapping?.externalUserId ?? given);
-      if (mapping !== undefined) {
-        await store.deleteTotpUser(req.appId, mapping.superTokensUserId);
-        await store.deleteUser(req.appId, mapping.externalUserId);
-        await store.deleteUserIdMapping(req.appId, mapping.superTokensUserId);
-      }
+      await removeUser(store, req.appId, mapping?.superTokensUserId ?? given, removeAllLinkedAccounts);
       return ok();
     },
   },

@@ -88,7 +88,14 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE st_tenants (app_id TEXT NOT NULL, tenant_id TEXT NOT NULL, config TEXT NOT NULL,
        created_at BIGINT NOT NULL, PRIMARY KEY (app_id, tenant_id))`,
   ],
-  [], // 7: reserved (account linking, h/al)
+  // 7: Account linking (store/accountlinking.ts): an overlay on the recipe users. A recipe user with no
+  // row is an unlinked, non-primary user, so existing databases need no data rewritten; a primary user
+  // P has the row (P, P) while its own login method exists, and each user linked to it a row (R, P).
+  [
+    `CREATE TABLE st_account_links (app_id TEXT NOT NULL, recipe_user_id TEXT NOT NULL,
+       primary_user_id TEXT NOT NULL, linked_at BIGINT NOT NULL, PRIMARY KEY (app_id, recipe_user_id))`,
+    `CREATE INDEX st_account_links_primary ON st_account_links (app_id, primary_user_id)`,
+  ],
   // 8: A user in several tenants (store/usertenants.ts): one membership row per (tenant, user), carrying the
   // recipe's account info so that its per-tenant uniqueness is the database's (partial unique indexes), not a
   // racy check. Back-filled from the tenant each user signed up in; the recipe tables lose their per-tenant

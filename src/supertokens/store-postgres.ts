@@ -72,6 +72,14 @@ class PostgresDriver implements SqlDriver {
     } catch (err) {
       throw wrapError(err);
     }
+    // A checked-out client losing its connection emits 'error' besides failing its query, and the pool
+    // listens only to idle clients: without a listener here the process would crash. The failed query
+    // reports the loss; the client is then released as broken.
+    let lost = false;
+    const onError = () => {
+      lost = true;
+    };
+    client.on('error', onError);
     const tx: SqlExecutor = {
       all: async <R>(sql: string, params: readonly SqlValue[] = []) => {
         try {
@@ -102,7 +110,8 @@ class PostgresDriver implements SqlDriver {
       }
       throw err;
     } finally {
-      client.release(broken);
+      client.removeListener('error', onError);
+      client.release(broken || lost);
     }
   }
 

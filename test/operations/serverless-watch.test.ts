@@ -80,6 +80,9 @@ test('--watch: handler and imported-module edits are served by the next requests
     const old = await inFlight;
     assert.equal(`${old.status} ${old.body}`, '200 m1 h1', 'the request in flight during the edit finished on the old code');
     latencies.push(await editToServed(`${url}/hello`, () => save(join(dir, 'src/hello.ts'), HANDLER('h2')), 'm2 h2'));
+    // The load loops too get the new code before the next edit (on a loaded machine they may not send
+    // a request between the probe seeing it and the next save).
+    await eventually(async () => load.live.bodies.has('m2 h2'), 20_000, 'the load loops served m2 h2');
     latencies.push(await editToServed(`${url}/dev/hello`, () => save(join(dir, 'src/lib/message.ts'), MESSAGE('m3')), 'm3 h2'));
     const reloads = [...child.stdout().matchAll(/source change: [^)]*, generation \d+, (\d+) ms\)/g)].map((m) => m[1]);
     process.stdout.write(`# edit-to-new-code latency (ms): ${latencies.map((l) => l.toFixed(0)).join(', ')}; reload (trigger to swap): ${reloads.join(', ')}\n`);

@@ -2,9 +2,9 @@
 // sign-in with an unchanged email, and email changes (which take the account-linking lock). Used to check
 // that race hardening left sign-up and sign-in cheap (docs/supertokens.md, "Account-info races").
 //
-//   npx tsx scripts/bench-account-info.ts [sqlite|postgres] [requests per phase] [src root]
+//   node --import tsx bench/account-info.bench.ts [sqlite|postgres] [requests per phase] [src root]
 //
-// PostgreSQL: 127.0.0.1:5432, database `test`, a throw-away schema. `src root` (default: this tree's src)
+// PostgreSQL: PORTCULLIS_BENCH_PG_URL or 127.0.0.1:5432 database `test`, a throw-away schema. `src root` (default: this tree's src)
 // lets the same script time another checkout's core (e.g. `git archive <commit> src` unpacked elsewhere).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,7 +21,7 @@ const CONCURRENCY = 16;
 const { startCore } = (await import(pathToFileURL(join(srcRoot, 'supertokens/index.ts')).href)) as typeof import('../src/supertokens/index.ts');
 const dataDir = mkdtempSync(join(tmpdir(), 'pc-bench-'));
 const schema = `pc_bench_${process.pid}`;
-const pgUrl = 'postgres://postgres@127.0.0.1:5432/test';
+const pgUrl = process.env.PORTCULLIS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const core = await startCore({
   port: 0,
   dataDir,

@@ -1,16 +1,16 @@
 // Times the core's hot account paths through CDI calls: email/password sign-up and sign-in, a third-party
 // sign-in with an unchanged email, and email changes (which take the account-linking lock). Used to check
-// that race hardening left sign-up and sign-in cheap (docs/supertokens.md, "Account-info races").
+// that race hardening left sign-up and sign-in cheap (docs/supertokens.md, Account linking).
 //
 //   node --import tsx bench/account-info.bench.ts [sqlite|postgres] [requests per phase] [src root]
 //
-// PostgreSQL: PORTCULLIS_BENCH_PG_URL or 127.0.0.1:5432 database `test`, a throw-away schema. `src root` (default: this tree's src)
-// lets the same script time another checkout's core (e.g. `git archive <commit> src` unpacked elsewhere).
-import { resolve } from 'node:path';
+// PostgreSQL: PORTCULLIS_BENCH_PG_URL or 127.0.0.1:5432 database `test`, a throw-away schema. `src root`
+// (default: this tree's src) times another checkout's core (e.g. `git archive <commit> src` unpacked
+// elsewhere, with a node_modules link): before/after comparisons.
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';

@@ -7,6 +7,11 @@
 //    tenant: never both succeed (ASSOCIATION_NOT_ALLOWED_ERROR is decided in the association's transaction).
 // Each scenario runs many independent races at once, so an interleaving that slips between a check and
 // its write is likely to happen at least once when the check is outside the write's transaction.
+// Checked against the code before the fix: on PostgreSQL all three failed (500s; change and link both
+// OK; association and createPrimaryUser both OK); on SQLite the second failed (the email/password change
+// hashes its password between the old check and the write). SQLite serialises transactions in the
+// process, so the first cannot happen there, and the old association check had no await gap wide
+// enough for a link to run in (not observed in 100 races); both still guard the behaviour there.
 import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { cdiClient, startTestCoreOrSkip, type StoreKind, type TestCore } from './helpers.ts';

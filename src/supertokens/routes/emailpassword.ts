@@ -186,13 +186,12 @@ export const emailPasswordRoutes: Route[] = [
       if (password === '') throw badInput('Password cannot be an empty string');
       const change: { email?: string; passwordHash?: string } = {};
       if (email !== undefined) change.email = normaliseEmail(email);
-      // A linked user may not take an email of another primary user (store/accountlinking.ts).
-      if (change.email !== undefined && (await req.runtime.store.isAccountInfoChangeRefused(req.appId, userId, { email: change.email }))) {
-        return outcome('EMAIL_CHANGE_NOT_ALLOWED_ERROR', { reason: 'New email is associated with another primary user ID' });
-      }
       if (password !== undefined) change.passwordHash = await hashPassword(password, req.runtime.config.passwordHashing);
+      // The account-linking rule (a linked user may not take an email of another primary user) and the
+      // email's uniqueness are checked in the update's transaction (store/emailpassword.ts).
       const result = await req.runtime.store.updateUser(req.appId, userId, change);
       if (result === 'unknown-user') return outcome('UNKNOWN_USER_ID_ERROR');
+      if (result === 'email-change-not-allowed') return outcome('EMAIL_CHANGE_NOT_ALLOWED_ERROR', { reason: 'New email is associated with another primary user ID' });
       if (result === 'email-taken') return outcome('EMAIL_ALREADY_EXISTS_ERROR');
       return ok();
     },

@@ -18,7 +18,7 @@
  * them; 18 reads them).
  */
 import { CoreHttpError, badInput, invalidField } from '../errors.ts';
-import type { JsonObject, Store, TenantConfigRow, TenantRow } from '../store.ts';
+import type { JsonObject, TenantConfigRow, TenantRow } from '../store.ts';
 import { ok, optionalObject, outcome, requireString, type Route, type RouteRequest } from './types.ts';
 import { findMapping, resolveUserId } from './useridmapping.ts';
 
@@ -106,17 +106,6 @@ async function allTenants(req: RouteRequest): Promise<{ tenantId: string; config
   return [...configured, ...created];
 }
 
-/**
- * Account linking's veto on associating a user with a tenant (the Java core's
- * `AnotherPrimaryUserWith…AlreadyExistsException` → `ASSOCIATION_NOT_ALLOWED_ERROR`): the reason when
- * the association would give a primary user's account info to a second primary user in that tenant.
- * An unlinked user is never vetoed. Checked just before the membership is written, not in its
- * transaction (the Java core locks the user): a link racing the association can slip between them.
- */
-export async function associationNotAllowedReason(store: Store, appId: string, tenantId: string, superTokensUserId: string): Promise<string | undefined> {
-  return store.associationConflict(appId, superTokensUserId, tenantId);
-}
-
 /** The user id of an association body: `recipeUserId` from CDI 4.0, `userId` before; trimmed, not empty. */
 function associationUserId(req: RouteRequest): string {
   const userId = requireString(req.body, req.cdi.hasAccountLinking ? 'recipeUserId' : 'userId').trim();
@@ -142,9 +131,9 @@ export const multitenancyRoutes: Route[] = [
     async handle(req) {
       const { store } = req.runtime;
       const userId = await resolveUserId(store, req.appId, associationUserId(req));
-      const reason = await associationNotAllowedReason(store, req.appId, req.tenantId, userId);
-      if (reason !== undefined) return outcome('ASSOCIATION_NOT_ALLOWED_ERROR', { reason });
+      // The account-linking rule is checked with the insert, in one transaction (store/usertenants.ts).
       const result = await store.addUserToTenant(req.appId, req.tenantId, userId);
+      if (result.status === 'ASSOCIATION_NOT_ALLOWED') return outcome('ASSOCIATION_NOT_ALLOWED_ERROR', { reason: result.reason });
       if (result.status !== 'OK') return outcome(CLASH_STATUS[result.status]);
       return ok({ wasAlreadyAssociated: result.wasAlreadyAssociated });
     },

@@ -271,18 +271,17 @@ export const passwordlessRoutes: Route[] = [
       if ((nextEmail ?? null) === null && (nextPhone ?? null) === null) {
         throw badInput('You cannot clear both email and phone number of a user');
       }
-      // A linked user may not take an email or phone number of another primary user (store/accountlinking.ts).
-      if (typeof email === 'string' && (await store.isAccountInfoChangeRefused(req.appId, userId, { email: normaliseEmail(email) }))) {
-        return outcome('EMAIL_CHANGE_NOT_ALLOWED_ERROR', { reason: 'New email is associated with another primary user ID' });
-      }
-      if (typeof phoneNumber === 'string' && (await store.isAccountInfoChangeRefused(req.appId, userId, { phoneNumber: phoneNumber.trim() }))) {
-        return outcome('PHONE_NUMBER_CHANGE_NOT_ALLOWED_ERROR', { reason: 'New phone number is associated with another primary user ID' });
-      }
+      // The account-linking rule (a linked user may not take an email or phone number of another primary
+      // user) and uniqueness are checked in the update's transaction (store/passwordless.ts).
       const result = await store.updatePasswordlessUser(req.appId, userId, {
         ...(email === undefined ? {} : { email: email === null ? null : normaliseEmail(email) }),
         ...(phoneNumber === undefined ? {} : { phoneNumber: phoneNumber === null ? null : phoneNumber.trim() }),
       });
       if (result === 'UNKNOWN_USER') return outcome('UNKNOWN_USER_ID_ERROR');
+      if (result === 'EMAIL_CHANGE_NOT_ALLOWED') return outcome('EMAIL_CHANGE_NOT_ALLOWED_ERROR', { reason: 'New email is associated with another primary user ID' });
+      if (result === 'PHONE_CHANGE_NOT_ALLOWED') {
+        return outcome('PHONE_NUMBER_CHANGE_NOT_ALLOWED_ERROR', { reason: 'New phone number is associated with another primary user ID' });
+      }
       if (result === 'EMAIL_EXISTS') return outcome('EMAIL_ALREADY_EXISTS_ERROR');
       if (result === 'PHONE_EXISTS') return outcome('PHONE_NUMBER_ALREADY_EXISTS_ERROR');
       return ok();

@@ -31,12 +31,7 @@ export const thirdPartyRoutes: Route[] = [
       const email = normaliseEmail(requireString(emailObject, 'id'));
       const isVerified = optionalBoolean(emailObject, 'isVerified', false);
       const { store, clock } = req.runtime;
-      // A linked user whose provider now reports an email of another primary user keeps its email.
-      const existing = await store.getThirdPartyUserByProvider(req.appId, req.tenantId, thirdPartyId, thirdPartyUserId);
-      if (existing !== undefined && existing.email !== email && (await store.isAccountInfoChangeRefused(req.appId, existing.userId, { email }))) {
-        return outcome('EMAIL_CHANGE_NOT_ALLOWED_ERROR', { reason: 'Email already associated with another primary user.' });
-      }
-      const { created, user } = await store.signInUpThirdPartyUser({
+      const signedIn = await store.signInUpThirdPartyUser({
         appId: req.appId,
         userId: randomUUID(),
         tenantId: req.tenantId,
@@ -45,6 +40,9 @@ export const thirdPartyRoutes: Route[] = [
         email,
         timeJoinedMs: clock.nowMs(),
       });
+      // A linked user whose provider now reports an email of another primary user keeps its email.
+      if (signedIn.status === 'EMAIL_CHANGE_NOT_ALLOWED') return outcome('EMAIL_CHANGE_NOT_ALLOWED_ERROR', { reason: 'Email already associated with another primary user.' });
+      const { created, user } = signedIn;
       const authUser = thirdPartyAuthUser(user);
       if (isVerified) {
         const publicId = (await publicUserIds(store, req.appId, [user.userId])).get(user.userId) ?? user.userId;

@@ -16,7 +16,11 @@
  * or an account info of either (the primary user's login methods and the one to link) is, in a tenant
  * of either, another primary user's. Every check and its write run in one transaction holding the app's
  * linking lock (PostgreSQL: an advisory transaction lock; SQLite: the write lock of `BEGIN IMMEDIATE`),
- * so two racing calls cannot both pass a check that only one of them may pass.
+ * so two racing calls cannot both pass a check that only one of them may pass. The writes these rules
+ * also constrain — an email or phone-number change of a login method, a tenant association — take the
+ * same lock and run the rule (`accountInfoChangeRefused`, `associationConflictOf`) in their own
+ * transaction (`inAccountLinkingTransaction`), where the Java core locks the user rows. Sign-up and
+ * sign-in take no lock: a new user is not linked, and a sign-in writes no account info.
  */
 import { placeholders, type SqlDriver, type SqlExecutor, type SqlValue } from './sql.ts';
 import { authUsersUnion, toAuthUserListRow, type AuthUserDbRow, type AuthUserListRow } from './usersearch.ts';
@@ -75,18 +79,6 @@ export interface AccountLinkingStore {
   linkAccounts(appId: string, recipeUserId: string, primaryUserId: string, dryRun: boolean, nowMs: number): Promise<LinkAccountsOutcome>;
   /** Unlinks; a primary user with other linked users loses its own login method instead (`wasRecipeUserDeleted`). */
   unlinkAccount(appId: string, recipeUserId: string): Promise<UnlinkAccountOutcome>;
-  /**
-   * Whether giving a recipe user `info` (a new email or phone number) would give its primary user's
-   * group, in one of the group's tenants, an account info of another primary user (the Java core's
-   * EMAIL_CHANGE_NOT_ALLOWED_ERROR / PHONE_NUMBER_CHANGE_NOT_ALLOWED_ERROR). Always false for an unlinked user.
-   */
-  isAccountInfoChangeRefused(appId: string, recipeUserId: string, info: AccountInfo): Promise<boolean>;
-  /**
-   * Why adding `recipeUserId` to `tenantId` is not allowed, or undefined: when it is linked, another
-   * primary user in that tenant holds an account info of its group (the Java core's
-   * `AnotherPrimaryUserWith…AlreadyExistsException`, answered as ASSOCIATION_NOT_ALLOWED_ERROR).
-   */
-  associationConflict(appId: string, recipeUserId: string, tenantId: string): Promise<string | undefined>;
   /** Deletes login methods: their rows in every auth recipe and their link rows, not their non-auth data. */
   deleteLoginMethods(appId: string, recipeUserIds: readonly string[]): Promise<void>;
 }
@@ -215,6 +207,45 @@ async function otherPrimaryUserWith(
   return undefined;
 }
 
+/**
+ * `fn` in a transaction holding the app's account-linking lock (module comment): what a check of the
+ * linking rules and the write it guards run in. On PostgreSQL the lock is taken first, before anything
+ * is read; SQLite's `BEGIN IMMEDIATE` holds the write lock already.
+ */
+export function inAccountLinkingTransaction<T>(db: SqlDriver, appId: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    if (db.kind === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(hashtext(?)) AS locked', [`portcullis-account-linking:${appId}`]);
+    return fn(tx);
+  });
+}
+
+/**
+ * Whether giving a recipe user `info` (a new email or phone number) would give its primary user's
+ * group, in one of the group's tenants, an account info of another primary user (the Java core's
+ * EMAIL_CHANGE_NOT_ALLOWED_ERROR / PHONE_NUMBER_CHANGE_NOT_ALLOWED_ERROR). Always false for an unlinked
+ * user. Run it in the changing transaction, under `inAccountLinkingTransaction`.
+ */
+export async function accountInfoChangeRefused(tx: SqlExecutor, appId: string, recipeUserId: string, info: AccountInfo): Promise<boolean> {
+  const primary = await primaryUserIdOf(tx, appId, recipeUserId);
+  if (primary === undefined) return false;
+  const members = await authUsersByIds(tx, appId, await groupMemberIds(tx, appId, primary));
+  const tenants = await tenantsOfUsers(tx, appId, members.map((m) => m.userId));
+  return (await otherPrimaryUserWith(tx, appId, primary, new Set(members.map((m) => m.userId)), tenants, info)) !== undefined;
+}
+
+/**
+ * Why adding `recipeUserId` to `tenantId` is not allowed, or undefined: when it is linked, another
+ * primary user in that tenant holds an account info of its group (the Java core's
+ * `AnotherPrimaryUserWith…AlreadyExistsException`, answered as ASSOCIATION_NOT_ALLOWED_ERROR). Run it in
+ * the associating transaction, under `inAccountLinkingTransaction`.
+ */
+export async function associationConflictOf(tx: SqlExecutor, appId: string, recipeUserId: string, tenantId: string): Promise<string | undefined> {
+  const primary = await primaryUserIdOf(tx, appId, recipeUserId);
+  if (primary === undefined) return undefined;
+  const members = await authUsersByIds(tx, appId, await groupMemberIds(tx, appId, primary));
+  return (await conflictingPrimaryUser(tx, appId, primary, members, [tenantId]))?.description;
+}
+
 export class SqlAccountLinkingStore implements AccountLinkingStore {
   readonly #db: SqlDriver;
 
@@ -222,12 +253,8 @@ export class SqlAccountLinkingStore implements AccountLinkingStore {
     this.#db = driver;
   }
 
-  /** `fn` in a transaction holding the app's account-linking lock (module comment). */
-  async #locked<T>(appId: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.#db.transaction(async (tx) => {
-      if (this.#db.kind === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(hashtext(?)) AS locked', [`portcullis-account-linking:${appId}`]);
-      return fn(tx);
-    });
+  #locked<T>(appId: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return inAccountLinkingTransaction(this.#db, appId, fn);
   }
 
   listAuthUsersByAccountInfo(appId: string, tenantId: string, info: AccountInfo): Promise<AuthUserListRow[]> {
@@ -342,21 +369,6 @@ export class SqlAccountLinkingStore implements AccountLinkingStore {
       await tx.run('DELETE FROM st_account_links WHERE app_id = ? AND recipe_user_id = ?', [appId, recipeUserId]);
       return { status: 'OK', wasLinked: true, wasRecipeUserDeleted: false };
     });
-  }
-
-  async isAccountInfoChangeRefused(appId: string, recipeUserId: string, info: AccountInfo): Promise<boolean> {
-    const primary = await primaryUserIdOf(this.#db, appId, recipeUserId);
-    if (primary === undefined) return false;
-    const members = await authUsersByIds(this.#db, appId, await groupMemberIds(this.#db, appId, primary));
-    const tenants = await tenantsOfUsers(this.#db, appId, members.map((m) => m.userId));
-    return (await otherPrimaryUserWith(this.#db, appId, primary, new Set(members.map((m) => m.userId)), tenants, info)) !== undefined;
-  }
-
-  async associationConflict(appId: string, recipeUserId: string, tenantId: string): Promise<string | undefined> {
-    const primary = await primaryUserIdOf(this.#db, appId, recipeUserId);
-    if (primary === undefined) return undefined;
-    const members = await authUsersByIds(this.#db, appId, await groupMemberIds(this.#db, appId, primary));
-    return (await conflictingPrimaryUser(this.#db, appId, primary, members, [tenantId]))?.description;
   }
 
   async deleteLoginMethods(appId: string, recipeUserIds: readonly string[]): Promise<void> {

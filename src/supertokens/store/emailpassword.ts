@@ -5,7 +5,8 @@
  * it through this part too, and `deleteUser` removes what every other part keys by the user id. A user's
  * tenants are its memberships (`store/usertenants.ts`); `tenantId` on a row is only the tenant it signed up in.
  */
-import type { ConsumedToken, SqlDriver } from './sql.ts';
+import { isUniqueViolation, type ConsumedToken, type SqlDriver, type SqlExecutor } from './sql.ts';
+import { accountInfoChangeRefused, inAccountLinkingTransaction } from './accountlinking.ts';
 import { accountInfoTakenInUserTenants, deleteMemberships, insertMembership, updateMembershipAccountInfo } from './usertenants.ts';
 
 export interface UserRow {
@@ -25,8 +26,13 @@ export interface EmailPasswordStore {
   getUserByEmail(appId: string, tenantId: string, email: string): Promise<UserRow | undefined>;
   /** Users of a tenant ordered by time joined (then id), starting after `after` when given. */
   listUsers(appId: string, tenantId: string, order: 'ASC' | 'DESC', limit: number, after?: { timeJoinedMs: number; userId: string }): Promise<UserRow[]>;
-  /** Returns 'ok', 'unknown-user' or 'email-taken'. */
-  updateUser(appId: string, userId: string, change: { email?: string; passwordHash?: string }): Promise<'ok' | 'unknown-user' | 'email-taken'>;
+  /**
+   * Returns 'ok', 'unknown-user', 'email-taken' (another email/password user has it in one of the
+   * user's tenants, also when that user took it a moment ago) or 'email-change-not-allowed' (the user is
+   * linked and another primary user has the email: the account-linking rule, checked in the same
+   * transaction under the linking lock).
+   */
+  updateUser(appId: string, userId: string, change: { email?: string; passwordHash?: string }): Promise<EmailPasswordUpdateResult>;
   /** Deletes the user and everything keyed by the user id (sessions, roles, metadata, verification). */
   deleteUser(appId: string, userId: string): Promise<boolean>;
 
@@ -34,6 +40,8 @@ export interface EmailPasswordStore {
   /** Consumes a token (and every other reset token of that user); undefined if unknown or expired. */
   consumePasswordResetToken(appId: string, tokenHash: string, nowMs: number): Promise<ConsumedToken | undefined>;
 }
+
+export type EmailPasswordUpdateResult = 'ok' | 'unknown-user' | 'email-taken' | 'email-change-not-allowed';
 
 interface UserDbRow {
   app_id: string;
@@ -116,30 +124,42 @@ export class SqlEmailPasswordStore implements EmailPasswordStore {
     return rows.map(toUser);
   }
 
-  async updateUser(
-    appId: string,
-    userId: string,
-    change: { email?: string; passwordHash?: string },
-  ): Promise<'ok' | 'unknown-user' | 'email-taken'> {
-    return this.#db.transaction(async (tx) => {
-      const rows = await tx.all<UserDbRow>('SELECT * FROM st_users WHERE app_id = ? AND user_id = ?', [appId, userId]);
-      const user = rows[0];
-      if (user === undefined) return 'unknown-user';
-      if (change.email !== undefined && change.email !== user.email) {
-        // Taken in any of the user's tenants (the memberships' unique index is the last word).
-        if (await accountInfoTakenInUserTenants(tx, appId, userId, 'emailpassword', 'email', change.email)) return 'email-taken';
-        await tx.run('UPDATE st_users SET email = ? WHERE app_id = ? AND user_id = ?', [change.email, appId, userId]);
-        await updateMembershipAccountInfo(tx, appId, userId, { email: change.email });
-      }
-      if (change.passwordHash !== undefined) {
-        await tx.run('UPDATE st_users SET password_hash = ? WHERE app_id = ? AND user_id = ?', [
-          change.passwordHash,
-          appId,
-          userId,
-        ]);
-      }
-      return 'ok';
-    });
+  async updateUser(appId: string, userId: string, change: { email?: string; passwordHash?: string }): Promise<EmailPasswordUpdateResult> {
+    // An email change takes the account-linking lock (its rule reads links); a password change alone
+    // (password reset) does not.
+    const newEmail = change.email;
+    const update = (tx: SqlExecutor) => this.#updateUser(tx, appId, userId, change);
+    if (newEmail === undefined) return this.#db.transaction(update);
+    try {
+      return await inAccountLinkingTransaction(this.#db, appId, update);
+    } catch (err) {
+      // A sign-up or a change to the same email committed between the check and the update: the
+      // unique index refused it and the transaction rolled back.
+      if (isUniqueViolation(err)) return 'email-taken';
+      throw err;
+    }
+  }
+
+  async #updateUser(tx: SqlExecutor, appId: string, userId: string, change: { email?: string; passwordHash?: string }): Promise<EmailPasswordUpdateResult> {
+    const rows = await tx.all<UserDbRow>('SELECT * FROM st_users WHERE app_id = ? AND user_id = ?', [appId, userId]);
+    const user = rows[0];
+    if (user === undefined) return 'unknown-user';
+    if (change.email !== undefined && change.email !== user.email) {
+      // A linked user may not take an email of another primary user (store/accountlinking.ts).
+      if (await accountInfoChangeRefused(tx, appId, userId, { email: change.email })) return 'email-change-not-allowed';
+      // Taken in any of the user's tenants (the memberships' unique index is the last word).
+      if (await accountInfoTakenInUserTenants(tx, appId, userId, 'emailpassword', 'email', change.email)) return 'email-taken';
+      await tx.run('UPDATE st_users SET email = ? WHERE app_id = ? AND user_id = ?', [change.email, appId, userId]);
+      await updateMembershipAccountInfo(tx, appId, userId, { email: change.email });
+    }
+    if (change.passwordHash !== undefined) {
+      await tx.run('UPDATE st_users SET password_hash = ? WHERE app_id = ? AND user_id = ?', [
+        change.passwordHash,
+        appId,
+        userId,
+      ]);
+    }
+    return 'ok';
   }
 
   async deleteUser(appId: string, userId: string): Promise<boolean> {

@@ -11,7 +11,8 @@
  * A user's tenants are its memberships (`store/usertenants.ts`), whose unique indexes keep an email and
  * a phone number to one passwordless user per tenant; `tenantId` on a user row is the tenant of sign-up.
  */
-import { placeholders, type SqlDriver, type SqlExecutor, type SqlValue } from './sql.ts';
+import { isUniqueViolation, placeholders, type SqlDriver, type SqlExecutor, type SqlValue } from './sql.ts';
+import { accountInfoChangeRefused, inAccountLinkingTransaction } from './accountlinking.ts';
 import { accountInfoTakenInUserTenants, deleteMemberships, insertMembership, updateMembershipAccountInfo } from './usertenants.ts';
 
 export interface PasswordlessUserRow {
@@ -80,11 +81,19 @@ export interface PasswordlessStore {
     appId: string,
     userId: string,
     change: { email?: string | null; phoneNumber?: string | null },
-  ): Promise<'OK' | 'UNKNOWN_USER' | 'EMAIL_EXISTS' | 'PHONE_EXISTS'>;
+  ): Promise<PasswordlessUpdateResult>;
   deletePasswordlessUser(appId: string, userId: string): Promise<boolean>;
   /** Cleanup: expired codes, then devices left without a code (every app). Returns the devices removed. */
   deleteExpiredPasswordlessCodes(nowMs: number): Promise<number>;
 }
+
+/**
+ * `EMAIL_EXISTS` / `PHONE_EXISTS`: another passwordless user has it in one of the user's tenants (also
+ * when it took it a moment ago); `EMAIL_CHANGE_NOT_ALLOWED` / `PHONE_CHANGE_NOT_ALLOWED`: the user is
+ * linked and another primary user has it (the account-linking rule, checked in the same transaction under
+ * the linking lock).
+ */
+export type PasswordlessUpdateResult = 'OK' | 'UNKNOWN_USER' | 'EMAIL_EXISTS' | 'PHONE_EXISTS' | 'EMAIL_CHANGE_NOT_ALLOWED' | 'PHONE_CHANGE_NOT_ALLOWED';
 
 interface UserDbRow {
   app_id: string;
@@ -326,21 +335,42 @@ export class SqlPasswordlessStore implements PasswordlessStore {
     appId: string,
     userId: string,
     change: { email?: string | null; phoneNumber?: string | null },
-  ): Promise<'OK' | 'UNKNOWN_USER' | 'EMAIL_EXISTS' | 'PHONE_EXISTS'> {
-    return this.#db.transaction(async (tx) => {
-      const rows = await tx.all<UserDbRow>('SELECT * FROM st_passwordless_users WHERE app_id = ? AND user_id = ?', [appId, userId]);
-      const user = rows[0];
-      if (user === undefined) return 'UNKNOWN_USER';
-      // Taken in any of the user's tenants (the memberships' unique indexes are the last word).
-      const taken = (column: 'email' | 'phone_number', value: string) => accountInfoTakenInUserTenants(tx, appId, userId, 'passwordless', column, value);
-      if (typeof change.email === 'string' && (await taken('email', change.email))) return 'EMAIL_EXISTS';
-      if (typeof change.phoneNumber === 'string' && (await taken('phone_number', change.phoneNumber))) return 'PHONE_EXISTS';
-      const email = change.email === undefined ? user.email : change.email;
-      const phone = change.phoneNumber === undefined ? user.phone_number : change.phoneNumber;
-      await tx.run('UPDATE st_passwordless_users SET email = ?, phone_number = ? WHERE app_id = ? AND user_id = ?', [email, phone, appId, userId]);
-      await updateMembershipAccountInfo(tx, appId, userId, { email, phoneNumber: phone });
-      return 'OK';
-    });
+  ): Promise<PasswordlessUpdateResult> {
+    const newEmail = typeof change.email === 'string' ? change.email : undefined;
+    const newPhone = typeof change.phoneNumber === 'string' ? change.phoneNumber : undefined;
+    // Setting an email or phone number takes the account-linking lock (its rule reads links); clearing one does not.
+    const update = (tx: SqlExecutor) => this.#updatePasswordlessUser(tx, appId, userId, change);
+    if (newEmail === undefined && newPhone === undefined) return this.#db.transaction(update);
+    try {
+      return await inAccountLinkingTransaction(this.#db, appId, update);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // A sign-up or a change to the same value committed between the check and the update: the unique
+      // index refused it and the transaction rolled back. Which of the two values is now taken:
+      const taken = (column: 'email' | 'phone_number', value: string) => accountInfoTakenInUserTenants(this.#db, appId, userId, 'passwordless', column, value);
+      if (newEmail !== undefined && (await taken('email', newEmail))) return 'EMAIL_EXISTS';
+      return newPhone !== undefined ? 'PHONE_EXISTS' : 'EMAIL_EXISTS';
+    }
+  }
+
+  async #updatePasswordlessUser(tx: SqlExecutor, appId: string, userId: string, change: { email?: string | null; phoneNumber?: string | null }): Promise<PasswordlessUpdateResult> {
+    const rows = await tx.all<UserDbRow>('SELECT * FROM st_passwordless_users WHERE app_id = ? AND user_id = ?', [appId, userId]);
+    const user = rows[0];
+    if (user === undefined) return 'UNKNOWN_USER';
+    // A linked user may not take an email or phone number of another primary user (store/accountlinking.ts).
+    if (typeof change.email === 'string' && (await accountInfoChangeRefused(tx, appId, userId, { email: change.email }))) return 'EMAIL_CHANGE_NOT_ALLOWED';
+    if (typeof change.phoneNumber === 'string' && (await accountInfoChangeRefused(tx, appId, userId, { phoneNumber: change.phoneNumber }))) {
+      return 'PHONE_CHANGE_NOT_ALLOWED';
+    }
+    // Taken in any of the user's tenants (the memberships' unique indexes are the last word).
+    const taken = (column: 'email' | 'phone_number', value: string) => accountInfoTakenInUserTenants(tx, appId, userId, 'passwordless', column, value);
+    if (typeof change.email === 'string' && (await taken('email', change.email))) return 'EMAIL_EXISTS';
+    if (typeof change.phoneNumber === 'string' && (await taken('phone_number', change.phoneNumber))) return 'PHONE_EXISTS';
+    const email = change.email === undefined ? user.email : change.email;
+    const phone = change.phoneNumber === undefined ? user.phone_number : change.phoneNumber;
+    await tx.run('UPDATE st_passwordless_users SET email = ?, phone_number = ? WHERE app_id = ? AND user_id = ?', [email, phone, appId, userId]);
+    await updateMembershipAccountInfo(tx, appId, userId, { email, phoneNumber: phone });
+    return 'OK';
   }
 
   async deletePasswordlessUser(appId: string, userId: string): Promise<boolean> {

@@ -41,3 +41,14 @@ export interface ConsumedToken {
 export function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
 }
+
+/**
+ * Whether a statement failed on a unique index or primary key (PostgreSQL SQLSTATE 23505, SQLite
+ * `SQLITE_CONSTRAINT_UNIQUE` / `_PRIMARYKEY`): a racing writer took the value between a check and the
+ * write. Callers that can lose such a race answer the clash's status (the Java core's
+ * `isUniqueConstraintError` → `DuplicateEmailException` …), never an internal error.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -8,6 +8,7 @@
  * one tenant and associated with another is found in both; `tenantId` on a row is the tenant of sign-up.
  */
 import { placeholders, type SqlDriver } from './sql.ts';
+import { accountInfoChangeRefused, inAccountLinkingTransaction } from './accountlinking.ts';
 import { deleteMemberships, insertMembership } from './usertenants.ts';
 
 export interface ThirdPartyUserRow {
@@ -24,15 +25,19 @@ export interface ThirdPartyStore {
   /**
    * Sign-in-up: the user of (tenant, provider, provider's user id), created with `newUser` when there is
    * none, its email updated when it changed. `created` tells which happened. Concurrent calls for one
-   * provider user settle on one row (the unique constraint).
+   * provider user settle on one row (the unique constraint). A linked user whose provider now reports an
+   * email of another primary user keeps its email (`EMAIL_CHANGE_NOT_ALLOWED`: the account-linking rule,
+   * checked with the update in one transaction under the linking lock).
    */
-  signInUpThirdPartyUser(newUser: ThirdPartyUserRow): Promise<{ created: boolean; user: ThirdPartyUserRow }>;
+  signInUpThirdPartyUser(newUser: ThirdPartyUserRow): Promise<ThirdPartySignInUpResult>;
   getThirdPartyUser(appId: string, userId: string): Promise<ThirdPartyUserRow | undefined>;
   getThirdPartyUserByProvider(appId: string, tenantId: string, thirdPartyId: string, thirdPartyUserId: string): Promise<ThirdPartyUserRow | undefined>;
   listThirdPartyUsersByEmail(appId: string, tenantId: string, email: string): Promise<ThirdPartyUserRow[]>;
   listThirdPartyUsersByIds(appId: string, userIds: readonly string[]): Promise<ThirdPartyUserRow[]>;
   deleteThirdPartyUser(appId: string, userId: string): Promise<boolean>;
 }
+
+export type ThirdPartySignInUpResult = { status: 'OK'; created: boolean; user: ThirdPartyUserRow } | { status: 'EMAIL_CHANGE_NOT_ALLOWED' };
 
 interface ThirdPartyDbRow {
   app_id: string;
@@ -63,7 +68,7 @@ export class SqlThirdPartyStore implements ThirdPartyStore {
     this.#db = driver;
   }
 
-  async signInUpThirdPartyUser(newUser: ThirdPartyUserRow): Promise<{ created: boolean; user: ThirdPartyUserRow }> {
+  async signInUpThirdPartyUser(newUser: ThirdPartyUserRow): Promise<ThirdPartySignInUpResult> {
     const { appId, tenantId, thirdPartyId, thirdPartyUserId, email } = newUser;
     // The membership's unique index settles concurrent sign-ups of one provider user in one tenant.
     const inserted = await this.#db.transaction(async (tx) => {
@@ -76,12 +81,21 @@ export class SqlThirdPartyStore implements ThirdPartyStore {
       );
       return true;
     });
-    if (inserted) return { created: true, user: newUser };
+    if (inserted) return { status: 'OK', created: true, user: newUser };
     const existing = await this.getThirdPartyUserByProvider(appId, tenantId, thirdPartyId, thirdPartyUserId);
     if (existing === undefined) throw new Error('third-party user vanished during sign-in-up');
-    if (existing.email === email) return { created: false, user: existing };
-    await this.#db.run('UPDATE st_thirdparty_users SET email = ? WHERE app_id = ? AND user_id = ?', [email, appId, existing.userId]);
-    return { created: false, user: { ...existing, email } };
+    // A sign-in with the email the user has takes no lock; a new email takes the linking lock, and the
+    // rule and the update run in its transaction on the row as it is there.
+    if (existing.email === email) return { status: 'OK', created: false, user: existing };
+    return inAccountLinkingTransaction(this.#db, appId, async (tx): Promise<ThirdPartySignInUpResult> => {
+      const [row] = await tx.all<ThirdPartyDbRow>('SELECT * FROM st_thirdparty_users WHERE app_id = ? AND user_id = ?', [appId, existing.userId]);
+      if (row === undefined) throw new Error('third-party user vanished during sign-in-up');
+      const current = toRow(row);
+      if (current.email === email) return { status: 'OK', created: false, user: current };
+      if (await accountInfoChangeRefused(tx, appId, current.userId, { email })) return { status: 'EMAIL_CHANGE_NOT_ALLOWED' };
+      await tx.run('UPDATE st_thirdparty_users SET email = ? WHERE app_id = ? AND user_id = ?', [email, appId, current.userId]);
+      return { status: 'OK', created: false, user: { ...current, email } };
+    });
   }
 
   async getThirdPartyUser(appId: string, userId: string): Promise<ThirdPartyUserRow | undefined> {

@@ -12,6 +12,7 @@
  * `GET /user/id` still finds it, with `tenantIds: []`, and it can be associated again.
  */
 import { placeholders, type SqlDriver, type SqlExecutor } from './sql.ts';
+import { associationConflictOf, inAccountLinkingTransaction } from './accountlinking.ts';
 import type { AuthRecipeId } from './usersearch.ts';
 
 /** One membership row: a user of one recipe in one tenant, with the account info unique there. */
@@ -28,10 +29,17 @@ export interface MembershipRow {
 /** Why a user could not join a tenant: its account info is another user's there. */
 export type MembershipClash = 'EMAIL_EXISTS' | 'PHONE_EXISTS' | 'THIRD_PARTY_EXISTS';
 
-export type AddUserToTenantResult = { status: 'OK'; wasAlreadyAssociated: boolean } | { status: 'UNKNOWN_USER' | MembershipClash };
+export type AddUserToTenantResult =
+  | { status: 'OK'; wasAlreadyAssociated: boolean }
+  | { status: 'UNKNOWN_USER' | MembershipClash }
+  | { status: 'ASSOCIATION_NOT_ALLOWED'; reason: string };
 
 export interface UserTenantsStore {
-  /** Associates a user (SuperTokens id) of any auth recipe with a tenant. */
+  /**
+   * Associates a user (SuperTokens id) of any auth recipe with a tenant. `ASSOCIATION_NOT_ALLOWED`: the
+   * user is linked and another primary user in the tenant holds an account info of its group (the
+   * account-linking rule, checked with the insert in one transaction under the linking lock).
+   */
   addUserToTenant(appId: string, tenantId: string, userId: string): Promise<AddUserToTenantResult>;
   /**
    * Removes the user from the tenant and, as the Java core does, what non-auth recipes hold for it in
@@ -156,7 +164,9 @@ export class SqlUserTenantsStore implements UserTenantsStore {
   }
 
   async addUserToTenant(appId: string, tenantId: string, userId: string): Promise<AddUserToTenantResult> {
-    return this.#db.transaction(async (tx): Promise<AddUserToTenantResult> => {
+    return inAccountLinkingTransaction(this.#db, appId, async (tx): Promise<AddUserToTenantResult> => {
+      const reason = await associationConflictOf(tx, appId, userId, tenantId);
+      if (reason !== undefined) return { status: 'ASSOCIATION_NOT_ALLOWED', reason };
       const row = await membershipOf(tx, appId, tenantId, userId);
       if (row === undefined) return { status: 'UNKNOWN_USER' };
       if (await insertMembership(tx, row)) return { status: 'OK', wasAlreadyAssociated: false };

@@ -230,9 +230,11 @@ export class SqlPasswordlessStore implements PasswordlessStore {
       );
       const deviceRow = devices[0];
       if (deviceRow === undefined) return { status: 'RESTART_FLOW' };
+      // Consuming takes the code out as it reads it; checking only reads it.
       const codes = await tx.all<CodeDbRow>(
-        `${input.consumesOnSuccess ? 'DELETE FROM' : 'SELECT * FROM'} st_passwordless_codes
-         WHERE app_id = ? AND tenant_id = ? AND device_id_hash = ? AND link_code_hash = ?${input.consumesOnSuccess ? ' RETURNING *' : ''}`,
+        input.consumesOnSuccess
+          ? 'DELETE FROM st_passwordless_codes WHERE app_id = ? AND tenant_id = ? AND device_id_hash = ? AND link_code_hash = ? RETURNING *'
+          : 'SELECT * FROM st_passwordless_codes WHERE app_id = ? AND tenant_id = ? AND device_id_hash = ? AND link_code_hash = ?',
         [appId, tenantId, deviceIdHash, input.linkCodeHash],
       );
       const code = codes[0];

@@ -6,7 +6,7 @@
 // to it through the core's account-linking endpoints (fixtures/mfa-passwordless-second-factor.ts, run
 // in its own process because the SDK is a per-process singleton). The same with supertokens-python
 // 0.31.4 (the compat cache's venv, installed on first use; fixtures/mfa_passwordless_second_factor.py):
-// otp-email and otp-phone after a password, per user.
+// otp-email and otp-phone after a password, per user and per tenant.
 import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -59,7 +59,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       assert.equal(result.ok, true, result.error);
     });
 
-    it(`the same through supertokens-python ${PYTHON_SDK_VERSION}: otp-email and otp-phone after a password`, { timeout: 420_000 }, async (t) => {
+    it(`the same through supertokens-python ${PYTHON_SDK_VERSION}: otp-email and otp-phone after a password, per user and per tenant`, { timeout: 420_000 }, async (t) => {
       if (skip !== undefined) return t.skip(skip);
       const python = await findPython();
       if (python === undefined) {

@@ -3,8 +3,9 @@
 // with the reason otherwise): a password is the first factor, a passwordless code (`otp-email`,
 // `otp-phone`, required per user or per tenant) the second, completed through the SDK's own APIs while
 // the session exists; the SDK makes the session user primary and links the passwordless login method
-// to it through the core's account-linking endpoints (fixtures/mfa-passwordless-second-factor.ts, run
-// in its own process because the SDK is a per-process singleton). The same with supertokens-python
+// to it through the core's account-linking endpoints; also a password as the second factor after a
+// phone code, and the refusals when another primary user holds the account info
+// (fixtures/mfa-passwordless-second-factor.ts, run in its own process: the SDK is a per-process singleton). The same with supertokens-python
 // 0.31.4 (the compat cache's venv, installed on first use; fixtures/mfa_passwordless_second_factor.py):
 // otp-email and otp-phone after a password, per user and per tenant.
 import { after, before, describe, it } from '../helpers/node-test.ts';

@@ -127,11 +127,33 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       const late = await createCode({ phoneNumber: '+14155550101' });
       clock.advance(900_000);
       assert.deepEqual(await consume({ preAuthSessionId: late.preAuthSessionId, linkCode: late.linkCode }), { status: 'RESTART_FLOW_ERROR' });
-      // checkCode consumes a code without touching users.
+      // checkCode verifies a code without touching users.
       const check = await createCode({ phoneNumber: '+14155550199', userInputCode: '444444' });
       const checked = (await c().post('/public/recipe/signinup/code/check', { preAuthSessionId: check.preAuthSessionId, deviceId: check.deviceId, userInputCode: '444444' })).json;
       assert.deepEqual(checked, { status: 'OK', consumedDevice: { preAuthSessionId: check.preAuthSessionId, failedCodeInputAttemptCount: 0, phoneNumber: '+14155550199' } });
       assert.deepEqual((await c().get('/public/users/by-accountinfo?phoneNumber=%2B14155550199')).json.users, []);
+    });
+
+    it('checkCode leaves a right code in place for consumeCode (the SDK checks, then consumes, in an MFA flow); a wrong one counts an attempt', async (ctx) => {
+      if (skip !== undefined) return ctx.skip(skip);
+      // Regression: checkCode used to consume the code, so supertokens-node's consumeCodePOST (which checks
+      // a code sent to the session user's unverified email before consuming it) answered RESTART_FLOW_ERROR.
+      // The Java core's CheckCodeAPI calls checkCodeAndReturnDevice(…, deleteCodeOnSuccess = false).
+      const check = (body: Record<string, unknown>) => c().post('/public/recipe/signinup/code/check', body).then((r) => r.json);
+      const code = await createCode({ email: 'check-then-consume@example.com', userInputCode: '555555' });
+      const typed = { preAuthSessionId: code.preAuthSessionId, deviceId: code.deviceId };
+      assert.deepEqual(await check({ ...typed, userInputCode: '000000' }), { status: 'INCORRECT_USER_INPUT_CODE_ERROR', failedCodeInputAttemptCount: 1, maximumCodeInputAttempts: 5 });
+      const checked = await check({ ...typed, userInputCode: '555555' });
+      assert.deepEqual(checked, { status: 'OK', consumedDevice: { preAuthSessionId: code.preAuthSessionId, failedCodeInputAttemptCount: 1, email: 'check-then-consume@example.com' } });
+      assert.equal((await check({ ...typed, userInputCode: '555555' })).status, 'OK', 'checking again still finds the code');
+      assert.equal((await check({ preAuthSessionId: code.preAuthSessionId, linkCode: code.linkCode })).status, 'OK', 'and by its link code');
+      const listed = (await c().get('/public/recipe/signinup/codes?email=check-then-consume@example.com')).json.devices;
+      assert.equal(listed.length, 1, 'the device is still there');
+      assert.equal(listed[0].codes.length, 1, 'with its code');
+      const consumed = await consume({ ...typed, userInputCode: '555555' });
+      assert.equal(consumed.status, 'OK');
+      assert.deepEqual(consumed.user.emails, ['check-then-consume@example.com']);
+      assert.deepEqual(await check({ ...typed, userInputCode: '555555' }), { status: 'RESTART_FLOW_ERROR' }, 'consumed: gone');
     });
 
     it('revoking a code or all codes of an email; a consumed code ends every device of that email', async (ctx) => {

@@ -91,7 +91,7 @@ function deviceJson(req: RouteRequest, device: PasswordlessDeviceRow): Record<st
  * Consume or check: by `linkCode` (+ `preAuthSessionId`) or by `deviceId` + `userInputCode` +
  * `preAuthSessionId`. Returns the consumed device, or the error response.
  */
-async function takeCode(req: RouteRequest): Promise<{ device: PasswordlessDeviceRow } | { response: RouteResponse }> {
+async function takeCode(req: RouteRequest, consumesOnSuccess: boolean): Promise<{ device: PasswordlessDeviceRow } | { response: RouteResponse }> {
   const { store, clock, config } = req.runtime;
   const linkCode = nonEmptyOptional(req, 'linkCode');
   const preAuthSessionId = nonEmptyOptional(req, 'preAuthSessionId');
@@ -116,6 +116,7 @@ async function takeCode(req: RouteRequest): Promise<{ device: PasswordlessDevice
     linkCodeHash,
     deviceIdHash,
     countsAttempt,
+    consumesOnSuccess,
     nowMs: clock.nowMs(),
     maxAttempts,
   });
@@ -182,7 +183,7 @@ export const passwordlessRoutes: Route[] = [
     scope: 'tenant',
     async handle(req) {
       const { store, clock } = req.runtime;
-      const taken = await takeCode(req);
+      const taken = await takeCode(req, true);
       if ('response' in taken) return taken.response;
       const { device } = taken;
       const { created, user } = await store.signInUpPasswordlessUser({
@@ -204,12 +205,13 @@ export const passwordlessRoutes: Route[] = [
     },
   },
   {
-    // Passwordless.checkCode (CDI 5.0+, MFA): the code is verified and consumed, no user is touched.
+    // Passwordless.checkCode (CDI 5.0+, MFA): the code is verified and left in place (a wrong typed code
+    // still counts an attempt), no user is touched; the SDK consumes it afterwards, as with the Java core.
     method: 'POST',
     path: '/recipe/signinup/code/check',
     scope: 'tenant',
     async handle(req) {
-      const taken = await takeCode(req);
+      const taken = await takeCode(req, false);
       if ('response' in taken) return taken.response;
       return ok({ consumedDevice: consumedDeviceJson(taken.device) });
     },

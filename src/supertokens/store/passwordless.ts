@@ -51,6 +51,13 @@ export interface ConsumeCodeInput {
   deviceIdHash: string | undefined;
   /** True when the caller typed a code (`deviceId` + `userInputCode`): a miss counts as a failed attempt. */
   countsAttempt: boolean;
+  /**
+   * True for consumeCode: a matching code is used up with its device (and the account's other
+   * devices). False for checkCode (`/recipe/signinup/code/check`): a match leaves everything in place,
+   * as the Java core's `checkCodeAndReturnDevice(…, deleteCodeOnSuccess = false)`, so the SDK can check
+   * a code (to verify the session user's email in an MFA flow) and then consume it.
+   */
+  consumesOnSuccess: boolean;
   nowMs: number;
   maxAttempts: number;
 }
@@ -63,8 +70,8 @@ export interface PasswordlessStore {
   getPasswordlessDevice(appId: string, tenantId: string, deviceIdHash: string): Promise<PasswordlessDeviceRow | undefined>;
   listPasswordlessDevices(appId: string, tenantId: string, by: { email: string } | { phoneNumber: string }): Promise<PasswordlessDeviceRow[]>;
   /**
-   * Consumes a code: on success the device (and every other device for the same email or phone
-   * number in the tenant) is removed. A typed code that misses or has expired counts a failed
+   * Consumes (or, with `consumesOnSuccess: false`, only checks) a code: on success the device (and
+   * every other device for the same email or phone number in the tenant) is removed. A typed code that misses or has expired counts a failed
    * attempt; the attempt that reaches `maxAttempts` removes the device (`RESTART_FLOW`).
    */
   consumePasswordlessCode(appId: string, tenantId: string, input: ConsumeCodeInput): Promise<ConsumeCodeResult>;
@@ -232,8 +239,11 @@ export class SqlPasswordlessStore implements PasswordlessStore {
       );
       const deviceRow = devices[0];
       if (deviceRow === undefined) return { status: 'RESTART_FLOW' };
+      // Consuming takes the code out as it reads it; checking only reads it.
       const codes = await tx.all<CodeDbRow>(
-        'DELETE FROM st_passwordless_codes WHERE app_id = ? AND tenant_id = ? AND device_id_hash = ? AND link_code_hash = ? RETURNING *',
+        input.consumesOnSuccess
+          ? 'DELETE FROM st_passwordless_codes WHERE app_id = ? AND tenant_id = ? AND device_id_hash = ? AND link_code_hash = ? RETURNING *'
+          : 'SELECT * FROM st_passwordless_codes WHERE app_id = ? AND tenant_id = ? AND device_id_hash = ? AND link_code_hash = ?',
         [appId, tenantId, deviceIdHash, input.linkCodeHash],
       );
       const code = codes[0];
@@ -254,6 +264,7 @@ export class SqlPasswordlessStore implements PasswordlessStore {
         return { status: expired ? 'EXPIRED' : 'INCORRECT', failedAttempts };
       }
       const [device] = await devicesWithCodes(tx, appId, tenantId, devices);
+      if (!input.consumesOnSuccess) return { status: 'OK', device: device! };
       // Success: every device of this email or phone number in the tenant is done with.
       const [column, value]: [string, SqlValue] = deviceRow.email !== null ? ['email', deviceRow.email] : ['phone_number', deviceRow.phone_number];
       const siblings = await tx.all<{ device_id_hash: string }>(

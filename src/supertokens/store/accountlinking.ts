@@ -178,12 +178,12 @@ async function conflictingPrimaryUser(
   users: readonly AuthUserListRow[],
   /** Where to look: by default the tenants of `users`. */
   inTenants?: readonly string[],
-): Promise<{ primaryUserId: string; description: string } | undefined> {
+): Promise<{ primaryUserId: string; description: string; kind: keyof typeof CONFLICT_DESCRIPTIONS } | undefined> {
   const tenants = inTenants ?? (await tenantsOfUsers(ex, appId, users.map((u) => u.userId)));
   const own = new Set(users.map((u) => u.userId));
   for (const { kind, info } of accountInfosOf(users)) {
     const other = await otherPrimaryUserWith(ex, appId, primaryUserId, own, tenants, info);
-    if (other !== undefined) return { primaryUserId: other, description: CONFLICT_DESCRIPTIONS[kind] };
+    if (other !== undefined) return { primaryUserId: other, description: CONFLICT_DESCRIPTIONS[kind], kind };
   }
   return undefined;
 }
@@ -243,8 +243,12 @@ export async function associationConflictOf(tx: SqlExecutor, appId: string, reci
   const primary = await primaryUserIdOf(tx, appId, recipeUserId);
   if (primary === undefined) return undefined;
   const members = await authUsersByIds(tx, appId, await groupMemberIds(tx, appId, primary));
-  return (await conflictingPrimaryUser(tx, appId, primary, members, [tenantId]))?.description;
+  const conflict = await conflictingPrimaryUser(tx, appId, primary, members, [tenantId]);
+  return conflict === undefined ? undefined : `Another primary user with ${ASSOCIATION_CONFLICT_WORDS[conflict.kind]} already exists: ${conflict.primaryUserId}`;
 }
+
+/** The account info named in ASSOCIATION_NOT_ALLOWED_ERROR's `reason`: the Java plugin interface's `AnotherPrimaryUserWith…Exception` texts. */
+const ASSOCIATION_CONFLICT_WORDS = { email: 'email', phoneNumber: 'phone number', thirdParty: 'third party info' } as const;
 
 export class SqlAccountLinkingStore implements AccountLinkingStore {
   readonly #db: SqlDriver;

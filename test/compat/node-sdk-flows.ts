@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { base32Decode, totpAt } from '../../src/supertokens/totp.ts';
+import { headerModeClient, type HeaderModeTokens, type SdkLambdaHandler } from '../helpers/sdk-lambda-client.ts';
 
 const dir = process.env.COMPAT_SDK_DIR!;
 const connectionURI = process.env.COMPAT_CONNECTION_URI!;
@@ -89,44 +90,10 @@ const handler = middleware(async (event: any) => {
   return { statusCode: 404, body: '{}' };
 });
 
-interface Tokens {
-  access?: string;
-  refresh?: string;
-}
+type Tokens = HeaderModeTokens;
 
-async function call(method: string, path: string, tokens: Tokens, body?: unknown, useRefresh = false) {
-  const headers: Record<string, string> = { rid: 'anti-csrf', 'st-auth-mode': 'header' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const token = useRefresh ? tokens.refresh : tokens.access;
-  if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  const event = {
-    resource: '/{proxy+}',
-    path,
-    httpMethod: method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: { proxy: path.slice(1) },
-    stageVariables: null,
-    requestContext: { stage: 'dev', httpMethod: method, path, resourcePath: '/{proxy+}', requestId: 'r', identity: { sourceIp: '127.0.0.1' } },
-    body: body === undefined ? null : JSON.stringify(body),
-    isBase64Encoded: false,
-  };
-  const result = await handler(event, {});
-  const lower = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-  const next: Tokens = {
-    access: 'st-access-token' in lower ? lower['st-access-token'] || undefined : tokens.access,
-    refresh: 'st-refresh-token' in lower ? lower['st-refresh-token'] || undefined : tokens.refresh,
-  };
-  let json: any;
-  try {
-    json = JSON.parse(result.body);
-  } catch {
-    json = result.body;
-  }
-  return { status: result.statusCode as number, json, tokens: next };
-}
+/** One request as a frontend in header mode sends it; the tokens the SDK hands back replace ours. */
+const call = headerModeClient(handler as unknown as SdkLambdaHandler);
 
 /** Whether the release ships `path` (a recipe it predates is absent, not broken). */
 function sdkHasModule(path: string): boolean {

@@ -552,6 +552,11 @@ const flows: [string, () => Promise<void>][] = [
       const { userId, email, tokens } = await signUp();
       check(mfaOf(tokens.access!)?.v === true && typeof mfaOf(tokens.access!)?.c?.emailpassword === 'number', `st-mfa after sign-up: ${JSON.stringify(mfaOf(tokens.access!))}`);
 
+      // The steps below name codes relative to the period of the device's verification (a code is used
+      // once; "now", "next", "previous"): they must run within one 30 s period. Start with at least 12 s
+      // of it left, or a period boundary in between turns "previous" into the code already used.
+      const leftInPeriodMs = 30_000 - (Date.now() % 30_000);
+      if (leftInPeriodMs < 12_000) await new Promise((r) => setTimeout(r, leftInPeriodMs + 50));
       // Set up TOTP through the SDK's own APIs, with the session (what the prebuilt UI calls).
       const created = await call('POST', '/auth/totp/device', tokens, {});
       check(created.json.status === 'OK' && created.json.deviceName === 'TOTP Device 0' && /^[A-Z2-7]{32}$/.test(created.json.secret), `createDevicePOST: ${JSON.stringify(created.json)}`);

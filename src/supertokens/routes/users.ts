@@ -141,6 +141,15 @@ export function toUserJson(user: AuthUser, verified: boolean, publicId: string, 
  * holds the id the SDK was given: the public one, per recipe user and email.
  */
 export async function usersToJsonByIds(store: Store, appId: string, userIds: readonly string[]): Promise<(UserJson | undefined)[]> {
+  return (await usersAndPublicIds(store, appId, userIds)).users;
+}
+
+/** `usersToJsonByIds`, with the public id of every recipe user read on the way (`ids`: SuperTokens id → public id). */
+async function usersAndPublicIds(
+  store: Store,
+  appId: string,
+  userIds: readonly string[],
+): Promise<{ users: (UserJson | undefined)[]; ids: Map<string, string> }> {
   const groups = await store.getLinkGroups(appId, userIds);
   const memberIds = [...new Set(userIds.flatMap((id) => groups.get(id)?.recipeUserIds ?? [id]))];
   const users = new Map((await store.listAuthUsersByIds(appId, memberIds)).map((u) => [u.userId, u as AuthUser]));
@@ -148,7 +157,7 @@ export async function usersToJsonByIds(store: Store, appId: string, userIds: rea
   const ids = await publicUserIds(store, appId, [...new Set([...memberIds, ...primaryIds])]);
   const verified = await store.listVerifiedEmails(appId, memberIds.map((id) => ids.get(id) ?? id));
   const tenants = await tenantIdsOfUsers(store, appId, memberIds);
-  return userIds.map((id) => {
+  const json = userIds.map((id) => {
     const group = groups.get(id);
     const methods = (group?.recipeUserIds ?? [id]).flatMap((memberId) => {
       const user = users.get(memberId);
@@ -160,6 +169,7 @@ export async function usersToJsonByIds(store: Store, appId: string, userIds: rea
     if (group === undefined) return toPrimaryUserJson(methods[0]!.publicId, false, methods);
     return toPrimaryUserJson(ids.get(group.primaryUserId) ?? group.primaryUserId, true, methods);
   });
+  return { users: json, ids };
 }
 
 /** Builds `User` objects of recipe users: each one's primary user when linked (`usersToJsonByIds`). */
@@ -177,9 +187,8 @@ export async function userToJson(store: Store, appId: string, user: AuthUser): P
  * and `recipeUserId`, the recipe user that signed in.
  */
 export async function signedInUserFields(store: Store, appId: string, user: AuthUser): Promise<{ user: UserJson; recipeUserId: string }> {
-  const json = await userToJson(store, appId, user);
-  const ids = await publicUserIds(store, appId, [user.userId]);
-  return { user: json, recipeUserId: ids.get(user.userId) ?? user.userId };
+  const { users, ids } = await usersAndPublicIds(store, appId, [user.userId]);
+  return { user: users[0] ?? toUserJson(user, false, user.userId, []), recipeUserId: ids.get(user.userId) ?? user.userId };
 }
 
 /** The pre-account-linking (CDI < 4.0) user of one recipe; `tenantIds` from CDI 3.0. */

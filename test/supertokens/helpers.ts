@@ -176,7 +176,7 @@ export function decodeJwtPart(token: string, index: 0 | 1): Record<string, any> 
  * indexes back with its rows; every table a later migration created is dropped; those migrations are
  * forgotten. Returns the dropped tables.
  */
-export async function rollBackSchema(kind: StoreKind, options: CoreOptions, pgUrl: string | undefined, version: number): Promise<string[]> {
+export async function rollBackSchema(options: CoreOptions, version: number): Promise<string[]> {
   const later = MIGRATIONS.slice(version).flat();
   const earlier = MIGRATIONS.slice(0, version).flat();
   const renamed = new Map<string, string>();
@@ -194,7 +194,8 @@ export async function rollBackSchema(kind: StoreKind, options: CoreOptions, pgUr
     `DROP TABLE ${table}_rollback`,
   ]);
   const statements = [...restore, ...added.map((table) => `DROP TABLE ${table}`), `DELETE FROM st_schema_migrations WHERE version > ${version}`];
-  if (kind === 'sqlite') {
+  const database = options.database;
+  if (database?.kind !== 'postgres') {
     const db = new Database(join(options.dataDir!, 'core.sqlite'));
     try {
       for (const sql of statements) db.exec(sql);
@@ -202,11 +203,10 @@ export async function rollBackSchema(kind: StoreKind, options: CoreOptions, pgUr
       db.close();
     }
   } else {
-    const client = new pg.Client({ connectionString: pgUrl });
+    const client = new pg.Client({ connectionString: database.connectionString });
     await client.connect();
     try {
-      const schema = (options.database as { schema: string }).schema;
-      await client.query(`SET search_path TO "${schema}"`);
+      await client.query(`SET search_path TO "${database.schema}"`);
       for (const sql of statements) await client.query(sql);
     } finally {
       await client.end();

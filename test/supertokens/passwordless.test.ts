@@ -9,25 +9,21 @@ import Database from 'better-sqlite3';
 import { startCore } from '../../src/supertokens/index.ts';
 import { join } from 'node:path';
 import { createManualClock } from '../../src/core/clock.ts';
-import { cdiClient, postgresOrSkipReason, rollBackSchema, startTestCore, type StoreKind, type TestCore } from './helpers.ts';
+import { cdiClient, rollBackSchema, startTestCoreOrSkip, type StoreKind, type TestCore } from './helpers.ts';
 
 for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
   describe(`passwordless (${kind})`, () => {
     let t: TestCore | undefined;
     let skip: string | undefined;
-    let pgUrl: string | undefined;
     const clock = createManualClock(1_800_000_000_000);
 
     before(async () => {
-      if (kind === 'postgres') {
-        const state = await postgresOrSkipReason();
-        if ('skip' in state) {
-          skip = state.skip;
-          return;
-        }
-        pgUrl = state.url;
+      const started = await startTestCoreOrSkip(kind, { tenantIds: ['public', 't2'], clock });
+      if ('skip' in started) {
+        skip = started.skip;
+        return;
       }
-      t = await startTestCore(kind, { tenantIds: ['public', 't2'], clock }, pgUrl);
+      t = started;
     });
     after(async () => {
       await t?.dispose();
@@ -262,7 +258,8 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
 
     it('a database of schema version 4 (before passwordless) is upgraded in place; its sessions and users survive', async (ctx) => {
       if (skip !== undefined) return ctx.skip(skip);
-      const old = await startTestCore(kind, {}, pgUrl);
+      const old = await startTestCoreOrSkip(kind, {});
+      if ('skip' in old) return ctx.skip(old.skip);
       try {
         const c1 = cdiClient(old.core.url);
         const created = (await c1.post('/public/recipe/session', { userId: 'u-old', userDataInJWT: {}, userDataInDatabase: { kept: true }, enableAntiCsrf: false })).json;
@@ -270,7 +267,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
         assert.deepEqual([created.status, tp.status], ['OK', 'OK']);
         await old.core.close();
         // Back to schema 4: drop every table migration 5 and later created.
-        const added = await rollBackSchema(kind, old.options, pgUrl, 4);
+        const added = await rollBackSchema(old.options, 4);
         assert.ok(added.includes('st_passwordless_codes'));
         const upgraded = await startCore(old.options);
         try {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { cdiClient, postgresOrSkipReason, rollBackSchema, startTestCore, type StoreKind, type TestCore } from './helpers.ts';
+import { cdiClient, rollBackSchema, startTestCoreOrSkip, type StoreKind, type TestCore } from './helpers.ts';
 import { startCore } from '../../src/supertokens/index.ts';
 
 type Client = ReturnType<typeof cdiClient>;
@@ -44,19 +44,15 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
   describe(`users in several tenants (${kind})`, () => {
     let t: TestCore | undefined;
     let skip: string | undefined;
-    let pgUrl: string | undefined;
     let c: Client;
 
     before(async () => {
-      if (kind === 'postgres') {
-        const state = await postgresOrSkipReason();
-        if ('skip' in state) {
-          skip = state.skip;
-          return;
-        }
-        pgUrl = state.url;
+      const started = await startTestCoreOrSkip(kind, {});
+      if ('skip' in started) {
+        skip = started.skip;
+        return;
       }
-      t = await startTestCore(kind, {}, pgUrl);
+      t = started;
       c = cdiClient(t.core.url);
       for (const tenant of ['t1', 't2', 't3']) await createTenant(c, tenant);
     });
@@ -285,7 +281,8 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
 
     it('a database of schema version 6 is upgraded: memberships back-filled, sessions kept', { timeout: 60_000 }, async (ctx) => {
       if (skip !== undefined) return ctx.skip(skip);
-      const old = await startTestCore(kind, {}, pgUrl);
+      const old = await startTestCoreOrSkip(kind, {});
+      if ('skip' in old) return ctx.skip(old.skip);
       try {
         const c1 = cdiClient(old.core.url);
         await createTenant(c1, 'acme');
@@ -294,7 +291,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
         const pl = await passwordlessUser(c1, 'acme', { phoneNumber: '+14155550199' });
         const created = (await c1.post('/acme/recipe/session', { userId: ep, userDataInJWT: {}, userDataInDatabase: { kept: true }, enableAntiCsrf: false })).json;
         await old.core.close();
-        const dropped = await rollBackSchema(kind, old.options, pgUrl, 6);
+        const dropped = await rollBackSchema(old.options, 6);
         assert.ok(dropped.includes('st_user_tenants'), `migration 8's table is rolled back: ${dropped.join(', ')}`);
         if (kind === 'sqlite') {
           // The old schema really is back: its per-tenant UNIQUE constraint on st_users.

@@ -344,10 +344,9 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
         const created = (await c1.post('/public/recipe/session', { userId: 'u-old', userDataInJWT: {}, userDataInDatabase: { kept: true }, enableAntiCsrf: false })).json;
         assert.equal(created.status, 'OK');
         await old.core.close();
-        const pgUrl = old.options.database?.kind === 'postgres' ? old.options.database.connectionString : undefined;
         // Back to schema 8 (7 and 8 are account linking's and tenant membership's): only migration 9's
         // tables go.
-        const dropped = await rollBackSchema(kind, old.options, pgUrl, 8);
+        const dropped = await rollBackSchema(old.options, 8);
         assert.deepEqual(dropped, ['st_totp_users', 'st_totp_devices', 'st_totp_used_codes']);
         const upgraded = await startCore(old.options);
         try {

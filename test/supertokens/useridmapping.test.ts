@@ -6,24 +6,20 @@ import { after, before, describe, it } from '../helpers/node-test.ts';
 import assert from 'node:assert/strict';
 import { startCore } from '../../src/supertokens/index.ts';
 import { MIGRATIONS } from '../../src/supertokens/store/migrations.ts';
-import { cdiClient, postgresOrSkipReason, rollBackSchema, startTestCore, type StoreKind, type TestCore } from './helpers.ts';
+import { cdiClient, rollBackSchema, startTestCoreOrSkip, type StoreKind, type TestCore } from './helpers.ts';
 
 for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
   describe(`user id mapping (${kind})`, () => {
     let t: TestCore | undefined;
     let skip: string | undefined;
-    let pgUrl: string | undefined;
 
     before(async () => {
-      if (kind === 'postgres') {
-        const state = await postgresOrSkipReason();
-        if ('skip' in state) {
-          skip = state.skip;
-          return;
-        }
-        pgUrl = state.url;
+      const started = await startTestCoreOrSkip(kind, {});
+      if ('skip' in started) {
+        skip = started.skip;
+        return;
       }
-      t = await startTestCore(kind, {}, pgUrl);
+      t = started;
     });
     after(async () => {
       await t?.dispose();
@@ -94,14 +90,15 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
 
     it('a database of schema version 1 is upgraded at start-up and its sessions survive', async (ctx) => {
       if (skip !== undefined) return ctx.skip(skip);
-      const old = await startTestCore(kind, {}, pgUrl);
+      const old = await startTestCoreOrSkip(kind, {});
+      if ('skip' in old) return ctx.skip(old.skip);
       try {
         const c = cdiClient(old.core.url);
         const created = (await c.post('/public/recipe/session', { userId: 'u-old', userDataInJWT: {}, userDataInDatabase: { kept: true }, enableAntiCsrf: false })).json;
         assert.equal(created.status, 'OK');
         await old.core.close();
         // Back to schema 1 (as released before issue 21): drop every table a later migration created.
-        const added = await rollBackSchema(kind, old.options, pgUrl, 1);
+        const added = await rollBackSchema(old.options, 1);
         assert.ok(added.includes('st_userid_mapping'));
         const upgraded = await startCore(old.options);
         try {
